@@ -1,0 +1,10 @@
+/**
+ * Registry of `dsm` subcommands. Each module exports `register(program: Command): void`.
+ * Add a line here when adding a command file.
+ */
+import type { Command } from 'commander';
+import { register as config } from './config.js';
+
+export const COMMANDS: Array<(program: Command) => void> = [
+  config,
+];

@@ -1,0 +1,54 @@
+/**
+ * The `dsm` command. Each subcommand lives in cli/commands/<name>.ts and exports
+ * `register(program)`. Errors are mapped to exit codes in one place:
+ * usage/config -> 2, failures -> 1.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { CommandFailed, EXIT_FAILURE, EXIT_USAGE, UsageError } from './exit.js';
+import { COMMANDS } from './commands/index.js';
+
+export function buildProgram(): Command {
+  const program = new Command('dsm')
+    .description('Data Stream Manager: market-data ingestion and distribution over NATS')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  // Every subcommand inherits the override so usage errors surface here, not as process.exit.
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version arrive here as "errors" with exit code 0.
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`dsm: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof ConfigError) {
+      for (const p of err.problems) process.stderr.write(`dsm: config ${err.env}: ${p}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof CommandFailed) {
+      process.stderr.write(`dsm: ${err.message}\n`);
+      return EXIT_FAILURE;
+    }
+    process.stderr.write(`dsm: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.DSM_DEBUG) console.error(err);
+    return EXIT_FAILURE;
+  }
+}
+
+const code = await run(process.argv.slice(2));
+// Let pino flush and sockets close; long-running commands never return here until done.
+process.exitCode = code;
+if (process.env.DSM_NO_FORCE_EXIT !== '1') setTimeout(() => process.exit(code), 200).unref();

@@ -1,0 +1,281 @@
+/**
+ * The one description of a DSM deployment. Every consumer (stacks, nats-server config renderer,
+ * local cluster, dashboards, runbooks, services) reads a value of `DsmConfig`; nothing is written
+ * twice. Each field is documented once, here.
+ *
+ * Cross-field rules (CIDR containment and overlap, ENA instance families, node counts) live in
+ * `superRefine` so that every failure names the field path and the reason.
+ */
+import { z } from 'zod';
+import { cidrContains, cidrsOverlap, parseCidr } from './cidr.js';
+
+/** Instance families with ENA (and, for the n-suffixed ones, enhanced networking up to 100+ Gbps). */
+export const ENA_FAMILIES = [
+  'c5n', 'c6gn', 'c6in', 'c7gn', 'c7i', 'c7g', 'c6i', 'c6g', 'm5n', 'm5dn', 'm6in', 'm6idn', 'm7g', 'm7i',
+  'r5n', 'r6in', 'r7g', 'r7i', 'c8g', 'm8g', 'x2idn',
+] as const;
+
+export function isEnaInstanceType(type: string): boolean {
+  const family = type.split('.')[0] ?? '';
+  return (ENA_FAMILIES as readonly string[]).includes(family);
+}
+
+const cidr = z.string().refine((v) => parseCidr(v) !== undefined, { message: 'must be an IPv4 CIDR such as 10.40.0.0/16' });
+const port = z.number().int().min(1).max(65535);
+/** Exchange names become the first subject token, so they are restricted to safe characters. */
+const exchangeName = z.string().regex(/^[A-Z0-9_-]{1,32}$/, 'must be 1-32 characters of A-Z, 0-9, _ or -');
+const instanceType = z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'must look like c6gn.xlarge');
+const identityName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and -');
+
+export const FeedSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('lobster'),
+    /** LOBSTER message file and its orderbook file (relative to the repo root). */
+    messages: z.string(),
+    orderbook: z.string(),
+    symbol: z.string(),
+    /** Fill levels the message file cannot reveal from the orderbook file (and say so). */
+    fillUnknownFromOrderbook: z.boolean().default(true),
+  }),
+  z.object({ kind: z.literal('binance-capture'), ws: z.string(), rest: z.string() }),
+  z.object({ kind: z.literal('kraken-capture'), path: z.string() }),
+  z.object({ kind: z.literal('coinbase-capture'), path: z.string() }),
+  z.object({ kind: z.literal('itch-file'), path: z.string() }),
+  z.object({ kind: z.literal('itch-moldudp64'), host: z.string(), port }),
+  z.object({ kind: z.literal('binance-ws'), url: z.string().url() }),
+  z.object({ kind: z.literal('kraken-ws'), url: z.string().url(), depth: z.number().int().positive().default(100) }),
+  z.object({ kind: z.literal('coinbase-ws'), url: z.string().url() }),
+]);
+
+export const ExchangeSchema = z.object({
+  /** Subject token and tag for every event, e.g. NASDAQ. */
+  name: exchangeName,
+  /** Symbols as the exchange spells them (BRK.B, XBT/USD); encoded for subjects, never rewritten. */
+  symbols: z.array(z.string().min(1)).min(1),
+  feed: FeedSchema,
+});
+
+export const NatsSchema = z.object({
+  /** Cluster name; also the `cluster` dimension of every metric. */
+  clusterName: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'must be letters, digits, _ or -'),
+  /** NATS core cluster size. Odd sizes only: 3 tolerates one loss, 5 tolerates two. */
+  nodes: z.number().int().refine((n) => n === 3 || n === 5, { message: 'must be 3 or 5' }),
+  /**
+   * `loopback`: every node on 127.0.0.1, ports offset by node index (local demo and tests).
+   * `private-ip`: one node per host at a fixed private IP, same ports everywhere (AWS).
+   */
+  placement: z.enum(['loopback', 'private-ip']),
+  ports: z.object({ client: port, cluster: port, monitor: port }),
+  /** Private DNS zone the node names live in (nats-1.<zone>); certificate SANs use it. */
+  dnsZone: z.string().regex(/^[a-z0-9.-]+$/),
+  limits: z.object({
+    /** Max message size; book snapshots must fit. */
+    maxPayloadBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    /** Per-connection pending buffer before the server marks a client a slow consumer. */
+    maxPendingBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+    /** How long a write to a client may block; short, so a stuck client is cut, not waited on. */
+    writeDeadline: z.string().regex(/^\d+(ms|s)$/).default('2s'),
+    pingInterval: z.string().regex(/^\d+(ms|s|m)$/).default('20s'),
+    maxPingsOut: z.number().int().min(1).default(3),
+    maxConnections: z.number().int().min(16).default(65536),
+  }).prefault({}),
+});
+
+export const SubjectsSchema = z.object({
+  /** Last token of every data subject: <EXCHANGE>.<SYMBOL>.<dataSuffix>. */
+  dataSuffix: z.string().regex(/^[a-z]+$/).default('orderbook'),
+  /** First token of every control subject (snapshots, heartbeats, lease, metrics, tuning). */
+  controlPrefix: z.string().regex(/^_[A-Z]+$/).default('_DSM'),
+}).prefault({});
+
+export const IdentitySchema = z.object({
+  name: identityName,
+  role: z.enum(['ingest', 'subscriber', 'ops']),
+  /** Exchanges a subscriber is licensed for; omitted means every configured exchange. */
+  exchanges: z.array(exchangeName).optional(),
+});
+
+export const ClientSchema = z.object({
+  /** Reconnect quickly: a market-data client would rather retry than sit idle. */
+  reconnectTimeWaitMs: z.number().int().min(10).default(250),
+  reconnectJitterMs: z.number().int().min(0).default(100),
+  pingIntervalMs: z.number().int().min(1000).default(10_000),
+  maxPingOut: z.number().int().min(1).default(3),
+  /** Publishers never want their own messages back. */
+  noEcho: z.boolean().default(true),
+  /** Bound of a subscriber's inbound queue (messages); past it the subscriber resyncs. */
+  maxQueuedMessages: z.number().int().min(100).default(50_000),
+}).prefault({});
+
+export const IngestSchema = z.object({
+  /** worker_threads that own symbol shards; each owns its books and NATS connection. */
+  workers: z.number().int().min(1).max(64).default(2),
+  /** Flush published updates after this many messages or this many microseconds. */
+  batchMessages: z.number().int().min(1).default(64),
+  batchMicros: z.number().int().min(0).default(200),
+  /** Book levels carried in snapshots. */
+  snapshotDepth: z.number().int().min(1).default(1000),
+  /** Leader lease (hot standby): heartbeat period and missed beats before a takeover. */
+  heartbeatMs: z.number().int().min(10).default(100),
+  missedHeartbeats: z.number().int().min(2).default(3),
+}).prefault({});
+
+export const ThresholdsSchema = z.object({
+  e2eP99Micros: z.number().positive().default(1000),
+  slowConsumersPerMinute: z.number().int().min(0).default(0),
+  /** Routes each node should report: nodes - 1. Alarm below it. */
+  minRoutesPerNode: z.number().int().min(0).optional(),
+}).prefault({});
+
+export const AutoscalingSchema = z.object({
+  min: z.number().int().min(0),
+  max: z.number().int().min(1),
+  desired: z.number().int().min(0),
+  /** Target delivered NATS messages per second per in-service subscriber instance. */
+  targetMsgsPerInstance: z.number().positive(),
+  targetCpuPercent: z.number().min(5).max(95).default(60),
+  targetNetworkInBytesPerInstance: z.number().positive(),
+  warmupSeconds: z.number().int().min(0).default(120),
+  /** Bounds the feedback loop (`dsm tune`) may move the message-rate target within. */
+  tuneBounds: z.object({ min: z.number().positive(), max: z.number().positive(), maxStepPercent: z.number().min(1).max(100).default(20), cooldownSeconds: z.number().int().min(0).default(300) }),
+});
+
+export const DirectConnectSchema = z.object({
+  enabled: z.boolean().default(false),
+  /** Amazon-side ASN of the Direct Connect gateway. */
+  amazonSideAsn: z.number().int().min(64512).max(4294967294).default(64512),
+  /** On-premises / exchange prefixes the gateway may advertise into the VPC; feed ports open only from these. */
+  allowedPrefixes: z.array(cidr).default([]),
+  /** Hosted connection id; when set, a hosted private VIF accepter is created. */
+  connectionId: z.string().optional(),
+  virtualInterfaceId: z.string().optional(),
+}).prefault({});
+
+export const AwsSchema = z.object({
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1'),
+  /** The one AZ everything lives in by default: a placement group cannot span AZs. */
+  az: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, 'must be an availability zone such as us-east-1a'),
+  /** Spread NATS nodes over these AZs instead (survives an AZ loss; costs ~0.5-1 ms per cross-AZ hop). */
+  spreadNatsAcrossAzs: z.boolean().default(false),
+  natsAzs: z.array(z.string()).default([]),
+  vpcCidr: cidr,
+  subnets: z.object({
+    /** One subnet per NATS node (3 or 5), in node order. */
+    nats: z.array(cidr),
+    ingestion: cidr,
+    subscribers: cidr,
+    endpoints: cidr,
+  }),
+  instanceTypes: z.object({ nats: instanceType, ingestion: instanceType, subscriber: instanceType }),
+  /** AMI baked by `make ami`; `resolve:ssm:` parameters are allowed. */
+  amiId: z.string().min(1),
+  rootVolumeGb: z.number().int().min(8).default(30),
+  directConnect: DirectConnectSchema,
+  logRetentionDays: z.union([z.literal(1), z.literal(3), z.literal(5), z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90), z.literal(180), z.literal(365), z.literal(731)]).default(30),
+  /** Where alarms go; optional e-mail subscription on the SNS topic. */
+  alarmEmail: z.string().email().optional(),
+  /** Source CIDR of the monitoring tier (Prometheus scrapers etc.); monitoring port opens only to the monitoring SG. */
+  tags: z.record(z.string(), z.string()).default({}),
+});
+
+export const MetricsSchema = z.object({
+  /** Seconds between scrapes of nats-server monitoring endpoints. */
+  scrapeIntervalSeconds: z.number().int().min(1).default(10),
+  /** 1 = high-resolution CloudWatch metrics (1 s storage), 60 = standard. */
+  storageResolution: z.union([z.literal(1), z.literal(60)]).default(60),
+  namespace: z.string().default('DSM'),
+  prometheusPort: port.default(9464),
+}).prefault({});
+
+export const DsmConfigSchema = z.object({
+  /** Environment name (local, prod, ...). */
+  env: z.string().regex(/^[a-z0-9-]+$/),
+  nats: NatsSchema,
+  subjects: SubjectsSchema,
+  identities: z.array(IdentitySchema).min(1),
+  exchanges: z.array(ExchangeSchema).min(1),
+  client: ClientSchema,
+  ingest: IngestSchema,
+  thresholds: ThresholdsSchema,
+  metrics: MetricsSchema,
+  /** Present for deployable environments; absent for loopback-only ones. */
+  aws: AwsSchema.optional(),
+  autoscaling: AutoscalingSchema.optional(),
+}).superRefine((cfg, ctx) => {
+  const names = new Set<string>();
+  cfg.exchanges.forEach((ex, i) => {
+    if (names.has(ex.name)) ctx.addIssue({ code: 'custom', path: ['exchanges', i, 'name'], message: `duplicate exchange ${ex.name}` });
+    names.add(ex.name);
+  });
+  const ids = new Set<string>();
+  cfg.identities.forEach((id, i) => {
+    if (ids.has(id.name)) ctx.addIssue({ code: 'custom', path: ['identities', i, 'name'], message: `duplicate identity ${id.name}` });
+    ids.add(id.name);
+    id.exchanges?.forEach((ex, j) => {
+      if (!names.has(ex)) ctx.addIssue({ code: 'custom', path: ['identities', i, 'exchanges', j], message: `unknown exchange ${ex}; configured: ${[...names].join(', ')}` });
+    });
+    if (id.exchanges && id.role !== 'subscriber') ctx.addIssue({ code: 'custom', path: ['identities', i, 'exchanges'], message: 'exchange entitlements apply to subscriber identities only' });
+  });
+  for (const role of ['ingest', 'subscriber', 'ops'] as const) {
+    if (!cfg.identities.some((id) => id.role === role)) ctx.addIssue({ code: 'custom', path: ['identities'], message: `needs at least one ${role} identity` });
+  }
+  const p = cfg.nats.ports;
+  if (new Set([p.client, p.cluster, p.monitor]).size !== 3) ctx.addIssue({ code: 'custom', path: ['nats', 'ports'], message: 'client, cluster and monitor ports must differ' });
+  if (cfg.nats.placement === 'private-ip' && !cfg.aws) ctx.addIssue({ code: 'custom', path: ['aws'], message: 'required when nats.placement is private-ip' });
+  if (cfg.aws) refineAws(cfg.aws, cfg.nats.nodes, ctx);
+  if (cfg.aws && !cfg.autoscaling) ctx.addIssue({ code: 'custom', path: ['autoscaling'], message: 'required for an AWS environment' });
+  if (cfg.autoscaling) {
+    const a = cfg.autoscaling;
+    if (a.min > a.max) ctx.addIssue({ code: 'custom', path: ['autoscaling', 'min'], message: `must be <= max (${a.max}), got ${a.min}` });
+    if (a.desired < a.min || a.desired > a.max) ctx.addIssue({ code: 'custom', path: ['autoscaling', 'desired'], message: `must be within [${a.min}, ${a.max}], got ${a.desired}` });
+    if (a.tuneBounds.min > a.targetMsgsPerInstance || a.tuneBounds.max < a.targetMsgsPerInstance) ctx.addIssue({ code: 'custom', path: ['autoscaling', 'tuneBounds'], message: `must contain targetMsgsPerInstance (${a.targetMsgsPerInstance})` });
+  }
+});
+
+function refineAws(aws: z.infer<typeof AwsSchema>, nodes: number, ctx: z.RefinementCtx): void {
+  if (aws.subnets.nats.length !== nodes) {
+    ctx.addIssue({ code: 'custom', path: ['aws', 'subnets', 'nats'], message: `must list one subnet per NATS node (${nodes}), got ${aws.subnets.nats.length}` });
+  }
+  const all: Array<[Array<string | number>, string]> = [
+    ...aws.subnets.nats.map((c, i): [Array<string | number>, string] => [['aws', 'subnets', 'nats', i], c]),
+    [['aws', 'subnets', 'ingestion'], aws.subnets.ingestion],
+    [['aws', 'subnets', 'subscribers'], aws.subnets.subscribers],
+    [['aws', 'subnets', 'endpoints'], aws.subnets.endpoints],
+  ];
+  for (const [path, c] of all) {
+    if (parseCidr(c) && parseCidr(aws.vpcCidr) && !cidrContains(aws.vpcCidr, c)) {
+      ctx.addIssue({ code: 'custom', path, message: `${c} is outside the VPC ${aws.vpcCidr}` });
+    }
+  }
+  for (let i = 0; i < all.length; i++) {
+    for (let j = i + 1; j < all.length; j++) {
+      const [pa, a] = all[i]!;
+      const [pb, b] = all[j]!;
+      if (parseCidr(a) && parseCidr(b) && cidrsOverlap(a, b)) {
+        ctx.addIssue({ code: 'custom', path: pb, message: `${b} overlaps ${pa.join('.')} (${a})` });
+      }
+    }
+  }
+  for (const tier of ['nats', 'ingestion', 'subscriber'] as const) {
+    const t = aws.instanceTypes[tier];
+    if (!isEnaInstanceType(t)) {
+      ctx.addIssue({ code: 'custom', path: ['aws', 'instanceTypes', tier], message: `${t} is not an ENA instance type; use one of the ${ENA_FAMILIES.join('/')} families` });
+    }
+  }
+  if (aws.spreadNatsAcrossAzs && aws.natsAzs.length < 2) {
+    ctx.addIssue({ code: 'custom', path: ['aws', 'natsAzs'], message: 'list at least 2 AZs when spreadNatsAcrossAzs is on' });
+  }
+  if (aws.directConnect.enabled && aws.directConnect.allowedPrefixes.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['aws', 'directConnect', 'allowedPrefixes'], message: 'list at least one prefix when Direct Connect is enabled' });
+  }
+}
+
+/** Input shape (defaults optional): what `config/<env>.ts` files write. */
+export type DsmConfigInput = z.input<typeof DsmConfigSchema>;
+/** Validated shape with defaults filled in: what every consumer reads. */
+export type DsmConfig = z.output<typeof DsmConfigSchema>;
+export type ExchangeConfig = z.output<typeof ExchangeSchema>;
+export type FeedConfig = z.output<typeof FeedSchema>;
+export type Identity = z.output<typeof IdentitySchema>;
+export type Role = Identity['role'];
+export type AwsConfig = z.output<typeof AwsSchema>;
