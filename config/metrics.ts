@@ -1,0 +1,55 @@
+/**
+ * The one list of DSM metrics: name, unit, dimensions and meaning. The metrics agent emits only
+ * these; dashboards, alarms (stacks) and the autoscaling policy name only these. A test checks
+ * every dashboard widget against this list.
+ *
+ * Dimensions are bounded on purpose (cluster, node, hop, exchange): CloudWatch bills and
+ * throttles per unique metric, so no per-symbol or per-connection dimension exists.
+ */
+
+export type MetricUnit = 'Count' | 'Count/Second' | 'Microseconds' | 'Bytes' | 'Bytes/Second' | 'Percent' | 'None';
+export type MetricDimension = 'Cluster' | 'Node' | 'Hop' | 'Exchange';
+
+export interface MetricDef {
+  name: string;
+  unit: MetricUnit;
+  dimensions: readonly MetricDimension[];
+  description: string;
+}
+
+function metric(name: string, unit: MetricUnit, dimensions: readonly MetricDimension[], description: string): MetricDef {
+  return { name, unit, dimensions, description };
+}
+
+export const METRICS = {
+  // nats-server, per node (differenced from /varz cumulative counters)
+  natsMsgsInRate: metric('NatsMsgsInRate', 'Count/Second', ['Cluster', 'Node'], 'Messages received by the node from clients and routes'),
+  natsMsgsOutRate: metric('NatsMsgsOutRate', 'Count/Second', ['Cluster', 'Node'], 'Messages delivered by the node'),
+  natsBytesInRate: metric('NatsBytesInRate', 'Bytes/Second', ['Cluster', 'Node'], 'Bytes received by the node'),
+  natsBytesOutRate: metric('NatsBytesOutRate', 'Bytes/Second', ['Cluster', 'Node'], 'Bytes delivered by the node'),
+  natsConnections: metric('NatsConnections', 'Count', ['Cluster', 'Node'], 'Client connections open on the node'),
+  natsRoutes: metric('NatsRoutes', 'Count', ['Cluster', 'Node'], 'Routes the node has to its peers; expected nodes-1'),
+  natsSlowConsumers: metric('NatsSlowConsumers', 'Count', ['Cluster', 'Node'], 'Slow consumers the node cut off in the interval'),
+  // Cluster-wide delivered rate: what the subscriber ASG scales on (÷ GroupInServiceInstances).
+  clusterDeliveredRate: metric('ClusterDeliveredMsgRate', 'Count/Second', ['Cluster'], 'Messages delivered by all nodes per second'),
+  // DSM services
+  latencyP50: metric('LatencyP50', 'Microseconds', ['Cluster', 'Hop'], 'Per-hop latency, 50th percentile'),
+  latencyP99: metric('LatencyP99', 'Microseconds', ['Cluster', 'Hop'], 'Per-hop latency, 99th percentile'),
+  latencyP999: metric('LatencyP999', 'Microseconds', ['Cluster', 'Hop'], 'Per-hop latency, 99.9th percentile'),
+  latencyMax: metric('LatencyMax', 'Microseconds', ['Cluster', 'Hop'], 'Per-hop latency, maximum in the interval'),
+  ingestEventsRate: metric('IngestEventsRate', 'Count/Second', ['Cluster', 'Exchange'], 'Feed events decoded per second'),
+  publishedRate: metric('PublishedRate', 'Count/Second', ['Cluster', 'Exchange'], 'Book updates published per second'),
+  receivedRate: metric('ReceivedRate', 'Count/Second', ['Cluster', 'Exchange'], 'Book updates received by subscribers per second'),
+  gaps: metric('SequenceGaps', 'Count', ['Cluster', 'Exchange'], 'Sequence gaps detected by subscribers'),
+  resyncs: metric('Resyncs', 'Count', ['Cluster', 'Exchange'], 'Snapshot resyncs by subscribers'),
+  malformed: metric('MalformedMessages', 'Count', ['Cluster', 'Exchange'], 'Feed or wire messages counted and skipped'),
+  subscriberSlow: metric('SubscriberSlowConsumer', 'Count', ['Cluster'], 'Times a DSM subscriber queue overflowed and fell back to a snapshot'),
+} as const satisfies Record<string, MetricDef>;
+
+export type MetricKey = keyof typeof METRICS;
+
+/** Latency hops, the values of the Hop dimension. */
+export const HOPS = ['ingest_to_publish', 'publish_to_subscriber', 'end_to_end'] as const;
+export type Hop = (typeof HOPS)[number];
+
+export const METRIC_NAMES: ReadonlySet<string> = new Set(Object.values(METRICS).map((m) => m.name));
