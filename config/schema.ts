@@ -187,6 +187,23 @@ export const MetricsSchema = z.object({
   prometheusPort: port.default(9464),
 }).prefault({});
 
+const cpuList = z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'must be a CPU list such as 2-3 or 0,2');
+
+/** Host tuning baked into the AMI and rendered into systemd units. */
+export const HostSchema = z.object({
+  /** CPUAffinity per service; ENA IRQs are pinned to the CPUs no service uses. */
+  cpuAffinity: z.object({
+    nats: cpuList.default('0-1'),
+    ingest: cpuList.default('2-3'),
+    subscriber: cpuList.default('2-3'),
+    metrics: cpuList.default('0'),
+  }).prefault({}),
+  /** Add isolcpus/nohz_full/rcu_nocbs boot arguments for the service cores (needs a reboot). */
+  isolateServiceCores: z.boolean().default(false),
+  /** Open files per service; every client connection is one. */
+  nofile: z.number().int().min(1024).default(1_048_576),
+}).prefault({});
+
 export const DsmConfigSchema = z.object({
   /** Environment name (local, prod, ...). */
   env: z.string().regex(/^[a-z0-9-]+$/),
@@ -198,6 +215,7 @@ export const DsmConfigSchema = z.object({
   ingest: IngestSchema,
   thresholds: ThresholdsSchema,
   metrics: MetricsSchema,
+  host: HostSchema,
   /** Present for deployable environments; absent for loopback-only ones. */
   aws: AwsSchema.optional(),
   autoscaling: AutoscalingSchema.optional(),
