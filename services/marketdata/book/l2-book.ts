@@ -1,0 +1,117 @@
+/**
+ * L2 (price-level) order book for one symbol. Owned by exactly one thread of control: no locks,
+ * no I/O. Prices and sizes are exact scaled integers (see events.ts).
+ *
+ * Besides the book itself it records which prices changed, so an emitter can publish
+ * incremental deltas (`takeDeltas`) instead of the whole book after every message.
+ */
+import { formatScaled } from '../decimal.js';
+import type { LevelChange, PriceFormat, Scaled, Side } from '../events.js';
+import { Ladder } from './ladder.js';
+
+export class L2Book {
+  private readonly bids: Ladder;
+  private readonly asks: Ladder;
+
+  constructor(
+    readonly exchange: string,
+    readonly symbol: string,
+    readonly format: PriceFormat,
+    capacityHint = 64,
+  ) {
+    this.bids = new Ladder(1, capacityHint);
+    this.asks = new Ladder(-1, capacityHint);
+  }
+
+  /** Empty the book. Every removed level shows up in the next `takeDeltas` as size 0. */
+  clear(): void {
+    this.bids.clear();
+    this.asks.clear();
+  }
+
+  /** Set aggregate size at price (size 0 deletes). Returns true if the book changed. */
+  set(side: Side, price: Scaled, size: Scaled): boolean {
+    return (side === 'bid' ? this.bids : this.asks).set(price, size);
+  }
+
+  /** Replace the whole book. Deltas then describe the difference from the previous book. */
+  applySnapshot(bids: Array<[Scaled, Scaled]>, asks: Array<[Scaled, Scaled]>): void {
+    this.clear();
+    for (const [p, s] of bids) this.bids.set(p, s);
+    for (const [p, s] of asks) this.asks.set(p, s);
+  }
+
+  /** Size at price, 0 if none. */
+  sizeAt(side: Side, price: Scaled): Scaled {
+    return this.ladder(side).sizeAt(price);
+  }
+
+  bestBid(): [Scaled, Scaled] | undefined {
+    const l = this.bids;
+    return l.count > 0 ? [l.priceAtRank(0), l.sizeAtRank(0)] : undefined;
+  }
+
+  bestAsk(): [Scaled, Scaled] | undefined {
+    const l = this.asks;
+    return l.count > 0 ? [l.priceAtRank(0), l.sizeAtRank(0)] : undefined;
+  }
+
+  /** Number of levels on a side. */
+  depth(side: Side): number {
+    return this.ladder(side).count;
+  }
+
+  /** Price of the level `rank` places below the best (0 = best), undefined past the end. */
+  priceAt(side: Side, rank: number): Scaled | undefined {
+    const l = this.ladder(side);
+    return rank >= 0 && rank < l.count ? l.priceAtRank(rank) : undefined;
+  }
+
+  /** Size of the level `rank` places below the best, undefined past the end. */
+  sizeAtRank(side: Side, rank: number): Scaled | undefined {
+    const l = this.ladder(side);
+    return rank >= 0 && rank < l.count ? l.sizeAtRank(rank) : undefined;
+  }
+
+  /** Top n levels, best first, as [price, size] pairs (scaled). */
+  top(side: Side, n: number): Array<[Scaled, Scaled]> {
+    return this.ladder(side).top(n);
+  }
+
+  /** Remove levels beyond the best `n` on each side (Kraken depth truncation). */
+  truncate(n: number): void {
+    this.bids.truncate(n);
+    this.asks.truncate(n);
+  }
+
+  /** True when the best bid is at or above the best ask (a sign of a missed update). */
+  isCrossed(): boolean {
+    return this.bids.count > 0 && this.asks.count > 0 && this.bids.priceAtRank(0) >= this.asks.priceAtRank(0);
+  }
+
+  /**
+   * Changes since the last call (one entry per touched price, with its current size; 0 means
+   * deleted), bids first, then resets the delta set. Applying them to a mirror of the book as
+   * it was at the previous call reproduces this book exactly.
+   */
+  takeDeltas(): LevelChange[] {
+    const out: LevelChange[] = [];
+    for (const price of this.bids.drainTouched()) out.push({ side: 'bid', price, size: this.bids.sizeAt(price) });
+    for (const price of this.asks.drainTouched()) out.push({ side: 'ask', price, size: this.asks.sizeAt(price) });
+    return out;
+  }
+
+  /** Both sides, best first, optionally limited to `depth` levels each. */
+  snapshot(depth = Infinity): { bids: Array<[Scaled, Scaled]>; asks: Array<[Scaled, Scaled]> } {
+    return { bids: this.bids.top(depth), asks: this.asks.top(depth) };
+  }
+
+  private ladder(side: Side): Ladder {
+    return side === 'bid' ? this.bids : this.asks;
+  }
+}
+
+/** Levels as decimal strings in the exchange's own format: [["0.35210000","672.00000000"], ...]. */
+export function formatLevels(levels: Array<[Scaled, Scaled]>, format: PriceFormat): Array<[string, string]> {
+  return levels.map(([p, s]) => [formatScaled(p, format.priceDecimals), formatScaled(s, format.sizeDecimals)]);
+}

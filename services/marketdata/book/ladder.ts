@@ -1,0 +1,191 @@
+/**
+ * One side of an L2 book: a sorted ladder of price levels in parallel typed arrays.
+ *
+ * Levels are kept sorted by `key` ascending with the BEST level at the END of the arrays
+ * (bids: key = price, asks: key = -price). Most updates land near the top of the book, so
+ * lookups scan a few slots back from the end before falling back to binary search, and an
+ * insert or delete near the top moves only the handful of levels above it.
+ * bench/book-structures.ts measures this layout against a Map + sort and a dense price grid.
+ */
+import type { Scaled } from '../events.js';
+
+/** Levels to scan linearly from the top before switching to binary search. */
+const TOP_SCAN = 8;
+/** Moves shorter than this use a plain loop: cheaper than a native copyWithin call. */
+const SHORT_MOVE = 16;
+
+export class Ladder {
+  /** Sort keys (price * sign), ascending; keys[count - 1] is the best level. */
+  keys: Float64Array;
+  sizes: Float64Array;
+  count = 0;
+  /** Prices touched since the last drain; may hold duplicates until drained. */
+  private touched: Float64Array;
+  private touchedCount = 0;
+
+  constructor(
+    /** +1 for bids (higher is better), -1 for asks (lower is better). */
+    readonly sign: 1 | -1,
+    capacity: number,
+  ) {
+    const cap = Math.max(4, capacity | 0);
+    this.keys = new Float64Array(cap);
+    this.sizes = new Float64Array(cap);
+    this.touched = new Float64Array(64);
+  }
+
+  /** Index of `key` if present, else the bitwise complement of its insertion point. */
+  find(key: number): number {
+    const keys = this.keys;
+    let i = this.count - 1;
+    const stop = i - TOP_SCAN < 0 ? 0 : i - TOP_SCAN;
+    while (i >= stop && keys[i]! > key) i--;
+    if (i >= stop) return keys[i] === key ? i : ~(i + 1);
+    // Everything from `stop` up is above the key: binary search below it.
+    let lo = 0;
+    let hi = stop;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid]! < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < stop && keys[lo] === key ? lo : ~lo;
+  }
+
+  /** Set the aggregate size at `price` (0 deletes). Returns true if the ladder changed. */
+  set(price: Scaled, size: Scaled): boolean {
+    if (!(size >= 0)) throw new RangeError(`size must be >= 0, got ${size}`);
+    const key = price * this.sign;
+    const i = this.find(key);
+    if (i >= 0) {
+      if (size === this.sizes[i]) return false;
+      if (size === 0) this.removeAt(i);
+      else this.sizes[i] = size;
+    } else {
+      if (size === 0) return false;
+      this.insertAt(~i, key, size);
+    }
+    this.touch(price);
+    return true;
+  }
+
+  sizeAt(price: Scaled): Scaled {
+    const i = this.find(price * this.sign);
+    return i >= 0 ? this.sizes[i]! : 0;
+  }
+
+  /** Price of the level `rank` places from the best (0 = best). Caller checks rank < count. */
+  priceAtRank(rank: number): Scaled {
+    return this.keys[this.count - 1 - rank]! * this.sign;
+  }
+
+  sizeAtRank(rank: number): Scaled {
+    return this.sizes[this.count - 1 - rank]!;
+  }
+
+  top(n: number): Array<[Scaled, Scaled]> {
+    const m = Math.min(n, this.count);
+    const out = new Array<[Scaled, Scaled]>(m);
+    for (let r = 0; r < m; r++) out[r] = [this.priceAtRank(r), this.sizeAtRank(r)];
+    return out;
+  }
+
+  /** Remove every level; each removed price counts as touched (a mirror must delete it too). */
+  clear(): void {
+    for (let i = 0; i < this.count; i++) this.touch(this.keys[i]! * this.sign);
+    this.count = 0;
+  }
+
+  /** Keep only the best `n` levels. */
+  truncate(n: number): void {
+    const drop = this.count - Math.max(0, n);
+    if (drop <= 0) return;
+    for (let i = 0; i < drop; i++) this.touch(this.keys[i]! * this.sign);
+    this.keys.copyWithin(0, drop, this.count);
+    this.sizes.copyWithin(0, drop, this.count);
+    this.count -= drop;
+  }
+
+  /** Distinct touched prices in first-touch order, then forget them. */
+  drainTouched(): Scaled[] {
+    const n = this.touchedCount;
+    this.touchedCount = 0;
+    const t = this.touched;
+    const out: Scaled[] = [];
+    if (n <= 32) {
+      // Tiny batches (the usual case per message): quadratic dedupe beats allocating a Set.
+      outer: for (let i = 0; i < n; i++) {
+        const p = t[i]!;
+        for (let j = 0; j < out.length; j++) if (out[j] === p) continue outer;
+        out.push(p);
+      }
+      return out;
+    }
+    const seen = new Set<number>();
+    for (let i = 0; i < n; i++) {
+      const p = t[i]!;
+      if (!seen.has(p)) {
+        seen.add(p);
+        out.push(p);
+      }
+    }
+    return out;
+  }
+
+  private touch(price: Scaled): void {
+    if (this.touchedCount === this.touched.length) this.compactTouched();
+    this.touched[this.touchedCount++] = price;
+  }
+
+  /** Deltas not drained for a while: dedupe in place, grow only if still mostly full. */
+  private compactTouched(): void {
+    const distinct = this.drainTouched();
+    if (distinct.length * 2 > this.touched.length) this.touched = new Float64Array(this.touched.length * 2);
+    this.touched.set(distinct);
+    this.touchedCount = distinct.length;
+  }
+
+  private insertAt(pos: number, key: number, size: Scaled): void {
+    if (this.count === this.keys.length) this.grow();
+    const keys = this.keys;
+    const sizes = this.sizes;
+    const n = this.count;
+    if (n - pos < SHORT_MOVE) {
+      for (let j = n; j > pos; j--) {
+        keys[j] = keys[j - 1]!;
+        sizes[j] = sizes[j - 1]!;
+      }
+    } else {
+      keys.copyWithin(pos + 1, pos, n);
+      sizes.copyWithin(pos + 1, pos, n);
+    }
+    keys[pos] = key;
+    sizes[pos] = size;
+    this.count = n + 1;
+  }
+
+  private removeAt(pos: number): void {
+    const keys = this.keys;
+    const sizes = this.sizes;
+    const n = this.count - 1;
+    if (n - pos < SHORT_MOVE) {
+      for (let j = pos; j < n; j++) {
+        keys[j] = keys[j + 1]!;
+        sizes[j] = sizes[j + 1]!;
+      }
+    } else {
+      keys.copyWithin(pos, pos + 1, n + 1);
+      sizes.copyWithin(pos, pos + 1, n + 1);
+    }
+    this.count = n;
+  }
+
+  private grow(): void {
+    const keys = new Float64Array(this.keys.length * 2);
+    const sizes = new Float64Array(this.sizes.length * 2);
+    keys.set(this.keys.subarray(0, this.count));
+    sizes.set(this.sizes.subarray(0, this.count));
+    this.keys = keys;
+    this.sizes = sizes;
+  }
+}
