@@ -62,8 +62,12 @@ export interface L2UpdateEvent extends EventTags {
 /** Order-based (L3) events: LOBSTER, ITCH. */
 export interface OrderAddEvent extends EventTags { type: 'order-add'; orderId: number; side: Side; price: Scaled; size: Scaled }
 /** Partial execution or cancel of `size` shares (size is the amount removed). */
-export interface OrderReduceEvent extends EventTags { type: 'order-reduce'; orderId: number; size: Scaled; reason: 'execute' | 'cancel'; execPrice?: Scaled }
-export interface OrderDeleteEvent extends EventTags { type: 'order-delete'; orderId: number }
+export interface OrderReduceEvent extends EventTags { type: 'order-reduce'; orderId: number; size: Scaled; reason: 'execute' | 'cancel'; execPrice?: Scaled; side?: Side; price?: Scaled }
+/**
+ * The order leaves the book. Feeds that say where it rested (LOBSTER) also fill side, price and
+ * the size removed, so a book can account for orders placed before it started listening.
+ */
+export interface OrderDeleteEvent extends EventTags { type: 'order-delete'; orderId: number; side?: Side; price?: Scaled; size?: Scaled }
 /** ITCH Replace: the old order leaves the book, a new one with a new id takes its side. */
 export interface OrderReplaceEvent extends EventTags { type: 'order-replace'; orderId: number; newOrderId: number; price: Scaled; size: Scaled }
 

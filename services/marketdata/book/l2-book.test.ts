@@ -61,6 +61,20 @@ describe('L2Book', () => {
     expect(() => b.set('bid', 1, Number.NaN)).toThrow(RangeError);
   });
 
+  it('adjust adds to a level, deletes at zero, and reports over-removal', () => {
+    const b = book();
+    expect(b.adjust('ask', 10, 5)).toBe(5);
+    expect(b.adjust('ask', 10, 3)).toBe(8);
+    expect(b.adjust('ask', 10, -8)).toBe(0);
+    expect(b.depth('ask')).toBe(0);
+    expect(b.adjust('ask', 10, -2)).toBe(-2);
+    expect(b.depth('ask')).toBe(0);
+    b.adjust('bid', 7, 4);
+    expect(b.adjust('bid', 7, -6)).toBe(-2);
+    expect(b.depth('bid')).toBe(0);
+    expect(b.takeDeltas()).toEqual([{ side: 'bid', price: 7, size: 0 }, { side: 'ask', price: 10, size: 0 }]);
+  });
+
   it('grows past its capacity hint and deep levels stay sorted', () => {
     const b = book();
     for (let p = 1; p <= 1000; p++) b.set('ask', (p * 7919) % 1009, p);

@@ -34,6 +34,15 @@ export class L2Book {
     return (side === 'bid' ? this.bids : this.asks).set(price, size);
   }
 
+  /**
+   * Add `delta` (may be negative) to the aggregate size at price: what order-based books do.
+   * Returns the new size; a negative result (more removed than was there) leaves the level
+   * deleted, and the caller reports the inconsistency.
+   */
+  adjust(side: Side, price: Scaled, delta: Scaled): Scaled {
+    return (side === 'bid' ? this.bids : this.asks).adjust(price, delta);
+  }
+
   /** Replace the whole book. Deltas then describe the difference from the previous book. */
   applySnapshot(bids: Array<[Scaled, Scaled]>, asks: Array<[Scaled, Scaled]>): void {
     this.clear();

@@ -69,6 +69,28 @@ export class Ladder {
     return true;
   }
 
+  /**
+   * Add `delta` (may be negative) to the size at `price` with one lookup. Returns the
+   * unclamped result; a negative result leaves the level deleted and tells the caller its
+   * accounting was off.
+   */
+  adjust(price: Scaled, delta: Scaled): Scaled {
+    if (delta === 0) return this.sizeAt(price);
+    const key = price * this.sign;
+    const i = this.find(key);
+    const next = (i >= 0 ? this.sizes[i]! : 0) + delta;
+    if (i >= 0) {
+      if (next <= 0) this.removeAt(i);
+      else this.sizes[i] = next;
+    } else if (next > 0) {
+      this.insertAt(~i, key, next);
+    } else {
+      return next;
+    }
+    this.touch(price);
+    return next;
+  }
+
   sizeAt(price: Scaled): Scaled {
     const i = this.find(price * this.sign);
     return i >= 0 ? this.sizes[i]! : 0;
