@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     globals: true,
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'cdktf.out/**', 'dist/**'],
+    exclude: ['node_modules/**', 'cdktf.out/**', 'dist/**', '.scratch/**'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

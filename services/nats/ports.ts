@@ -1,0 +1,27 @@
+/**
+ * Free loopback ports for clusters started by tests and drills, so that parallel runs on one
+ * machine never collide. A block of consecutive ports is probed by actually binding each one.
+ */
+import net from 'node:net';
+
+function canBind(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Find `count` consecutive free ports on `host`, starting at a random base in [low, high).
+ * Random bases keep concurrent callers apart; probing catches what is already taken.
+ */
+export async function findFreePortBlock(count: number, host = '127.0.0.1', low = 20_000, high = 60_000, attempts = 50): Promise<number> {
+  for (let a = 0; a < attempts; a++) {
+    const base = low + Math.floor(Math.random() * (high - low - count));
+    let ok = true;
+    for (let p = base; p < base + count && ok; p++) ok = await canBind(p, host);
+    if (ok) return base;
+  }
+  throw new Error(`no block of ${count} free ports on ${host} after ${attempts} attempts`);
+}

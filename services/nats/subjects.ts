@@ -1,0 +1,58 @@
+/**
+ * The subject scheme, in one place. Data: <EXCHANGE>.<SYMBOLTOKEN>.<suffix>. Control subjects
+ * live under their own first token (`_DSM`), so no data wildcard (`NYSE.*.orderbook`, `*.*.orderbook`)
+ * can ever match one; `>` only reaches them for clients whose permissions allow it.
+ */
+import type { DsmConfig } from '../../config/schema.js';
+
+export interface SubjectScheme {
+  dataSuffix: string;
+  controlPrefix: string;
+}
+
+export function subjectScheme(cfg: DsmConfig): SubjectScheme {
+  return { dataSuffix: cfg.subjects.dataSuffix, controlPrefix: cfg.subjects.controlPrefix };
+}
+
+/** Every data subject of one exchange. */
+export function exchangeDataWildcard(s: SubjectScheme, exchange: string): string {
+  return `${exchange}.*.${s.dataSuffix}`;
+}
+
+/** Every data subject of every exchange. */
+export function allDataWildcard(s: SubjectScheme): string {
+  return `*.*.${s.dataSuffix}`;
+}
+
+/** Snapshot requests for one book: `_DSM.snapshot.<EXCHANGE>.<SYMBOLTOKEN>`. */
+export function snapshotSubject(s: SubjectScheme, exchange: string, symbolToken: string): string {
+  return `${s.controlPrefix}.snapshot.${exchange}.${symbolToken}`;
+}
+
+export function snapshotWildcard(s: SubjectScheme, exchange?: string): string {
+  return exchange ? `${s.controlPrefix}.snapshot.${exchange}.>` : `${s.controlPrefix}.snapshot.>`;
+}
+
+export function leaseSubject(s: SubjectScheme, group: string): string {
+  return `${s.controlPrefix}.lease.${group}`;
+}
+
+export function metricsSubject(s: SubjectScheme, service: string): string {
+  return `${s.controlPrefix}.metrics.${service}`;
+}
+
+export function tuneSubject(s: SubjectScheme, what: string): string {
+  return `${s.controlPrefix}.tune.${what}`;
+}
+
+export function controlWildcard(s: SubjectScheme): string {
+  return `${s.controlPrefix}.>`;
+}
+
+/**
+ * Per-identity reply inbox. A shared `_INBOX.>` would let a subscriber licensed for one exchange
+ * read snapshot replies meant for another; a prefix per identity keeps replies with their owner.
+ */
+export function inboxPrefix(identity: string): string {
+  return `_INBOX.${identity}`;
+}
