@@ -48,7 +48,12 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-const code = await run(process.argv.slice(2));
-// Let pino flush and sockets close; long-running commands never return here until done.
-process.exitCode = code;
-if (process.env.DSM_NO_FORCE_EXIT !== '1') setTimeout(() => process.exit(code), 200).unref();
+/** Process entry used by cli/bin/dsm.js. */
+export async function main(argv: string[]): Promise<void> {
+  // `dsm status | head` closes the pipe early; that is not an error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw err; });
+  const code = await run(argv);
+  process.exitCode = code;
+  // Give pino and sockets a moment to flush, then exit even if a library left a handle open.
+  setTimeout(() => process.exit(code), 200).unref();
+}

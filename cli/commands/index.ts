@@ -4,7 +4,13 @@
  */
 import type { Command } from 'commander';
 import { register as config } from './config.js';
+import { register as certs } from './certs.js';
+import { register as cluster } from './cluster.js';
+import { register as render } from './render.js';
 
 export const COMMANDS: Array<(program: Command) => void> = [
   config,
+  certs,
+  cluster,
+  render,
 ];
