@@ -49,3 +49,10 @@ export function readI64(b: Uint8Array, o: number): number {
   const hi = b[o + 4]! | (b[o + 5]! << 8) | (b[o + 6]! << 16) | (b[o + 7]! << 24);
   return hi * TWO_32 + readU32(b, o);
 }
+
+/** `write64` through a DataView: the encoder owns its buffer, so it keeps one view per buffer. */
+export function viewWrite64(v: DataView, o: number, x: number): void {
+  const lo = x >>> 0;
+  v.setUint32(o, lo, true);
+  v.setInt32(o + 4, (x - lo) / TWO_32, true);
+}

@@ -10,7 +10,7 @@
  *   view is valid only until the next encode: for callers that copy or send synchronously.
  */
 import type { LevelChange, PriceFormat, Scaled } from '../marketdata/events.js';
-import { write64, writeU16, writeU32 } from './bytes.js';
+import { viewWrite64, write64 } from './bytes.js';
 import {
   BOOK_COUNTS_BYTES,
   HEADER_BYTES,
@@ -70,6 +70,8 @@ export class WireEncoder {
   private readonly mode: 'slab' | 'reuse';
   private readonly slabBytes: number;
   private buf: Uint8Array;
+  /** DataView writes on our own buffer measured ~2x faster than byte stores (wire-bench.ts). */
+  private view: DataView;
   /** The message being written occupies [start, pos) of buf. */
   private start = 0;
   private pos = 0;
@@ -79,6 +81,7 @@ export class WireEncoder {
     this.mode = opts.mode ?? 'slab';
     this.slabBytes = Math.max(256, opts.slabBytes ?? 64 * 1024);
     this.buf = new Uint8Array(this.slabBytes);
+    this.view = new DataView(this.buf.buffer);
   }
 
   /** Changed levels (size 0 = delete). Bids are written before asks; order within a side is kept. */
@@ -87,29 +90,29 @@ export class WireEncoder {
     for (let i = 0; i < changes.length; i++) if (changes[i]!.side === 'bid') bidCount++;
     const askCount = changes.length - bidCount;
     const levelsAt = this.beginBook(MessageCode.delta, h, bidCount, askCount);
-    const b = this.buf;
+    const v = this.view;
     let bo = levelsAt;
     let ao = levelsAt + bidCount * LEVEL_BYTES;
     for (let i = 0; i < changes.length; i++) {
       const c = changes[i]!;
       if (c.side === 'bid') {
-        writeLevel(b, bo, c.price, c.size);
+        writeLevel(v, bo, c.price, c.size);
         bo += LEVEL_BYTES;
       } else {
-        writeLevel(b, ao, c.price, c.size);
+        writeLevel(v, ao, c.price, c.size);
         ao += LEVEL_BYTES;
       }
     }
-    return b.subarray(this.start, this.pos);
+    return this.buf.subarray(this.start, this.pos);
   }
 
   /** The whole book (or its top N, flagged TRUNCATED by the caller), best level first. */
   encodeSnapshot(h: BookHeader, bids: ReadonlyArray<readonly [Scaled, Scaled]>, asks: ReadonlyArray<readonly [Scaled, Scaled]>): Uint8Array {
     let lo = this.beginBook(MessageCode.snapshot, h, bids.length, asks.length);
-    const b = this.buf;
-    for (let i = 0; i < bids.length; i++, lo += LEVEL_BYTES) writeLevel(b, lo, bids[i]![0], bids[i]![1]);
-    for (let i = 0; i < asks.length; i++, lo += LEVEL_BYTES) writeLevel(b, lo, asks[i]![0], asks[i]![1]);
-    return b.subarray(this.start, this.pos);
+    const v = this.view;
+    for (let i = 0; i < bids.length; i++, lo += LEVEL_BYTES) writeLevel(v, lo, bids[i]![0], bids[i]![1]);
+    for (let i = 0; i < asks.length; i++, lo += LEVEL_BYTES) writeLevel(v, lo, asks[i]![0], asks[i]![1]);
+    return this.buf.subarray(this.start, this.pos);
   }
 
   encodeHeartbeat(f: HeartbeatFields): Uint8Array {
@@ -123,13 +126,14 @@ export class WireEncoder {
     const size = HEADER_BYTES + ex.length + sym.length + HEARTBEAT_FIXED_BYTES + id.length + info.length;
     const b = this.reserve(size);
     const o = this.start;
-    let p = writeHeader(b, o, MessageCode.heartbeat, f.flags ?? 0, f.epoch, f.seq, 0, 0, 0, f.pubMonoNs ?? 0, 0, 0, ex, sym);
+    let p = writeHeader(b, this.view, o, MessageCode.heartbeat, f.flags ?? 0, f.epoch, f.seq, 0, 0, 0, f.pubMonoNs ?? 0, 0, 0, ex, sym);
     b[p] = id.length;
     b.set(id, p + 1);
     p += 1 + id.length;
-    writeU32(b, p, f.symbols);
-    write64(b, p + 4, f.published);
-    writeU16(b, p + 12, info.length);
+    const v = this.view;
+    v.setUint32(p, f.symbols, true);
+    viewWrite64(v, p + 4, f.published);
+    v.setUint16(p + 12, info.length, true);
     b.set(info, p + 14);
     return b.subarray(o, o + size);
   }
@@ -147,9 +151,9 @@ export class WireEncoder {
       epoch: m.epoch, seq: m.seq, exchSeq: m.exchSeq, exchTsUs: m.exchTsUs, recvMonoNs: m.recvMonoNs, pubMonoNs: m.pubMonoNs, flags: m.flags,
     };
     let lo = this.beginBook(MessageCode[m.type], h, m.bidCount, m.askCount);
-    const b = this.buf;
-    for (let i = 0; i < m.levelCount; i++, lo += LEVEL_BYTES) writeLevel(b, lo, m.prices[i]!, m.sizes[i]!);
-    return b.subarray(this.start, this.pos);
+    const v = this.view;
+    for (let i = 0; i < m.levelCount; i++, lo += LEVEL_BYTES) writeLevel(v, lo, m.prices[i]!, m.sizes[i]!);
+    return this.buf.subarray(this.start, this.pos);
   }
 
   /** Reserve room for a book message and write all but its levels; returns where levels start. */
@@ -160,28 +164,34 @@ export class WireEncoder {
     checkDecimals(h.format.sizeDecimals, 'sizeDecimals');
     const size = HEADER_BYTES + ex.length + sym.length + BOOK_COUNTS_BYTES + (bidCount + askCount) * LEVEL_BYTES;
     const b = this.reserve(size);
-    const p = writeHeader(b, this.start, code, h.flags ?? 0, h.epoch, h.seq, h.exchSeq, h.exchTsUs, h.recvMonoNs, h.pubMonoNs ?? 0,
+    const v = this.view;
+    const p = writeHeader(b, v, this.start, code, h.flags ?? 0, h.epoch, h.seq, h.exchSeq, h.exchTsUs, h.recvMonoNs, h.pubMonoNs ?? 0,
       h.format.priceDecimals, h.format.sizeDecimals, ex, sym);
-    writeU32(b, p, bidCount);
-    writeU32(b, p + 4, askCount);
+    v.setUint32(p, bidCount, true);
+    v.setUint32(p + 4, askCount, true);
     return p + BOOK_COUNTS_BYTES;
   }
 
   /** Room for `size` bytes at [this.start, this.pos). */
   private reserve(size: number): Uint8Array {
     if (this.mode === 'reuse') {
-      if (this.buf.length < size) this.buf = new Uint8Array(Math.max(size, this.buf.length * 2));
+      if (this.buf.length < size) this.replaceBuffer(Math.max(size, this.buf.length * 2));
       this.start = 0;
       this.pos = size;
       return this.buf;
     }
     if (this.pos + size > this.buf.length) {
-      this.buf = new Uint8Array(Math.max(this.slabBytes, size));
+      this.replaceBuffer(Math.max(this.slabBytes, size));
       this.pos = 0;
     }
     this.start = this.pos;
     this.pos += size;
     return this.buf;
+  }
+
+  private replaceBuffer(size: number): void {
+    this.buf = new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer);
   }
 
   private name(s: string, what: string): Uint8Array {
@@ -205,20 +215,20 @@ export function stampPublishTime(msg: Uint8Array, monoNs: number): void {
 }
 
 function writeHeader(
-  b: Uint8Array, o: number, code: number, flags: number, epoch: number, seq: number, exchSeq: number, exchTsUs: number,
+  b: Uint8Array, v: DataView, o: number, code: number, flags: number, epoch: number, seq: number, exchSeq: number, exchTsUs: number,
   recvMonoNs: number, pubMonoNs: number, priceDecimals: number, sizeDecimals: number, ex: Uint8Array, sym: Uint8Array,
 ): number {
   checkCount(epoch, 'epoch');
   checkSafe(seq, 'seq');
   b[o + Offset.version] = WIRE_VERSION;
   b[o + Offset.type] = code;
-  writeU16(b, o + Offset.flags, flags);
-  writeU32(b, o + Offset.epoch, epoch);
-  write64(b, o + Offset.seq, seq);
-  write64(b, o + Offset.exchSeq, exchSeq);
-  write64(b, o + Offset.exchTsUs, exchTsUs);
-  write64(b, o + Offset.recvMonoNs, recvMonoNs);
-  write64(b, o + Offset.pubMonoNs, pubMonoNs);
+  v.setUint16(o + Offset.flags, flags, true);
+  v.setUint32(o + Offset.epoch, epoch, true);
+  viewWrite64(v, o + Offset.seq, seq);
+  viewWrite64(v, o + Offset.exchSeq, exchSeq);
+  viewWrite64(v, o + Offset.exchTsUs, exchTsUs);
+  viewWrite64(v, o + Offset.recvMonoNs, recvMonoNs);
+  viewWrite64(v, o + Offset.pubMonoNs, pubMonoNs);
   b[o + Offset.priceDecimals] = priceDecimals;
   b[o + Offset.sizeDecimals] = sizeDecimals;
   b[o + Offset.exchangeLength] = ex.length;
@@ -228,12 +238,12 @@ function writeHeader(
   return o + HEADER_BYTES + ex.length + sym.length;
 }
 
-function writeLevel(b: Uint8Array, o: number, price: Scaled, size: Scaled): void {
+function writeLevel(v: DataView, o: number, price: Scaled, size: Scaled): void {
   // A level that is not an exact integer would be silently truncated on the wire: refuse it.
   if (!Number.isSafeInteger(price)) throw new RangeError(`price must be a safe integer, got ${price}`);
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`size must be a non-negative safe integer, got ${size}`);
-  write64(b, o, price);
-  write64(b, o + 8, size);
+  viewWrite64(v, o, price);
+  viewWrite64(v, o + 8, size);
 }
 
 function checkDecimals(d: number, what: string): void {
