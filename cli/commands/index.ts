@@ -7,10 +7,12 @@ import { register as config } from './config.js';
 import { register as certs } from './certs.js';
 import { register as cluster } from './cluster.js';
 import { register as render } from './render.js';
+import { register as book } from './book.js';
 
 export const COMMANDS: Array<(program: Command) => void> = [
   config,
   certs,
   cluster,
   render,
+  book,
 ];
