@@ -7,6 +7,7 @@ import { register as config } from './config.js';
 import { register as certs } from './certs.js';
 import { register as cluster } from './cluster.js';
 import { register as render } from './render.js';
+import { register as dashboards } from './dashboards.js';
 import { register as book } from './book.js';
 
 export const COMMANDS: Array<(program: Command) => void> = [
@@ -14,5 +15,6 @@ export const COMMANDS: Array<(program: Command) => void> = [
   certs,
   cluster,
   render,
+  dashboards,
   book,
 ];

@@ -1,0 +1,77 @@
+/** `dsm dashboards export|import|diff`: the CloudWatch dashboards defined in dashboards/. */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { Command } from 'commander';
+import type { DsmConfig } from '../../config/schema.js';
+import { renderDashboards } from '../../dashboards/index.js';
+import { DashboardAwsError, diffDashboards, exportDashboards, importDashboards } from '../../dashboards/deploy.js';
+import { validateDashboardBody } from '../../dashboards/validate.js';
+import { CommandFailed, UsageError } from '../exit.js';
+import { ENV_OPTION, configFor } from '../options.js';
+
+interface AwsOpts { env: string; region?: string }
+
+function regionFor(cfg: DsmConfig, opts: AwsOpts): string {
+  const region = opts.region ?? cfg.aws?.region;
+  if (!region) throw new UsageError(`environment "${cfg.env}" has no aws.region; pass --region`);
+  return region;
+}
+
+function renderChecked(cfg: DsmConfig, region: string) {
+  const dashboards = renderDashboards(cfg, { region });
+  // Never hand AWS a body our own validator rejects.
+  const problems = dashboards.flatMap((d) => validateDashboardBody(d.body, cfg.metrics.namespace).map((p) => `${d.name}: ${p}`));
+  if (problems.length) throw new CommandFailed(`dashboard definitions are invalid: ${problems.join('; ')}`);
+  return dashboards;
+}
+
+async function withAwsErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof DashboardAwsError) throw new CommandFailed(err.message);
+    throw err;
+  }
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+export function register(program: Command): void {
+  const cmd = program.command('dashboards').description('CloudWatch dashboards as code: export, import, diff');
+
+  cmd.command('export')
+    .description('write each dashboard body as <name>.json into DIR')
+    .requiredOption('--out <dir>', 'directory to write into (created if missing)')
+    .option(...ENV_OPTION)
+    .option('--region <region>', 'region the widgets query (default: the config\'s aws.region, else us-east-1)')
+    .action(async (opts: AwsOpts & { out: string }) => {
+      const cfg = configFor(opts);
+      const files = await exportDashboards(renderChecked(cfg, opts.region ?? cfg.aws?.region ?? 'us-east-1'), opts.out);
+      for (const f of files) out(`wrote ${f}`);
+    });
+
+  cmd.command('import')
+    .description('PutDashboard each dashboard into CloudWatch and report AWS\'s validation messages')
+    .option(...ENV_OPTION)
+    .option('--region <region>', 'AWS region (default: the config\'s aws.region)')
+    .option('--dry-run', 'print the PutDashboard calls without making them')
+    .action(async (opts: AwsOpts & { dryRun?: boolean }) => {
+      const cfg = configFor(opts);
+      const region = regionFor(cfg, opts);
+      const dashboards = renderChecked(cfg, region);
+      const results = await withAwsErrors(() => importDashboards(new CloudWatchClient({ region }), dashboards, { dryRun: opts.dryRun === true, write: out }));
+      const flagged = results.filter((r) => r.validationMessages.length > 0);
+      if (flagged.length) throw new CommandFailed(`CloudWatch reported validation messages for ${flagged.map((r) => r.name).join(', ')}`);
+    });
+
+  cmd.command('diff')
+    .description('compare the deployed dashboards (GetDashboard) with the code; exit 1 if they differ')
+    .option(...ENV_OPTION)
+    .option('--region <region>', 'AWS region (default: the config\'s aws.region)')
+    .action(async (opts: AwsOpts) => {
+      const cfg = configFor(opts);
+      const region = regionFor(cfg, opts);
+      const results = await withAwsErrors(() => diffDashboards(new CloudWatchClient({ region }), renderChecked(cfg, region), out));
+      const off = results.filter((r) => r.status !== 'same');
+      if (off.length) throw new CommandFailed(`${off.length} dashboard(s) differ from the code: ${off.map((r) => `${r.name} (${r.status})`).join(', ')}`);
+    });
+}

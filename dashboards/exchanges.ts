@@ -1,0 +1,37 @@
+/** The per-exchange view: one row per configured exchange (feed in, published, received, faults). */
+import type { DsmConfig } from '../config/schema.js';
+import type { DashboardDef, Panel, Tile } from './model.js';
+import { dashboardName } from './names.js';
+
+function exchangeRow(cluster: string, exchange: string, symbols: number): Tile[] {
+  const dims = { Cluster: cluster, Exchange: exchange };
+  const flow: Panel = {
+    kind: 'panel', title: `${exchange} flow`, unit: 'events/s', stat: 'Average', width: 12, height: 6, yMin: 0,
+    lines: [
+      { kind: 'dsm', metric: 'ingestEventsRate', dimensions: dims, label: 'feed events decoded' },
+      { kind: 'dsm', metric: 'publishedRate', dimensions: dims, label: 'updates published' },
+      { kind: 'dsm', metric: 'receivedRate', dimensions: dims, label: 'updates received' },
+    ],
+  };
+  const faults: Panel = {
+    kind: 'panel', title: `${exchange} gaps, resyncs, malformed`, unit: 'count', stat: 'Sum', width: 12, height: 6, yMin: 0,
+    lines: [
+      { kind: 'dsm', metric: 'gaps', dimensions: dims, label: 'sequence gaps' },
+      { kind: 'dsm', metric: 'resyncs', dimensions: dims, label: 'snapshot resyncs' },
+      { kind: 'dsm', metric: 'malformed', dimensions: dims, label: 'malformed messages' },
+    ],
+  };
+  return [{ kind: 'note', width: 24, height: 1, markdown: `## ${exchange} (${symbols} symbol${symbols === 1 ? '' : 's'})` }, flow, faults];
+}
+
+export function exchangesDashboard(cfg: DsmConfig): DashboardDef {
+  const cluster = cfg.nats.clusterName;
+  return {
+    name: dashboardName(cfg, 'exchanges'),
+    title: `DSM ${cfg.env}: per exchange`,
+    tiles: [
+      { kind: 'panel', title: 'Subscriber queue overflows (fell back to snapshot)', unit: 'count', stat: 'Sum', width: 24, height: 4, yMin: 0, lines: [{ kind: 'dsm', metric: 'subscriberSlow', dimensions: { Cluster: cluster }, label: 'all subscribers' }] },
+      ...cfg.exchanges.flatMap((ex) => exchangeRow(cluster, ex.name, ex.symbols.length)),
+    ],
+  };
+}
