@@ -31,7 +31,8 @@ export const METRICS = {
   natsRoutes: metric('NatsRoutes', 'Count', ['Cluster', 'Node'], 'Routes the node has to its peers; expected nodes-1'),
   natsSlowConsumers: metric('NatsSlowConsumers', 'Count', ['Cluster', 'Node'], 'Slow consumers the node cut off in the interval'),
   // Cluster-wide delivered rate: what the subscriber ASG scales on (÷ GroupInServiceInstances).
-  clusterDeliveredRate: metric('ClusterDeliveredMsgRate', 'Count/Second', ['Cluster'], 'Messages delivered by all nodes per second'),
+  clusterDeliveredRate: metric('ClusterDeliveredMsgRate', 'Count/Second', ['Cluster'], 'Messages delivered to client connections by all nodes per second (route traffic excluded)'),
+  clusterPublishedRate: metric('ClusterPublishedMsgRate', 'Count/Second', ['Cluster'], 'Messages published by client connections into the cluster per second (route traffic excluded)'),
   // DSM services
   latencyP50: metric('LatencyP50', 'Microseconds', ['Cluster', 'Hop'], 'Per-hop latency, 50th percentile'),
   latencyP99: metric('LatencyP99', 'Microseconds', ['Cluster', 'Hop'], 'Per-hop latency, 99th percentile'),

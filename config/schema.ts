@@ -185,6 +185,28 @@ export const MetricsSchema = z.object({
   storageResolution: z.union([z.literal(1), z.literal(60)]).default(60),
   namespace: z.string().default('DSM'),
   prometheusPort: port.default(9464),
+  /** Address the Prometheus exporter and the local dashboard bind to; loopback unless a scraper needs more. */
+  prometheusHost: z.string().min(1).default('127.0.0.1'),
+  /** Port of the local live dashboard (`dsm dashboard --local`). */
+  localDashboardPort: port.default(8090),
+}).prefault({});
+
+const tuneRange = (min: number, max: number) => z.object({ min: z.number().int().min(1).default(min), max: z.number().int().min(1).default(max) }).prefault({});
+
+/**
+ * The feedback loop (`dsm tune`): how often it looks, how far one step may move a setting, how long
+ * it waits after a change, and the bounds of the client settings it tunes. The ASG target's bounds
+ * are `autoscaling.tuneBounds`.
+ */
+export const TuneSchema = z.object({
+  intervalSeconds: z.number().int().min(1).default(30),
+  maxStepPercent: z.number().min(1).max(100).default(20),
+  cooldownSeconds: z.number().int().min(0).default(120),
+  /** Publisher flush size (ingest.batchMessages), sized to the messages one flush window holds. */
+  batchMessages: tuneRange(1, 1024),
+  /** Subscriber queue bound (client.maxQueuedMessages), sized to `burstSeconds` of delivered traffic. */
+  maxQueuedMessages: tuneRange(1000, 2_000_000),
+  burstSeconds: z.number().positive().default(1),
 }).prefault({});
 
 const cpuList = z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'must be a CPU list such as 2-3 or 0,2');
@@ -216,6 +238,7 @@ export const DsmConfigSchema = z.object({
   thresholds: ThresholdsSchema,
   metrics: MetricsSchema,
   host: HostSchema,
+  tune: TuneSchema,
   /** Present for deployable environments; absent for loopback-only ones. */
   aws: AwsSchema.optional(),
   autoscaling: AutoscalingSchema.optional(),
