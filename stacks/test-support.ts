@@ -9,7 +9,8 @@ Testing.setupJest();
 interface ResourceClass { readonly tfResourceType: string }
 
 declare module 'vitest' {
-  interface Assertion<T> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  interface Matchers<T = any> {
     toHaveResource(type: ResourceClass): T;
     toHaveResourceWithProperties(type: ResourceClass, properties: Record<string, unknown>): T;
     toHaveDataSource(type: ResourceClass): T;

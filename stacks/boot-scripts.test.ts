@@ -1,0 +1,64 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DRAIN_WATCH_SCRIPT, ingestBootScript, natsBootScript, subscriberBootScript } from './boot-scripts.js';
+import { shellQuote } from './user-data.js';
+import { clientTlsPaths, tlsPaths } from '../services/nats/tls-paths.js';
+import { clientParameters, serverParameters } from './tls-layout.js';
+
+const nats = natsBootScript({ env: 'prod', region: 'us-east-1', node: 2, serverName: 'nats-2' });
+const ingestStandby = ingestBootScript({ env: 'prod', region: 'us-east-1', identity: 'ingest', standby: true });
+const subscriber = subscriberBootScript({ env: 'prod', region: 'us-east-1', identity: 'subscriber', asgName: 'dsm-prod-subscribers', lifecycleHook: 'drain' });
+
+describe('boot scripts', () => {
+  it('render the NATS config with the shared renderer, then start nats-server', () => {
+    const lines = nats.split('\n');
+    const render = lines.indexOf('dsm render nats-config --env prod --node 2 --tls-dir /etc/nats/tls --out /etc/nats/nats-server.conf');
+    const start = lines.indexOf('systemctl enable --now nats-server dsm-metrics');
+    const lastFetch = lines.findLastIndex((l) => l.startsWith('fetch_tls '));
+    expect(lastFetch).toBeGreaterThan(0);
+    expect(render).toBeGreaterThan(lastFetch);
+    expect(start).toBeGreaterThan(render);
+    expect(lines).toContain('DSM_NODE=2');
+  });
+
+  it('fetch exactly the node\'s server certificate, key and the CA', () => {
+    expect(nats.split('\n').filter((l) => l.startsWith('fetch_tls '))).toEqual([
+      'fetch_tls /dsm/prod/tls/ca.crt ca.crt 0644',
+      'fetch_tls /dsm/prod/tls/servers/nats-2.crt servers/nats-2.crt 0644',
+      'fetch_tls /dsm/prod/tls/servers/nats-2.key servers/nats-2.key 0600',
+    ]);
+  });
+
+  it('lay TLS files out where the renderer and connectAs look for them', () => {
+    const server = tlsPaths('/etc/nats/tls', 'nats-2');
+    expect(serverParameters('prod', 'nats-2').map((p) => path.join('/etc/nats/tls', p.file))).toEqual([server.ca, server.cert, server.key]);
+    const client = clientTlsPaths('/etc/dsm/tls', 'ingest');
+    expect(clientParameters('prod', 'ingest').map((p) => path.join('/etc/dsm/tls', p.file))).toEqual([client.ca, client.cert, client.key]);
+  });
+
+  it('mark the ingestion standby and give subscribers their drain hook', () => {
+    expect(ingestStandby).toContain('\nDSM_STANDBY=true\n');
+    expect(ingestStandby).toContain('systemctl enable --now dsm-ingest');
+    expect(subscriber).toContain('\nDSM_ASG_NAME=dsm-prod-subscribers\nDSM_LIFECYCLE_HOOK=drain\n');
+    expect(subscriber).toContain('systemctl enable --now dsm-subscriber dsm-drain-watch');
+  });
+
+  it('quote values that would break the env file', () => {
+    expect(shellQuote("it's $HOME")).toBe(`'it'\\''s $HOME'`);
+    expect(shellQuote('us-east-1')).toBe('us-east-1');
+  });
+
+  it('pass shellcheck', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dsm-boot-'));
+    try {
+      const files = { 'nats.sh': nats, 'ingest.sh': ingestStandby, 'subscriber.sh': subscriber, 'drain.sh': DRAIN_WATCH_SCRIPT };
+      for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+      // Throws with shellcheck's findings when any script has one.
+      execFileSync('shellcheck', ['-s', 'bash', ...Object.keys(files).map((f) => path.join(dir, f))], { encoding: 'utf8' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * The three host roles' boot scripts. Variable names in /etc/dsm/dsm.env are the contract with the
+ * systemd units in the AMI: DSM_ENV, DSM_ROLE, DSM_NODE (NATS), DSM_IDENTITY and DSM_TLS_DIR
+ * (clients), DSM_STANDBY (ingestion), DSM_ASG_NAME / DSM_LIFECYCLE_HOOK (subscribers).
+ */
+import { renderBootScript } from './user-data.js';
+import { clientParameters, serverParameters } from './tls-layout.js';
+
+export const NATS_TLS_DIR = '/etc/nats/tls';
+export const NATS_CONFIG_PATH = '/etc/nats/nats-server.conf';
+export const CLIENT_TLS_DIR = '/etc/dsm/tls';
+export const DRAIN_WATCH_PATH = '/usr/local/sbin/dsm-drain-watch';
+
+export function natsBootScript(o: { env: string; region: string; node: number; serverName: string }): string {
+  return renderBootScript({
+    title: `DSM NATS node ${o.serverName} (${o.env})`,
+    region: o.region,
+    env: { DSM_ENV: o.env, DSM_ROLE: 'nats', DSM_NODE: String(o.node), DSM_REGION: o.region },
+    tlsDir: NATS_TLS_DIR,
+    tlsOwner: 'nats',
+    tlsParameters: serverParameters(o.env, o.serverName),
+    prepare: [
+      '# Same renderer as `dsm up` locally: routes, mTLS, permissions and entitlements come from the config.',
+      `dsm render nats-config --env ${o.env} --node ${o.node} --tls-dir ${NATS_TLS_DIR} --out ${NATS_CONFIG_PATH}`,
+      `nats-server -c ${NATS_CONFIG_PATH} -t`,
+    ],
+    services: ['nats-server', 'dsm-metrics'],
+  });
+}
+
+export function ingestBootScript(o: { env: string; region: string; identity: string; standby: boolean }): string {
+  return renderBootScript({
+    title: `DSM ingestion ${o.standby ? 'standby' : 'primary'} (${o.env})`,
+    region: o.region,
+    env: { DSM_ENV: o.env, DSM_ROLE: 'ingest', DSM_STANDBY: String(o.standby), DSM_IDENTITY: o.identity, DSM_TLS_DIR: CLIENT_TLS_DIR, DSM_REGION: o.region },
+    tlsDir: CLIENT_TLS_DIR,
+    tlsOwner: 'dsm',
+    tlsParameters: clientParameters(o.env, o.identity),
+    services: ['dsm-ingest'],
+  });
+}
+
+/** Waits for this instance's scale-in, lets the subscriber drain, then releases the lifecycle hook. */
+export const DRAIN_WATCH_SCRIPT = `#!/bin/bash
+# Scale-in drain: the ASG holds a terminating instance in Terminating:Wait until this completes.
+set -euo pipefail
+# shellcheck source=/dev/null
+. /etc/dsm/dsm.env
+imds() {
+  local token
+  token=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60')
+  curl -sf -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"
+}
+until [[ $(imds autoscaling/target-lifecycle-state || true) == Terminated ]]; do sleep 5; done
+# SIGTERM: the subscriber drains its NATS connection (in-flight messages delivered) and exits.
+systemctl stop dsm-subscriber
+aws autoscaling complete-lifecycle-action --region "$DSM_REGION" \\
+  --auto-scaling-group-name "$DSM_ASG_NAME" --lifecycle-hook-name "$DSM_LIFECYCLE_HOOK" \\
+  --instance-id "$(imds instance-id)" --lifecycle-action-result CONTINUE
+`;
+
+const DRAIN_WATCH_UNIT = `[Unit]
+Description=DSM subscriber drain on Auto Scaling scale-in
+After=network-online.target dsm-subscriber.service
+
+[Service]
+Type=simple
+ExecStart=${DRAIN_WATCH_PATH}
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+export function subscriberBootScript(o: { env: string; region: string; identity: string; asgName: string; lifecycleHook: string }): string {
+  return renderBootScript({
+    title: `DSM subscriber (${o.env}), member of ${o.asgName}`,
+    region: o.region,
+    env: {
+      DSM_ENV: o.env, DSM_ROLE: 'subscriber', DSM_IDENTITY: o.identity, DSM_TLS_DIR: CLIENT_TLS_DIR, DSM_REGION: o.region,
+      DSM_ASG_NAME: o.asgName, DSM_LIFECYCLE_HOOK: o.lifecycleHook,
+    },
+    tlsDir: CLIENT_TLS_DIR,
+    tlsOwner: 'dsm',
+    tlsParameters: clientParameters(o.env, o.identity),
+    files: {
+      [DRAIN_WATCH_PATH]: ['0755', DRAIN_WATCH_SCRIPT],
+      '/etc/systemd/system/dsm-drain-watch.service': ['0644', DRAIN_WATCH_UNIT],
+    },
+    prepare: ['systemctl daemon-reload'],
+    services: ['dsm-subscriber', 'dsm-drain-watch'],
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * The NATS core cluster: one instance per node at the fixed private IP the config derives
+ * (topology.ts), each named nats-<n>.<zone> in a private hosted zone (the names the certificates'
+ * SANs carry), booted by rendering its nats-server.conf from the same config, and watched by an
+ * EC2 auto-recover alarm so a host failure brings the node back with the same IP and volume.
+ */
+import { Construct } from './cdktf.js';
+import { CloudwatchMetricAlarm, Instance, Route53Record, Route53Zone } from './aws.js';
+import { instanceHardening } from './hardening.js';
+import { InstanceRole } from './instance-role.js';
+import { natsBootScript } from './boot-scripts.js';
+
+export interface NatsNodeProps {
+  index: number;
+  name: string;
+  dnsName: string;
+  ip: string;
+  az: string;
+  subnetId: string;
+}
+
+export interface NatsClusterProps {
+  name: string;
+  env: string;
+  region: string;
+  partition: string;
+  vpcId: string;
+  dnsZone: string;
+  nodes: readonly NatsNodeProps[];
+  instanceType: string;
+  amiId: string;
+  rootVolumeGb: number;
+  securityGroupIds: string[];
+  placementGroupName: string;
+  /** ARNs of the CA and server certificate/key parameters; the role may read these only. */
+  tlsParameterArns: string[];
+  tlsKmsKeyArn: string;
+  alarmTopicArn: string;
+}
+
+export class NatsCluster extends Construct {
+  readonly zone: Route53Zone;
+  readonly instances: Instance[];
+  readonly role: InstanceRole;
+
+  constructor(scope: Construct, id: string, props: NatsClusterProps) {
+    super(scope, id);
+    this.role = new InstanceRole(this, 'role', {
+      name: `${props.name}-nats`, partition: props.partition, region: props.region,
+      parameterArns: props.tlsParameterArns, kmsKeyArn: props.tlsKmsKeyArn,
+    });
+    this.zone = new Route53Zone(this, 'zone', { name: props.dnsZone, vpc: [{ vpcId: props.vpcId }], comment: `${props.name} NATS node names` });
+
+    this.instances = props.nodes.map((node) => {
+      const instance = new Instance(this, node.name, {
+        ami: props.amiId,
+        instanceType: props.instanceType,
+        subnetId: node.subnetId,
+        availabilityZone: node.az,
+        privateIp: node.ip,
+        vpcSecurityGroupIds: props.securityGroupIds,
+        placementGroup: props.placementGroupName,
+        iamInstanceProfile: this.role.profile.name,
+        ...instanceHardening(props.rootVolumeGb),
+        userData: natsBootScript({ env: props.env, region: props.region, node: node.index, serverName: node.name }),
+        // A new AMI must not replace every node at once: nodes are rolled one by one (README).
+        lifecycle: { ignoreChanges: ['ami'] },
+        tags: { Name: `${props.name}-${node.name}`, 'dsm:role': 'nats', 'dsm:node': String(node.index) },
+      });
+      new Route53Record(this, `${node.name}-dns`, { zoneId: this.zone.zoneId, name: node.dnsName, type: 'A', ttl: 60, records: [node.ip] });
+      new CloudwatchMetricAlarm(this, `${node.name}-recover`, {
+        alarmName: `${props.name}-${node.name}-auto-recover`,
+        alarmDescription: `Recover ${node.name} onto healthy hardware (same IP, same volume) when the host fails`,
+        namespace: 'AWS/EC2',
+        metricName: 'StatusCheckFailed_System',
+        dimensions: { InstanceId: instance.id },
+        statistic: 'Maximum',
+        period: 60,
+        evaluationPeriods: 2,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        alarmActions: [`arn:${props.partition}:automate:${props.region}:ec2:recover`, props.alarmTopicArn],
+      });
+      return instance;
+    });
+  }
+}
