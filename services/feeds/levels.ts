@@ -104,9 +104,25 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
-    const truncated = /^\s*[[{]/.test(text) && !/[\]}]\s*$/.test(text);
+    const truncated = /^\s*[[{]/.test(text) && unclosed(text);
     return { ok: false, problem: { kind: truncated ? 'truncated' : 'malformed', detail: `not JSON: ${clip(text)}` } };
   }
+}
+
+/** True when brackets opened outside strings are still open at the end: the frame was cut short. */
+function unclosed(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '[' || c === '{') depth++;
+    else if (c === ']' || c === '}') depth--;
+  }
+  return depth > 0 || inString;
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
