@@ -16,7 +16,7 @@ describe('boot scripts', () => {
     const lines = nats.split('\n');
     const render = lines.indexOf('dsm render nats-config --env prod --node 2 --tls-dir /etc/nats/tls --out /etc/nats/nats-server.conf');
     const start = lines.indexOf('systemctl enable --now nats-server dsm-metrics');
-    const lastFetch = lines.findLastIndex((l) => l.startsWith('fetch_tls '));
+    const lastFetch = lines.map((l) => l.startsWith('fetch_tls ')).lastIndexOf(true);
     expect(lastFetch).toBeGreaterThan(0);
     expect(render).toBeGreaterThan(lastFetch);
     expect(start).toBeGreaterThan(render);

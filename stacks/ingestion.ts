@@ -1,0 +1,55 @@
+/**
+ * Ingestion: a primary and a hot standby on the same hardening as NATS, in the cluster placement
+ * group next to it. Both run `dsm-ingest`; the standby (DSM_STANDBY=true) follows the leader lease
+ * and takes over when heartbeats stop (the failover issue drives both).
+ */
+import { Construct } from './cdktf.js';
+import { Instance } from './aws.js';
+import { instanceHardening } from './hardening.js';
+import { InstanceRole } from './instance-role.js';
+import { ingestBootScript } from './boot-scripts.js';
+
+export interface IngestionProps {
+  name: string;
+  env: string;
+  region: string;
+  partition: string;
+  az: string;
+  subnetId: string;
+  instanceType: string;
+  amiId: string;
+  rootVolumeGb: number;
+  securityGroupIds: string[];
+  placementGroupName: string;
+  /** Client identity ingestion connects as (its certificate is what the role may read). */
+  identity: string;
+  tlsParameterArns: string[];
+  tlsKmsKeyArn: string;
+}
+
+export const INGEST_MEMBERS = [{ id: 'primary', standby: false }, { id: 'standby', standby: true }] as const;
+
+export class Ingestion extends Construct {
+  readonly instances: Record<(typeof INGEST_MEMBERS)[number]['id'], Instance>;
+
+  constructor(scope: Construct, id: string, props: IngestionProps) {
+    super(scope, id);
+    const role = new InstanceRole(this, 'role', {
+      name: `${props.name}-ingest`, partition: props.partition, region: props.region,
+      parameterArns: props.tlsParameterArns, kmsKeyArn: props.tlsKmsKeyArn,
+    });
+    this.instances = Object.fromEntries(INGEST_MEMBERS.map((m) => [m.id, new Instance(this, m.id, {
+      ami: props.amiId,
+      instanceType: props.instanceType,
+      subnetId: props.subnetId,
+      availabilityZone: props.az,
+      vpcSecurityGroupIds: props.securityGroupIds,
+      placementGroup: props.placementGroupName,
+      iamInstanceProfile: role.profile.name,
+      ...instanceHardening(props.rootVolumeGb),
+      userData: ingestBootScript({ env: props.env, region: props.region, identity: props.identity, standby: m.standby }),
+      lifecycle: { ignoreChanges: ['ami'] },
+      tags: { Name: `${props.name}-ingest-${m.id}`, 'dsm:role': 'ingest', 'dsm:standby': String(m.standby) },
+    })])) as Ingestion['instances'];
+  }
+}
