@@ -1,0 +1,268 @@
+/**
+ * The metrics agent: every scrape interval it reads each nats-server's /varz, /routez and /connz,
+ * turns cumulative counters into rates (rates.ts, client-rates.ts), folds in the latency and
+ * event summaries services published on `_DSM.metrics.>` since the last tick, and hands the
+ * resulting catalog points to its sinks (CloudWatch batcher, Prometheus, in-memory history).
+ * Nothing here blocks: sinks take points synchronously and do their own I/O.
+ */
+import type { NatsConnection, Subscription } from 'nats';
+import { HOPS, type Hop } from '../../config/metrics.js';
+import type { DsmConfig } from '../../config/schema.js';
+import { natsNodes } from '../../config/topology.js';
+import { childLogger } from '../common/log.js';
+import { fetchConnz, fetchRoutez, fetchVarz } from '../nats/monitor.js';
+import { ClientRateTracker, type ClientRates } from './client-rates.js';
+import { MetricHistory } from './history.js';
+import { EXCHANGE_COUNTERS, ServiceSummarySchema, type HopSummary, type ServiceSummary } from './latency.js';
+import { metricPoint, type MetricPoint } from './points.js';
+import { RateTracker } from './rates.js';
+import { metricsWildcard } from './summary-publisher.js';
+
+export interface AgentNode {
+  name: string;
+  monitorUrl: string;
+}
+
+export interface MetricSink {
+  write(points: readonly MetricPoint[]): void;
+}
+
+/** What one tick saw, in the shape the feedback loop reasons about. */
+export interface AgentObservation {
+  at: number;
+  /** Client-published and client-delivered messages per second, cluster-wide (routes excluded). */
+  publishedRate: number;
+  deliveredRate: number;
+  activePublishers: number;
+  activeReceivers: number;
+  /** Slow consumers the servers cut off during the tick. */
+  slowConsumers: number;
+  /** DSM subscribers whose queue overflowed during the tick. */
+  subscriberSlow: number;
+  latency: Partial<Record<Hop, HopSummary>>;
+  nodesScraped: number;
+  nodesFailed: string[];
+}
+
+export interface MetricsAgentOptions {
+  /** Nodes to scrape (default: every node of the config; on AWS an agent scrapes its own node). */
+  nodes?: AgentNode[];
+  /** Connection (ops identity) to receive service summaries on; without it only servers are scraped. */
+  nc?: NatsConnection;
+  sinks?: MetricSink[];
+  intervalMs?: number;
+  historyCapacity?: number;
+  now?: () => number;
+  fetchTimeoutMs?: number;
+}
+
+export function defaultAgentNodes(cfg: DsmConfig): AgentNode[] {
+  return natsNodes(cfg).map((n) => ({ name: n.name, monitorUrl: `http://${n.ip}:${n.monitorPort}` }));
+}
+
+/**
+ * Several services report the same hop; percentiles cannot be merged exactly from summaries, so
+ * the tail (p99, p99.9, max) takes the worst service (conservative) and p50 the count-weighted mean.
+ */
+export function mergeHopSummaries(list: readonly HopSummary[]): HopSummary | undefined {
+  const nonEmpty = list.filter((s) => s.count > 0);
+  if (nonEmpty.length === 0) return undefined;
+  const count = nonEmpty.reduce((n, s) => n + s.count, 0);
+  return {
+    p50: nonEmpty.reduce((a, s) => a + s.p50 * s.count, 0) / count,
+    p99: Math.max(...nonEmpty.map((s) => s.p99)),
+    p999: Math.max(...nonEmpty.map((s) => s.p999)),
+    max: Math.max(...nonEmpty.map((s) => s.max)),
+    count,
+  };
+}
+
+export class MetricsAgent {
+  readonly history: MetricHistory;
+  private readonly rates = new RateTracker();
+  private readonly clientRates = new ClientRateTracker();
+  private pending: ServiceSummary[] = [];
+  private sub: Subscription | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<AgentObservation> | undefined;
+  private last: AgentObservation | undefined;
+  private readonly listeners: Array<(o: AgentObservation, points: readonly MetricPoint[]) => void> = [];
+  private readonly nodes: AgentNode[];
+  private readonly now: () => number;
+  private readonly log = childLogger('metrics-agent');
+  readonly stats = { ticks: 0, scrapeErrors: 0, badSummaries: 0 };
+
+  constructor(private readonly cfg: DsmConfig, private readonly opts: MetricsAgentOptions = {}) {
+    this.nodes = opts.nodes ?? defaultAgentNodes(cfg);
+    this.now = opts.now ?? Date.now;
+    this.history = new MetricHistory(opts.historyCapacity);
+  }
+
+  get intervalMs(): number {
+    return this.opts.intervalMs ?? this.cfg.metrics.scrapeIntervalSeconds * 1000;
+  }
+
+  async start(): Promise<this> {
+    if (this.opts.nc) {
+      this.sub = this.opts.nc.subscribe(metricsWildcard(this.cfg), { callback: (err, msg) => { if (!err) this.acceptSummary(msg.data); } });
+    }
+    await this.tick();
+    this.timer = setInterval(() => void this.tick().catch((err: unknown) => this.log.error({ err: String(err) }, 'tick failed')), this.intervalMs);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.sub?.unsubscribe();
+    await this.ticking?.catch(() => undefined);
+  }
+
+  onTick(listener: (o: AgentObservation, points: readonly MetricPoint[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  latestObservation(): AgentObservation | undefined {
+    return this.last;
+  }
+
+  /** Feed one raw summary message (also what the NATS subscription does). */
+  acceptSummary(data: Uint8Array | string): void {
+    try {
+      const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
+      this.pending.push(ServiceSummarySchema.parse(JSON.parse(text)));
+    } catch (err) {
+      this.stats.badSummaries++;
+      this.log.warn({ err: String(err).slice(0, 200) }, 'ignored a malformed metrics summary');
+    }
+  }
+
+  /** One scrape of every node plus the summaries received since the last tick. */
+  tick(): Promise<AgentObservation> {
+    this.ticking ??= this.doTick().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async doTick(): Promise<AgentObservation> {
+    const at = this.now();
+    const cluster = this.cfg.nats.clusterName;
+    const timeout = this.opts.fetchTimeoutMs ?? Math.min(2000, this.intervalMs);
+    const points: MetricPoint[] = [];
+    const obs: AgentObservation = { at, publishedRate: 0, deliveredRate: 0, activePublishers: 0, activeReceivers: 0, slowConsumers: 0, subscriberSlow: 0, latency: {}, nodesScraped: 0, nodesFailed: [] };
+    let clientRatesSeen = 0;
+
+    const scraped = await Promise.all(this.nodes.map(async (node) => {
+      try {
+        const [varz, routez, connz] = await Promise.all([fetchVarz(node.monitorUrl, timeout), fetchRoutez(node.monitorUrl, timeout), fetchConnz(node.monitorUrl, { timeoutMs: timeout })]);
+        return { node, varz, routez, connz };
+      } catch (err) {
+        this.stats.scrapeErrors++;
+        obs.nodesFailed.push(node.name);
+        this.log.warn({ node: node.name, err: String(err) }, 'scrape failed');
+        return undefined;
+      }
+    }));
+
+    for (const s of scraped) {
+      if (!s) continue;
+      obs.nodesScraped++;
+      const { node, varz, routez, connz } = s;
+      const dims = { Cluster: cluster, Node: node.name };
+      const nowMs = Date.parse(varz.now);
+      points.push(metricPoint('natsConnections', dims, varz.connections, at));
+      points.push(metricPoint('natsRoutes', dims, routez.num_routes, at));
+      const diff = this.rates.observe(node.name, {
+        serverId: varz.server_id,
+        startMs: Date.parse(varz.start),
+        nowMs,
+        counters: { in_msgs: varz.in_msgs, out_msgs: varz.out_msgs, in_bytes: varz.in_bytes, out_bytes: varz.out_bytes },
+        slowConsumers: varz.slow_consumers,
+      });
+      if (diff.kind === 'rates') {
+        const r = diff.result;
+        points.push(
+          metricPoint('natsMsgsInRate', dims, r.rates.in_msgs, at),
+          metricPoint('natsMsgsOutRate', dims, r.rates.out_msgs, at),
+          metricPoint('natsBytesInRate', dims, r.rates.in_bytes, at),
+          metricPoint('natsBytesOutRate', dims, r.rates.out_bytes, at),
+          metricPoint('natsSlowConsumers', dims, r.slowConsumers, at),
+        );
+        obs.slowConsumers += r.slowConsumers;
+        if (r.reset) this.log.info({ node: node.name }, 'server restarted; rate measured from its start');
+      }
+      const client: ClientRates | undefined = this.clientRates.observe(node.name, varz.server_id, nowMs, connz.connections ?? []);
+      if (client) {
+        clientRatesSeen++;
+        obs.publishedRate += client.inRate;
+        obs.deliveredRate += client.outRate;
+        obs.activePublishers += client.activePublishers;
+        obs.activeReceivers += client.activeReceivers;
+      }
+    }
+    if (clientRatesSeen > 0) {
+      points.push(metricPoint('clusterDeliveredRate', { Cluster: cluster }, obs.deliveredRate, at));
+      points.push(metricPoint('clusterPublishedRate', { Cluster: cluster }, obs.publishedRate, at));
+    }
+
+    this.foldSummaries(points, obs, at);
+    this.history.record(points);
+    for (const sink of this.opts.sinks ?? []) {
+      try {
+        sink.write(points);
+      } catch (err) {
+        this.log.error({ err: String(err) }, 'metric sink failed');
+      }
+    }
+    this.stats.ticks++;
+    this.last = obs;
+    for (const l of this.listeners) l(obs, points);
+    return obs;
+  }
+
+  private foldSummaries(points: MetricPoint[], obs: AgentObservation, at: number): void {
+    const summaries = this.pending;
+    this.pending = [];
+    if (summaries.length === 0) return;
+    const cluster = this.cfg.nats.clusterName;
+    for (const hop of HOPS) {
+      const merged = mergeHopSummaries(summaries.flatMap((s) => (s.hops[hop] ? [s.hops[hop]] : [])));
+      if (!merged) continue;
+      obs.latency[hop] = merged;
+      const dims = { Cluster: cluster, Hop: hop };
+      points.push(
+        metricPoint('latencyP50', dims, merged.p50, at),
+        metricPoint('latencyP99', dims, merged.p99, at),
+        metricPoint('latencyP999', dims, merged.p999, at),
+        metricPoint('latencyMax', dims, merged.max, at),
+      );
+    }
+    // Counts become rates per service interval, summed over services; fault counts stay counts.
+    const perExchange = new Map<string, Record<(typeof EXCHANGE_COUNTERS)[number], number>>();
+    for (const s of summaries) {
+      for (const [exchange, counts] of Object.entries(s.exchanges)) {
+        let acc = perExchange.get(exchange);
+        if (!acc) perExchange.set(exchange, (acc = { ingestEvents: 0, published: 0, received: 0, gaps: 0, resyncs: 0, malformed: 0 }));
+        const seconds = s.intervalMs / 1000;
+        acc.ingestEvents += (counts.ingestEvents ?? 0) / seconds;
+        acc.published += (counts.published ?? 0) / seconds;
+        acc.received += (counts.received ?? 0) / seconds;
+        acc.gaps += counts.gaps ?? 0;
+        acc.resyncs += counts.resyncs ?? 0;
+        acc.malformed += counts.malformed ?? 0;
+      }
+      obs.subscriberSlow += s.subscriberSlow;
+    }
+    for (const [exchange, acc] of perExchange) {
+      const dims = { Cluster: cluster, Exchange: exchange };
+      points.push(
+        metricPoint('ingestEventsRate', dims, acc.ingestEvents, at),
+        metricPoint('publishedRate', dims, acc.published, at),
+        metricPoint('receivedRate', dims, acc.received, at),
+        metricPoint('gaps', dims, acc.gaps, at),
+        metricPoint('resyncs', dims, acc.resyncs, at),
+        metricPoint('malformed', dims, acc.malformed, at),
+      );
+    }
+    points.push(metricPoint('subscriberSlow', { Cluster: cluster }, obs.subscriberSlow, at));
+  }
+}
