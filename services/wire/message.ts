@@ -82,17 +82,38 @@ export class WireMessage {
     return pairs(this.prices, this.sizes, this.bidCount, this.bidCount + this.askCount);
   }
 
-  /** A deep copy that no later decode will overwrite (buffering, tests). */
+  /** Become a copy of `src`, reusing this message's arrays (pooled buffering). */
+  copyFrom(src: WireMessage): this {
+    this.version = src.version;
+    this.type = src.type;
+    this.flags = src.flags;
+    this.epoch = src.epoch;
+    this.seq = src.seq;
+    this.exchSeq = src.exchSeq;
+    this.exchTsUs = src.exchTsUs;
+    this.recvMonoNs = src.recvMonoNs;
+    this.pubMonoNs = src.pubMonoNs;
+    this.priceDecimals = src.priceDecimals;
+    this.sizeDecimals = src.sizeDecimals;
+    this.exchange = src.exchange;
+    this.symbol = src.symbol;
+    const n = src.levelCount;
+    this.ensureLevelCapacity(n);
+    this.prices.set(src.prices.subarray(0, n));
+    this.sizes.set(src.sizes.subarray(0, n));
+    this.bidCount = src.bidCount;
+    this.askCount = src.askCount;
+    const hb = this.heartbeat;
+    hb.publisherId = src.heartbeat.publisherId;
+    hb.symbols = src.heartbeat.symbols;
+    hb.published = src.heartbeat.published;
+    hb.info = src.heartbeat.info;
+    return this;
+  }
+
+  /** A deep copy that no later decode will overwrite. */
   clone(): WireMessage {
-    const c = new WireMessage(Math.max(4, this.levelCount));
-    Object.assign(c, this, {
-      prices: c.prices,
-      sizes: c.sizes,
-      heartbeat: { ...this.heartbeat },
-    });
-    c.prices.set(this.prices.subarray(0, this.levelCount));
-    c.sizes.set(this.sizes.subarray(0, this.levelCount));
-    return c;
+    return new WireMessage(Math.max(4, this.levelCount)).copyFrom(this);
   }
 }
 

@@ -1,0 +1,139 @@
+/**
+ * Routes decoded wire messages to per-(exchange, symbol) mirrors, created on first sight, and
+ * keeps the subscriber-wide view: totals, malformed payloads, and what publishers' heartbeats say.
+ */
+import { decodeInto, type WireError } from '../wire/decode.js';
+import { Flags } from '../wire/layout.js';
+import { WireMessage } from '../wire/message.js';
+import type { NameTable } from '../wire/names.js';
+import { BookMirror, emptyCounters, type BookMirrorOptions, type MirrorCounters, type MirrorOutcome } from './book-mirror.js';
+
+export interface PublisherStatus {
+  publisherId: string;
+  epoch: number;
+  leader: boolean;
+  /** The publisher's heartbeat count. */
+  heartbeatSeq: number;
+  symbols: number;
+  published: number;
+  info: string;
+  /** Publish time stamped on the last heartbeat (monotonic ns). */
+  pubMonoNs: number;
+}
+
+export interface MirrorSetOptions extends BookMirrorOptions {
+  /** Called after a mirror's book changed (delta applied, snapshot applied). */
+  onBookChange?: (mirror: BookMirror, outcome: MirrorOutcome, m: WireMessage) => void;
+  /** Interning table for the decoder (one per worker thread). */
+  names?: NameTable;
+}
+
+export interface MirrorSetTotals extends MirrorCounters {
+  malformed: number;
+  heartbeats: number;
+  mirrors: number;
+  live: number;
+  awaiting: number;
+}
+
+export type HandleOutcome = MirrorOutcome | 'malformed' | 'heartbeat';
+
+export class MirrorSet {
+  private readonly byExchange = new Map<string, Map<string, BookMirror>>();
+  private readonly target = new WireMessage();
+  readonly publishers = new Map<string, PublisherStatus>();
+  malformed = 0;
+  heartbeats = 0;
+  /** The most recent decode error, for logs and `dsm status`. */
+  lastMalformed: WireError | undefined;
+
+  constructor(private readonly opts: MirrorSetOptions = {}) {}
+
+  /** Decode a payload and route it. Malformed payloads are counted and skipped. */
+  handleBytes(payload: Uint8Array): HandleOutcome {
+    const r = decodeInto(payload, this.target, this.opts.names);
+    if (!r.ok) {
+      this.malformed++;
+      this.lastMalformed = r;
+      return 'malformed';
+    }
+    return this.handle(this.target);
+  }
+
+  handle(m: WireMessage): HandleOutcome {
+    if (m.type === 'heartbeat') {
+      this.onHeartbeat(m);
+      return 'heartbeat';
+    }
+    const mirror = this.mirrorFor(m);
+    const outcome = mirror.onMessage(m);
+    if (this.opts.onBookChange !== undefined && (outcome === 'applied' || outcome === 'resynced' || outcome === 'hole')) {
+      this.opts.onBookChange(mirror, outcome, m);
+    }
+    return outcome;
+  }
+
+  get(exchange: string, symbol: string): BookMirror | undefined {
+    return this.byExchange.get(exchange)?.get(symbol);
+  }
+
+  *mirrors(): IterableIterator<BookMirror> {
+    for (const bySymbol of this.byExchange.values()) yield* bySymbol.values();
+  }
+
+  totals(): MirrorSetTotals {
+    const t: MirrorSetTotals = { ...emptyCounters(), malformed: this.malformed, heartbeats: this.heartbeats, mirrors: 0, live: 0, awaiting: 0 };
+    for (const mirror of this.mirrors()) {
+      const c = mirror.counters;
+      t.applied += c.applied;
+      t.duplicates += c.duplicates;
+      t.gaps += c.gaps;
+      t.resyncs += c.resyncs;
+      t.fenced += c.fenced;
+      t.overflowed += c.overflowed;
+      t.staleSnapshots += c.staleSnapshots;
+      t.mirrors++;
+      if (mirror.isLive) t.live++;
+      else t.awaiting++;
+    }
+    return t;
+  }
+
+  /** Every mirror: the subscriber lost messages it cannot name (slow consumer, reconnect). */
+  invalidateAll(): void {
+    for (const mirror of this.mirrors()) mirror.invalidate();
+  }
+
+  private mirrorFor(m: WireMessage): BookMirror {
+    let bySymbol = this.byExchange.get(m.exchange);
+    if (bySymbol === undefined) {
+      bySymbol = new Map();
+      this.byExchange.set(m.exchange, bySymbol);
+    }
+    let mirror = bySymbol.get(m.symbol);
+    if (mirror === undefined) {
+      mirror = new BookMirror(m.exchange, m.symbol, { priceDecimals: m.priceDecimals, sizeDecimals: m.sizeDecimals }, this.opts);
+      bySymbol.set(m.symbol, mirror);
+    }
+    return mirror;
+  }
+
+  private onHeartbeat(m: WireMessage): void {
+    this.heartbeats++;
+    const hb = m.heartbeat;
+    const known = this.publishers.get(hb.publisherId);
+    // Heartbeats from an older epoch of the same publisher are late arrivals: keep the newest.
+    if (known !== undefined && m.epoch < known.epoch) return;
+    const status: PublisherStatus = known ?? {
+      publisherId: hb.publisherId, epoch: 0, leader: false, heartbeatSeq: 0, symbols: 0, published: 0, info: '', pubMonoNs: 0,
+    };
+    status.epoch = m.epoch;
+    status.leader = (m.flags & Flags.LEADER) !== 0;
+    status.heartbeatSeq = m.seq;
+    status.symbols = hb.symbols;
+    status.published = hb.published;
+    status.info = hb.info;
+    status.pubMonoNs = m.pubMonoNs;
+    this.publishers.set(hb.publisherId, status);
+  }
+}
