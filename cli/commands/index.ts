@@ -9,6 +9,7 @@ import { register as cluster } from './cluster.js';
 import { register as render } from './render.js';
 import { register as dashboards } from './dashboards.js';
 import { register as book } from './book.js';
+import { register as record } from './record.js';
 
 export const COMMANDS: Array<(program: Command) => void> = [
   config,
@@ -17,4 +18,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   render,
   dashboards,
   book,
+  record,
 ];
