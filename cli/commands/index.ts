@@ -10,6 +10,7 @@ import { register as render } from './render.js';
 import { register as dashboards } from './dashboards.js';
 import { register as book } from './book.js';
 import { register as record } from './record.js';
+import { register as metricsAgent } from './metrics-agent.js';
 
 export const COMMANDS: Array<(program: Command) => void> = [
   config,
@@ -19,4 +20,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   dashboards,
   book,
   record,
+  metricsAgent,
 ];
