@@ -8,7 +8,8 @@
 #
 # Env: DSM_ROOT (default /: the tests point it at a fake /proc, /sys and /dev),
 #      DSM_SERVICES (space-separated nats ingest subscriber metrics: the services this host runs;
-#      default: those whose unit is enabled), plus the CPU lists from /etc/dsm/host.env.
+#      default: DSM_ROLE from /etc/dsm/dsm.env, written by user data, else the enabled units),
+#      plus the CPU lists from /etc/dsm/host.env.
 set -euo pipefail
 
 ROOT="${DSM_ROOT:-/}"
@@ -43,9 +44,10 @@ governor() {
   if [[ "$found" == 0 ]]; then log "no cpufreq on this instance: nothing to set"; fi
 }
 
-# Services this host runs: DSM_SERVICES, or the DSM units enabled in multi-user.target.
+# Services this host runs: DSM_SERVICES, else its DSM_ROLE, else the DSM units enabled in multi-user.target.
 host_services() {
   if [[ -n "${DSM_SERVICES:-}" ]]; then echo "$DSM_SERVICES"; return; fi
+  if [[ -n "${DSM_ROLE:-}" ]]; then echo "$DSM_ROLE"; return; fi
   local wants="$ROOT/etc/systemd/system/multi-user.target.wants" out=()
   [[ -e "$wants/nats-server.service" ]] && out+=(nats)
   [[ -e "$wants/dsm-ingest.service" ]] && out+=(ingest)
@@ -58,13 +60,13 @@ irq_affinity() {
   [[ -f "$host_env" ]] || die "$host_env is missing"
   # shellcheck source=/dev/null
   source "$host_env"
-  # instance.env (user data) may name the services; an explicit DSM_SERVICES still wins.
-  local explicit="${DSM_SERVICES:-}"
-  if [[ -f "$ROOT/etc/dsm/instance.env" ]]; then
+  # dsm.env (user data) names the host's role; an explicit DSM_ROLE/DSM_SERVICES still wins.
+  local explicit_role="${DSM_ROLE:-}"
+  if [[ -f "$ROOT/etc/dsm/dsm.env" ]]; then
     # shellcheck source=/dev/null
-    source "$ROOT/etc/dsm/instance.env"
+    source "$ROOT/etc/dsm/dsm.env"
   fi
-  DSM_SERVICES="${explicit:-${DSM_SERVICES:-}}"
+  DSM_ROLE="${explicit_role:-${DSM_ROLE:-}}"
 
   local -A busy=()
   local svc var cpu

@@ -42,8 +42,10 @@ WRAPPER
 install_file "$opt/host/$env_name/host.env" /etc/dsm/host.env 0644
 
 write_file /etc/dsm/dsm.env 0644 <<ENVFILE
-# DSM service environment baked into the image. Per-instance values (DSM_NODE for a NATS node,
-# DSM_INGEST_ARGS, DSM_SUBSCRIBE_ARGS, DSM_METRICS_ARGS) go to /etc/dsm/instance.env (user data).
+# DSM service environment baked into the image. User data replaces this file with the
+# instance's values (stacks/user-data.ts: DSM_ENV, DSM_ROLE, DSM_NODE, DSM_IDENTITY, ...);
+# optional extra arguments (DSM_INGEST_ARGS, DSM_SUBSCRIBE_ARGS, DSM_METRICS_ARGS) may go to
+# /etc/dsm/instance.env.
 DSM_ENV=$env_name
 DSM_LOG_FORMAT=json
 DSM_TLS_DIR=/etc/dsm/tls

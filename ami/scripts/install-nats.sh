@@ -51,6 +51,7 @@ install_file "$binary" /usr/local/bin/nats-server 0755
 
 ensure_system_user nats
 # Root writes the rendered config and TLS material; the server reads them through its group.
-ensure_dir /etc/nats 0750 root:nats
-ensure_dir /etc/nats/tls 0750 root:nats
+# setgid, so files root creates here (the config rendered at boot) belong to group nats.
+ensure_dir /etc/nats 2750 root:nats
+ensure_dir /etc/nats/tls 2750 root:nats
 log "nats-server $NATS_VERSION ($nats_arch) installed"
