@@ -113,8 +113,8 @@ export const IngestSchema = z.object({
   /** Flush published updates after this many messages or this many microseconds. */
   batchMessages: z.number().int().min(1).default(64),
   batchMicros: z.number().int().min(0).default(200),
-  /** Book levels carried in snapshots. */
-  snapshotDepth: z.number().int().min(1).default(1000),
+  /** Most levels a snapshot carries per side; past it a mirror could not equal the book, so keep it above real depths. */
+  snapshotDepth: z.number().int().min(1).default(50_000),
   /** Leader lease (hot standby): heartbeat period and missed beats before a takeover. */
   heartbeatMs: z.number().int().min(10).default(100),
   missedHeartbeats: z.number().int().min(2).default(3),

@@ -1,0 +1,26 @@
+/** Feed sources named by the environment config. */
+import path from 'node:path';
+import type { ExchangeConfig } from '../../../config/schema.js';
+import { BinanceCaptureSource, CoinbaseCaptureSource, KrakenCaptureSource, type FeedSource } from './captures.js';
+import { LobsterSource } from './lobster.js';
+import { liveSource } from './live.js';
+
+export type { FeedSource };
+
+/** Paths in configs are relative to the repository root. */
+export function sourceFor(ex: ExchangeConfig, root: string): FeedSource {
+  const at = (p: string) => path.resolve(root, p);
+  const f = ex.feed;
+  switch (f.kind) {
+    case 'lobster': return new LobsterSource({ messages: at(f.messages), orderbook: at(f.orderbook), symbol: f.symbol, exchange: ex.name, fillUnknown: f.fillUnknownFromOrderbook });
+    case 'binance-capture': return new BinanceCaptureSource(at(f.ws), at(f.rest), ex.name);
+    case 'kraken-capture': return new KrakenCaptureSource(at(f.path), ex.name);
+    case 'coinbase-capture': return new CoinbaseCaptureSource(at(f.path), ex.name);
+    default: return liveSource(ex);
+  }
+}
+
+/** Replayable (recorded) sources; live ones need the network. */
+export function isRecorded(ex: ExchangeConfig): boolean {
+  return ['lobster', 'binance-capture', 'kraken-capture', 'coinbase-capture', 'itch-file'].includes(ex.feed.kind);
+}

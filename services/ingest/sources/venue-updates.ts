@@ -1,0 +1,31 @@
+/**
+ * Turn a venue sync's output into FeedUpdates: the sync owns the venue's rules (sequence,
+ * checksum, truncation) and its book; what changed in that book after each input is exactly
+ * what the ingest must publish. `takeDeltas` captures truncations the venue never sends.
+ */
+import type { L2Book } from '../../marketdata/book/l2-book.js';
+import type { SyncResult } from '../../feeds/sync.js';
+import { liveStamp } from '../../feeds/capture/stamp.js';
+import type { FeedUpdate, SourceStats } from '../feed-update.js';
+
+export function updatesFromSync(result: SyncResult, bookOf: (symbol: string) => L2Book | undefined, atUs: number, stats: SourceStats): FeedUpdate[] {
+  const out: FeedUpdate[] = [];
+  stats.malformed += result.problems.filter((p) => p.kind === 'malformed' || p.kind === 'unknown-type' || p.kind === 'negative-size' || p.kind === 'truncated').length;
+  for (const ev of result.events) {
+    const book = bookOf(ev.symbol);
+    if (!book) continue;
+    // The receive stamp is when the pipeline took the event in, not when it was recorded.
+    const stamp = liveStamp();
+    const base = { exchange: ev.exchange, symbol: ev.symbol, format: book.format, exchSeq: ev.exchSeq, exchTsUs: ev.exchTsUs, recvMonoNs: stamp.recvMonoNs, recvWallUs: stamp.recvWallUs, atUs };
+    if (ev.type === 'l2-snapshot') {
+      book.takeDeltas();
+      const { bids, asks } = book.snapshot();
+      out.push({ ...base, kind: 'snapshot', bids, asks });
+    } else if (ev.type === 'l2-update') {
+      const changes = book.takeDeltas();
+      if (changes.length) out.push({ ...base, kind: 'delta', changes });
+    }
+  }
+  stats.updates += out.length;
+  return out;
+}

@@ -1,0 +1,49 @@
+/**
+ * Does a subscriber's mirror equal the ingest's book? Levels exactly, and the same sequence.
+ * Pure; used by the demo report, the tests and the drills.
+ */
+import type { BookDump } from '../ingest/publish-engine.js';
+import type { MirrorSet } from '../mirror/mirror-set.js';
+
+export interface BookMismatch {
+  exchange: string;
+  symbol: string;
+  reason: string;
+}
+
+function firstDifference(a: Array<[number, number]>, b: Array<[number, number]>): string | undefined {
+  if (a.length !== b.length) return `${a.length} vs ${b.length} levels`;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]![0] !== b[i]![0] || a[i]![1] !== b[i]![1]) return `level ${i + 1}: ${a[i]!.join('@')} vs ${b[i]!.join('@')}`;
+  }
+  return undefined;
+}
+
+/** Compare the books a subscriber should have (those matching `wanted`) with its mirrors. */
+export function compareBooks(dumps: BookDump[], mirrors: MirrorSet, wanted: (exchange: string, symbol: string) => boolean): { compared: number; mismatches: BookMismatch[] } {
+  const mismatches: BookMismatch[] = [];
+  let compared = 0;
+  for (const d of dumps) {
+    if (!wanted(d.exchange, d.symbol)) continue;
+    compared++;
+    const m = mirrors.get(d.exchange, d.symbol);
+    if (!m) { mismatches.push({ exchange: d.exchange, symbol: d.symbol, reason: 'no mirror' }); continue; }
+    if (m.lastSeq !== d.seq) { mismatches.push({ exchange: d.exchange, symbol: d.symbol, reason: `seq ${m.lastSeq} vs ingest ${d.seq}` }); continue; }
+    const snap = m.book.snapshot();
+    const diff = firstDifference(snap.bids, d.bids) ?? firstDifference(snap.asks, d.asks);
+    if (diff) mismatches.push({ exchange: d.exchange, symbol: d.symbol, reason: diff });
+  }
+  return { compared, mismatches };
+}
+
+/** Whether a NATS subject pattern matches a concrete subject (tokens, `*`, trailing `>`). */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length) return false;
+    if (p[i] !== '*' && p[i] !== s[i]) return false;
+  }
+  return p.length === s.length;
+}
