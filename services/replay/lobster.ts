@@ -3,25 +3,13 @@
  * the LOBSTER model in services/feeds/lobster: the book holds only levels a level-N file can
  * reveal, and every row is compared with the orderbook file.
  */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import { replayLobster as replayLobsterRows } from '../feeds/lobster/replay.js';
-import { newYorkMidnightUs } from '../feeds/lobster/parse.js';
+import { replayLobsterFiles } from '../feeds/lobster/files.js';
 import { bookLine } from './emit.js';
 import type { ReplayOptions } from './options.js';
 import { countProblems, newSummary, type ReplaySummary } from './summary.js';
 
-/** LOBSTER names files <TICKER>_<YYYY-MM-DD>_..._message_<N>.csv. */
-export function lobsterFileInfo(path: string): { symbol: string; date?: string } {
-  const m = /^([A-Za-z0-9.^-]+)_(\d{4}-\d{2}-\d{2})_/.exec(basename(path));
-  return m ? { symbol: m[1]!, date: m[2]! } : { symbol: basename(path).split(/[_.]/)[0] || 'UNKNOWN' };
-}
-
 export async function replayLobster([messagePath, orderbookPath]: string[], opts: ReplayOptions): Promise<ReplaySummary> {
-  const info = lobsterFileInfo(messagePath!);
-  const result = replayLobsterRows(lines(messagePath!), lines(orderbookPath!), {
-    symbol: info.symbol,
-    midnightUs: info.date ? newYorkMidnightUs(info.date) : 0,
+  const result = replayLobsterFiles(messagePath!, orderbookPath!, {
     keepRows: false,
     onRow: (r, model, event) => {
       if (!opts.emit.enabled || !event || event.type === 'status') return;
@@ -46,11 +34,4 @@ export async function replayLobster([messagePath, orderbookPath]: string[], opts
   countProblems(summary, result.problems);
   if (result.problems.length) summary.first_problems = result.problems.slice(0, 5);
   return summary;
-}
-
-function lines(path: string): string[] {
-  const text = readFileSync(path, 'utf8');
-  const out = text.split(/\r?\n/);
-  if (out.length > 0 && out[out.length - 1] === '') out.pop();
-  return out;
 }
