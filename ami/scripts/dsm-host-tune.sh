@@ -48,10 +48,12 @@ governor() {
 host_services() {
   if [[ -n "${DSM_SERVICES:-}" ]]; then echo "$DSM_SERVICES"; return; fi
   if [[ -n "${DSM_ROLE:-}" ]]; then echo "$DSM_ROLE"; return; fi
-  local wants="$ROOT/etc/systemd/system/multi-user.target.wants" out=()
-  [[ -e "$wants/nats-server.service" ]] && out+=(nats)
-  [[ -e "$wants/dsm-ingest.service" ]] && out+=(ingest)
-  [[ -e "$wants/dsm-subscriber.service" ]] && out+=(subscriber)
+  # The enable symlinks point at image paths (absolute), so test for the link, not its target.
+  local wants="$ROOT/etc/systemd/system/multi-user.target.wants" out=() unit svc
+  for unit in nats-server:nats dsm-ingest:ingest dsm-subscriber:subscriber; do
+    svc="${unit#*:}"
+    if [[ -L "$wants/${unit%%:*}.service" ]]; then out+=("$svc"); fi
+  done
   echo "${out[*]}"
 }
 
