@@ -6,6 +6,7 @@
 import type { DsmConfig } from '../config/schema.js';
 import { ConfigError } from '../config/load.js';
 import { natsNodes } from '../config/topology.js';
+import { subscriberAsgName } from '../dashboards/names.js';
 
 export interface NodePlacement {
   index: number;
@@ -57,6 +58,8 @@ export interface PlatformInputs {
   /** Client identities the ingestion and subscriber instances connect as. */
   identities: { ingest: string; subscriber: string };
   autoscaling: NonNullable<DsmConfig['autoscaling']>;
+  /** The name `dsm tune` and the dashboards look the group up by. */
+  subscriberAsgName: string;
   thresholds: { e2eP99Micros: number; slowConsumersPerMinute: number; minRoutesPerNode: number };
   subjects: { data: string; control: string };
 }
@@ -120,6 +123,7 @@ export function platformInputs(cfg: DsmConfig): PlatformInputs {
     metrics: { namespace: cfg.metrics.namespace },
     identities: { ingest: identityFor(cfg, 'ingest'), subscriber: identityFor(cfg, 'subscriber') },
     autoscaling,
+    subscriberAsgName: subscriberAsgName(cfg),
     thresholds: {
       e2eP99Micros: cfg.thresholds.e2eP99Micros,
       slowConsumersPerMinute: cfg.thresholds.slowConsumersPerMinute,

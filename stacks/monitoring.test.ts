@@ -7,14 +7,14 @@ const props: MonitoringProps = {
   name: 'dsm-prod', clusterName: 'dsm-prod', namespace: 'DSM', nodeNames: ['nats-1', 'nats-2', 'nats-3'],
   minRoutesPerNode: 2, slowConsumersPerMinute: 0, e2eP99Micros: 500, asgName: 'dsm-prod-subscribers', asgMax: 12,
   logRetentionDays: 90, logGroupNames: ['/dsm/prod/nats-server', '/dsm/prod/ingest'], alarmEmail: 'oncall@example.com',
-  dashboards: [{ name: 'dsm-prod-overview', body: { widgets: [{ type: 'text', properties: { markdown: 'hi' } }] } }],
 };
+const dashboards = [{ name: 'dsm-prod-overview', body: { widgets: [{ type: 'text', properties: { markdown: 'hi' } }] } }];
 
 describe('Monitoring', () => {
   let out: Synthesized;
   let alarms: Json[];
   beforeAll(() => {
-    out = synthScope((s) => new Monitoring(s, 'mon', props));
+    out = synthScope((s) => new Monitoring(s, 'mon', props).addDashboards(dashboards));
     alarms = resourcesOf(out.json, 'aws_cloudwatch_metric_alarm').map(([, p]) => p);
   });
   const alarm = (name: string) => alarms.find((a) => a.alarm_name === name);
@@ -49,7 +49,7 @@ describe('Monitoring', () => {
   });
 
   it('deploys the rendered dashboards and keeps logs for the configured days', () => {
-    expect(out.text).toHaveResourceWithProperties(CloudwatchDashboard, { dashboard_name: 'dsm-prod-overview', dashboard_body: JSON.stringify(props.dashboards[0]!.body) });
+    expect(out.text).toHaveResourceWithProperties(CloudwatchDashboard, { dashboard_name: 'dsm-prod-overview', dashboard_body: JSON.stringify(dashboards[0]!.body) });
     const logs = resourcesOf(out.json, 'aws_cloudwatch_log_group').map(([, p]) => [p.name, p.retention_in_days]);
     expect(logs.sort()).toEqual([['/dsm/prod/ingest', 90], ['/dsm/prod/nats-server', 90]]);
   });

@@ -23,14 +23,18 @@ export interface MonitoringProps {
   /** Log group names, e.g. /dsm/prod/nats-server. */
   logGroupNames: readonly string[];
   alarmEmail?: string;
-  dashboards: ReadonlyArray<{ name: string; body: object }>;
+}
+
+export interface RenderedDashboard {
+  name: string;
+  body: object;
 }
 
 const MINUTE = 60;
 
 export class Monitoring extends Construct {
   readonly topic: SnsTopic;
-  readonly dashboardNames: string[];
+  readonly dashboardNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -76,12 +80,19 @@ export class Monitoring extends Construct {
       ...actions,
     });
 
-    this.dashboardNames = props.dashboards.map((d) => {
-      new CloudwatchDashboard(this, `dashboard-${d.name}`, { dashboardName: d.name, dashboardBody: JSON.stringify(d.body) });
-      return d.name;
-    });
     for (const name of props.logGroupNames) {
       new CloudwatchLogGroup(this, `log-${name.split('/').pop()}`, { name, retentionInDays: props.logRetentionDays });
+    }
+  }
+
+  /**
+   * Dashboards come last: their widgets name instances and the ASG, which exist only after the
+   * tiers are built (and the tiers need this construct's alarm topic first).
+   */
+  addDashboards(dashboards: readonly RenderedDashboard[]): void {
+    for (const d of dashboards) {
+      new CloudwatchDashboard(this, `dashboard-${d.name}`, { dashboardName: d.name, dashboardBody: JSON.stringify(d.body) });
+      this.dashboardNames.push(d.name);
     }
   }
 }

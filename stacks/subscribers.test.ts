@@ -3,7 +3,7 @@ import { AutoscalingGroup, AutoscalingLifecycleHook, AutoscalingPolicy } from '.
 import { only, resourcesOf, synthScope, type Json, type Synthesized } from './test-support.js';
 
 const props: SubscribersProps = {
-  name: 'dsm-prod', env: 'prod', region: 'us-east-1', partition: 'aws', accountId: '111122223333', az: 'us-east-1a', subnetId: 'subnet-sub',
+  name: 'dsm-prod', asgName: 'dsm-prod-subscribers', env: 'prod', region: 'us-east-1', partition: 'aws', accountId: '111122223333', az: 'us-east-1a', subnetId: 'subnet-sub',
   instanceType: 'c7gn.large', imageId: 'resolve:ssm:/dsm/prod/ami-id', rootVolumeGb: 30, securityGroupIds: ['sg-sub'], placementGroupName: 'dsm-prod-cluster',
   identity: 'subscriber', tlsParameterArns: ['arn:aws:ssm:us-east-1:111122223333:parameter/dsm/prod/tls/clients/subscriber.key'], tlsKmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/k',
   scaling: { min: 2, max: 12, desired: 2, targetMsgsPerInstance: 200_000, targetCpuPercent: 60, targetNetworkInBytesPerInstance: 200_000_000, warmupSeconds: 120 },

@@ -14,6 +14,7 @@ import { subscriberBootScript } from './boot-scripts.js';
 
 export interface SubscribersProps {
   name: string;
+  asgName: string;
   env: string;
   region: string;
   partition: string;
@@ -52,7 +53,7 @@ export class Subscribers extends Construct {
 
   constructor(scope: Construct, id: string, props: SubscribersProps) {
     super(scope, id);
-    const asgName = `${props.name}-subscribers`;
+    const asgName = props.asgName;
     const hookName = `${asgName}-drain`;
     this.asgName = asgName;
     const role = new InstanceRole(this, 'role', {
