@@ -7,6 +7,7 @@ import { register as config } from './config.js';
 import { register as certs } from './certs.js';
 import { register as cluster } from './cluster.js';
 import { register as render } from './render.js';
+import { register as demo } from './demo.js';
 import { register as dashboards } from './dashboards.js';
 import { register as book } from './book.js';
 import { register as record } from './record.js';
@@ -17,6 +18,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   certs,
   cluster,
   render,
+  demo,
   dashboards,
   book,
   record,

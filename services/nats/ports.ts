@@ -25,3 +25,13 @@ export async function findFreePortBlock(count: number, host = '127.0.0.1', low =
   }
   throw new Error(`no block of ${count} free ports on ${host} after ${attempts} attempts`);
 }
+
+/**
+ * The same loopback config with its NATS ports moved to a free block, so a demo, drill or test
+ * run never collides with another one (or with a `dsm up` cluster) on this machine.
+ */
+export async function withFreeLoopbackPorts<T extends { nats: { nodes: number; ports: { client: number; cluster: number; monitor: number } } }>(cfg: T): Promise<T> {
+  const n = cfg.nats.nodes;
+  const base = await findFreePortBlock(n * 3);
+  return { ...cfg, nats: { ...cfg.nats, ports: { client: base, cluster: base + n, monitor: base + 2 * n } } };
+}

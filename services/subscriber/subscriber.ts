@@ -44,6 +44,8 @@ export interface SubscriberOptions {
   /** Queue bound (messages); default from config.client.maxQueuedMessages. */
   maxQueued?: number;
   snapshotTimeoutMs?: number;
+  /** Share one recorder between subscribers to report their latency together. */
+  latency?: LatencyRecorder;
   /** Test hook: drop a received payload before it reaches the queue (simulates loss). */
   dropFilter?: (payload: Uint8Array) => boolean;
 }
@@ -60,7 +62,7 @@ export interface SubscriberCounters {
 
 export class Subscriber {
   readonly mirrors: MirrorSet;
-  readonly latency = new LatencyRecorder();
+  readonly latency: LatencyRecorder;
   readonly counters: SubscriberCounters = { received: 0, malformed: 0, slowConsumer: 0, droppedOnOverflow: 0, snapshotRequests: 0, snapshotFailures: 0, reconnects: 0 };
   nc: NatsConnection | undefined;
   private readonly queue: BoundedQueue;
@@ -79,6 +81,7 @@ export class Subscriber {
     for (const s of opts.subjects) checkDataPattern(s, controlPrefix, dataSuffix);
     this.queue = new BoundedQueue(opts.maxQueued ?? opts.config.client.maxQueuedMessages);
     this.handlers = opts.handlers ?? [];
+    this.latency = opts.latency ?? new LatencyRecorder();
     this.mirrors = new MirrorSet({ onNeedSnapshot: (m) => this.requestSnapshot(m) });
   }
 

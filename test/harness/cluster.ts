@@ -14,7 +14,7 @@ import { localConfig } from '../../config/local.js';
 import { natsNodes, type NatsNode } from '../../config/topology.js';
 import { connectAs } from '../../services/nats/connect.js';
 import { LocalCluster } from '../../services/nats/local-cluster.js';
-import { findFreePortBlock } from '../../services/nats/ports.js';
+import { withFreeLoopbackPorts } from '../../services/nats/ports.js';
 
 export interface TestCluster {
   config: DsmConfig;
@@ -31,11 +31,7 @@ export interface TestCluster {
 /** The local config with its ports moved to a free block (client, cluster, monitor ranges). */
 export async function testConfig(overrides: { nodes?: 3 | 5; patch?: (c: DsmConfigInput) => DsmConfigInput } = {}): Promise<DsmConfig> {
   const nodes = overrides.nodes ?? 3;
-  const base = await findFreePortBlock(nodes * 3);
-  let input: DsmConfigInput = {
-    ...localConfig,
-    nats: { ...localConfig.nats, nodes, clusterName: `dsm-test-${process.pid}`, ports: { client: base, cluster: base + nodes, monitor: base + 2 * nodes } },
-  };
+  let input: DsmConfigInput = await withFreeLoopbackPorts({ ...localConfig, nats: { ...localConfig.nats, nodes, clusterName: `dsm-test-${process.pid}` } });
   if (overrides.patch) input = overrides.patch(input);
   return validateConfig(input, 'test');
 }
