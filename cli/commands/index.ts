@@ -12,6 +12,7 @@ import { register as dashboards } from './dashboards.js';
 import { register as book } from './book.js';
 import { register as record } from './record.js';
 import { register as metricsAgent } from './metrics-agent.js';
+import { register as tune } from './tune.js';
 
 export const COMMANDS: Array<(program: Command) => void> = [
   config,
@@ -23,4 +24,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   book,
   record,
   metricsAgent,
+  tune,
 ];
