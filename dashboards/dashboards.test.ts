@@ -15,7 +15,7 @@ function metricWidgets(body: DashboardBody): MetricWidget[] {
 
 /** [namespace, name, dims...] of every non-expression line, read straight from the JSON. */
 function metricRefs(body: DashboardBody): string[][] {
-  return metricWidgets(body).flatMap((w) => w.properties.metrics.map((m) => m.filter((p): p is string => typeof p === 'string')).filter((m) => m.length > 0));
+  return metricWidgets(body).flatMap((w) => w.properties.metrics.map((m) => (m as unknown[]).filter((p): p is string => typeof p === 'string')).filter((m) => m.length > 0));
 }
 
 describe('rendered dashboards', () => {

@@ -35,6 +35,9 @@ export interface AgentObservation {
   deliveredRate: number;
   activePublishers: number;
   activeReceivers: number;
+  /** Busiest single publisher / receiver connection (msg/s). */
+  maxPublisherRate: number;
+  maxReceiverRate: number;
   /** Slow consumers the servers cut off during the tick. */
   slowConsumers: number;
   /** DSM subscribers whose queue overflowed during the tick. */
@@ -148,7 +151,7 @@ export class MetricsAgent {
     const cluster = this.cfg.nats.clusterName;
     const timeout = this.opts.fetchTimeoutMs ?? Math.min(2000, this.intervalMs);
     const points: MetricPoint[] = [];
-    const obs: AgentObservation = { at, publishedRate: 0, deliveredRate: 0, activePublishers: 0, activeReceivers: 0, slowConsumers: 0, subscriberSlow: 0, latency: {}, nodesScraped: 0, nodesFailed: [] };
+    const obs: AgentObservation = { at, publishedRate: 0, deliveredRate: 0, activePublishers: 0, activeReceivers: 0, maxPublisherRate: 0, maxReceiverRate: 0, slowConsumers: 0, subscriberSlow: 0, latency: {}, nodesScraped: 0, nodesFailed: [] };
     let clientRatesSeen = 0;
 
     const scraped = await Promise.all(this.nodes.map(async (node) => {
@@ -197,6 +200,8 @@ export class MetricsAgent {
         obs.deliveredRate += client.outRate;
         obs.activePublishers += client.activePublishers;
         obs.activeReceivers += client.activeReceivers;
+        obs.maxPublisherRate = Math.max(obs.maxPublisherRate, client.maxConnInRate);
+        obs.maxReceiverRate = Math.max(obs.maxReceiverRate, client.maxConnOutRate);
       }
     }
     if (clientRatesSeen > 0) {

@@ -9,7 +9,7 @@ describe('ClientRateTracker', () => {
       { cid: 2, in_msgs: 0, out_msgs: 2050 },
       { cid: 7, in_msgs: 0, out_msgs: 400 },
     ]);
-    expect(r).toEqual({ inRate: 500, outRate: 1200, activePublishers: 1, activeReceivers: 2, intervalSeconds: 2 });
+    expect(r).toEqual({ inRate: 500, outRate: 1200, activePublishers: 1, activeReceivers: 2, maxConnInRate: 500, maxConnOutRate: 1000, intervalSeconds: 2 });
   });
 
   it('drops baselines when the server restarted, and never goes negative on a reused cid', () => {

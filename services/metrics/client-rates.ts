@@ -21,6 +21,9 @@ export interface ClientRates {
   /** Connections that published / received anything in the interval. */
   activePublishers: number;
   activeReceivers: number;
+  /** The busiest single connection's rates: what one publisher's batches and one subscriber's queue see. */
+  maxConnInRate: number;
+  maxConnOutRate: number;
   intervalSeconds: number;
 }
 
@@ -44,6 +47,8 @@ export class ClientRateTracker {
     let outMsgs = 0;
     let activePublishers = 0;
     let activeReceivers = 0;
+    let maxIn = 0;
+    let maxOut = 0;
     for (const c of conns) {
       const before = prev.conns.get(c.cid);
       // A counter below its baseline means the cid now names another connection: count it fresh.
@@ -53,7 +58,9 @@ export class ClientRateTracker {
       outMsgs += dOut;
       if (dIn > 0) activePublishers++;
       if (dOut > 0) activeReceivers++;
+      maxIn = Math.max(maxIn, dIn);
+      maxOut = Math.max(maxOut, dOut);
     }
-    return { inRate: inMsgs / seconds, outRate: outMsgs / seconds, activePublishers, activeReceivers, intervalSeconds: seconds };
+    return { inRate: inMsgs / seconds, outRate: outMsgs / seconds, activePublishers, activeReceivers, maxConnInRate: maxIn / seconds, maxConnOutRate: maxOut / seconds, intervalSeconds: seconds };
   }
 }

@@ -6,15 +6,16 @@
 import type { NatsConnection } from 'nats';
 import type { DsmConfig } from '../../config/schema.js';
 import { childLogger } from '../common/log.js';
+import { metricsSubject as schemeMetricsSubject, subjectScheme } from '../nats/subjects.js';
 import { ExchangeCounters, LatencyRecorder, type ServiceSummary } from './latency.js';
 
 export function metricsSubject(cfg: DsmConfig, service: string): string {
-  return `${cfg.subjects.controlPrefix}.metrics.${service}`;
+  return schemeMetricsSubject(subjectScheme(cfg), service);
 }
 
 /** Subject the agent subscribes to for every service's summaries. */
 export function metricsWildcard(cfg: DsmConfig): string {
-  return `${cfg.subjects.controlPrefix}.metrics.>`;
+  return schemeMetricsSubject(subjectScheme(cfg), '>');
 }
 
 export interface SummaryPublisherOptions {
