@@ -239,3 +239,48 @@ describe('BookMirror', () => {
     expect(seen.overflowed).toBeGreaterThan(0);
   });
 });
+
+describe('BookMirror under failover (hot standby, issue 8)', () => {
+  it('property: a standby with the same events takes over with no gap; a lagging one via one clean resync', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.record({ side: fc.constantFrom<'bid' | 'ask'>('bid', 'ask'), price: fc.integer({ min: 1, max: 9 }), size: fc.nat({ max: 3 }) }), { minLength: 1, maxLength: 3 }), { minLength: 4, maxLength: 40 }),
+        fc.nat(),
+        fc.integer({ min: -3, max: 3 }),
+        fc.nat({ max: 3 }),
+        (steps, takeoverPick, standbyOffset, zombie) => {
+          // Both ingests consume the same feed, so they produce identical sequences and deltas.
+          const leader = new TestPublisher();
+          const standby = new TestPublisher();
+          standby.epoch = 2;
+          const fromLeader = steps.map((c) => leader.publish(c));
+          const fromStandby = steps.map((c) => standby.publish(c));
+          const k = 1 + (takeoverPick % (steps.length - 1)); // leader delivers seqs 1..k
+          // The standby's first delivered seq: <= k+1 overlaps or continues, > k+1 leaves a hole.
+          const first = Math.max(1, Math.min(steps.length, k + 1 + standbyOffset));
+          const { mirror, requests } = mirrorFor(leader);
+          fromLeader.slice(0, k).forEach((m) => mirror.onMessage(m));
+          for (let z = 0; z < zombie && k + z < steps.length; z++) {
+            // The deposed leader keeps publishing after the standby's first message: fenced.
+            if (z === 0) mirror.onMessage(fromStandby[first - 1]!);
+            expect(mirror.onMessage(fromLeader[k + z]!)).toBe('fenced');
+          }
+          fromStandby.slice(first - 1).forEach((m) => mirror.onMessage(m));
+          if (first <= k + 1) {
+            expect(mirror.counters.gaps).toBe(0);
+            expect(requests).toEqual([]);
+          } else {
+            expect(mirror.counters.gaps).toBe(1);
+            expect(requests).toEqual(['gap']);
+            expect(mirror.onMessage(standby.snapshot())).toBe('resynced');
+          }
+          expect(mirror.isLive).toBe(true);
+          expect(mirror.lastSeq).toBe(steps.length);
+          expect(mirror.epoch).toBe(2);
+          expect(mirror.book.snapshot()).toEqual(standby.book.snapshot());
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -128,7 +128,7 @@ export class WireEncoder {
     const o = this.start;
     let p = writeHeader(b, this.view, o, MessageCode.heartbeat, f.flags ?? 0, f.epoch, f.seq, 0, 0, 0, f.pubMonoNs ?? 0, 0, 0, ex, sym);
     b[p] = id.length;
-    b.set(id, p + 1);
+    copyBytes(b, p + 1, id);
     p += 1 + id.length;
     const v = this.view;
     v.setUint32(p, f.symbols, true);
@@ -233,9 +233,18 @@ function writeHeader(
   b[o + Offset.sizeDecimals] = sizeDecimals;
   b[o + Offset.exchangeLength] = ex.length;
   b[o + Offset.symbolLength] = sym.length;
-  b.set(ex, o + HEADER_BYTES);
-  b.set(sym, o + HEADER_BYTES + ex.length);
+  copyBytes(b, o + HEADER_BYTES, ex);
+  copyBytes(b, o + HEADER_BYTES + ex.length, sym);
   return o + HEADER_BYTES + ex.length + sym.length;
+}
+
+/** A loop beats `Uint8Array.set` (a native call, ~25 ns) for names a few bytes long. */
+function copyBytes(b: Uint8Array, o: number, src: Uint8Array): void {
+  if (src.length > 32) {
+    b.set(src, o);
+    return;
+  }
+  for (let i = 0; i < src.length; i++) b[o + i] = src[i]!;
 }
 
 function writeLevel(v: DataView, o: number, price: Scaled, size: Scaled): void {
