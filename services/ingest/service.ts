@@ -54,7 +54,7 @@ export class IngestService {
   constructor(private readonly opts: IngestOptions) {
     const cfg = opts.config;
     const wanted = opts.exchanges ? new Set(opts.exchanges) : undefined;
-    this.sources = opts.sources ?? cfg.exchanges.filter((ex) => (wanted ? wanted.has(ex.name) : true)).map((ex) => sourceFor(ex, opts.root));
+    this.sources = opts.sources ?? cfg.exchanges.filter((ex) => (wanted ? wanted.has(ex.name) : true)).map((ex) => sourceFor(ex, opts.root, cfg.client));
     this.batchMessages = cfg.ingest.batchMessages;
   }
 

@@ -1,14 +1,15 @@
 /** Feed sources named by the environment config. */
 import path from 'node:path';
-import type { ExchangeConfig } from '../../../config/schema.js';
+import type { DsmConfig, ExchangeConfig } from '../../../config/schema.js';
 import { BinanceCaptureSource, CoinbaseCaptureSource, KrakenCaptureSource, type FeedSource } from './captures.js';
 import { LobsterSource } from './lobster.js';
 import { liveSource } from './live.js';
+import { ItchFileSource } from './itch-file.js';
 
 export type { FeedSource };
 
 /** Paths in configs are relative to the repository root. */
-export function sourceFor(ex: ExchangeConfig, root: string): FeedSource {
+export function sourceFor(ex: ExchangeConfig, root: string, client: DsmConfig['client']): FeedSource {
   const at = (p: string) => path.resolve(root, p);
   const f = ex.feed;
   switch (f.kind) {
@@ -16,7 +17,8 @@ export function sourceFor(ex: ExchangeConfig, root: string): FeedSource {
     case 'binance-capture': return new BinanceCaptureSource(at(f.ws), at(f.rest), ex.name);
     case 'kraken-capture': return new KrakenCaptureSource(at(f.path), ex.name);
     case 'coinbase-capture': return new CoinbaseCaptureSource(at(f.path), ex.name);
-    default: return liveSource(ex);
+    case 'itch-file': return new ItchFileSource(at(f.path), ex.name);
+    default: return liveSource(ex, client);
   }
 }
 

@@ -1,0 +1,89 @@
+/**
+ * Live sources against real local peers: a WebSocket server on 127.0.0.1 replaying a recorded
+ * Kraken session (and dropping the connection to force a reconnect), and MoldUDP64 datagrams
+ * sent over loopback UDP.
+ */
+import dgram from 'node:dgram';
+import { readFile } from 'node:fs/promises';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { encodeItch, stockDirectory } from '../../feeds/itch/codec.js';
+import { encodeMoldEndOfSession, encodeMoldPacket } from '../../feeds/itch/moldudp64.js';
+import type { FeedUpdate } from '../feed-update.js';
+import { ItchUdpSource } from './itch-udp.js';
+import { WebSocketSource, krakenProtocol } from './websocket.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('WebSocket source', () => {
+  it('subscribes, publishes book changes, and on a dropped connection reconnects, resubscribes and resyncs', async () => {
+    const capture = await readFile('services/feeds/samples/captures/kraken-book-2021-04-17.ws.txt', 'utf8');
+    // Frames for one pair, as the server sent them: subscription status, snapshot, updates.
+    const frames = capture.split('\n').filter((l) => /^\d/.test(l)).map((l) => l.slice(l.indexOf(': ') + 2)).filter((f) => f.includes('"XMR/USD"')).slice(0, 60);
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => wss.once('listening', r));
+    const port = (wss.address() as { port: number }).port;
+    const subscribes: string[] = [];
+    let connections = 0;
+    wss.on('connection', (ws: WebSocket) => {
+      connections++;
+      const first = connections === 1;
+      ws.on('message', (d) => {
+        subscribes.push(d.toString());
+        // First connection: half the session, then the server vanishes. Second: the whole session.
+        for (const f of first ? frames.slice(0, 30) : frames) ws.send(f);
+        if (first) setTimeout(() => ws.terminate(), 50);
+      });
+    });
+    const src = new WebSocketSource(krakenProtocol(`ws://127.0.0.1:${port}`, ['XMR/USD'], 1000, 'KRAKEN'), 'KRAKEN', { reconnectTimeWaitMs: 20, reconnectJitterMs: 5 });
+    const got: FeedUpdate[] = [];
+    const done = (async () => { for await (const u of src.updates()) got.push(u); })();
+    for (let i = 0; i < 100 && connections < 2; i++) await sleep(20);
+    await sleep(300);
+    src.stop();
+    await done;
+    wss.close();
+    expect(connections).toBe(2);
+    expect(subscribes.map((s) => JSON.parse(s) as { event: string; pair: string[] })).toEqual([
+      { event: 'subscribe', pair: ['XMR/USD'], subscription: { name: 'book', depth: 1000 } },
+      { event: 'subscribe', pair: ['XMR/USD'], subscription: { name: 'book', depth: 1000 } },
+    ].map((x) => expect.objectContaining({ event: x.event, pair: x.pair })));
+    const snapshots = got.filter((u) => u.kind === 'snapshot');
+    expect(snapshots).toHaveLength(2);
+    expect(got.every((u) => u.exchange === 'KRAKEN' && u.symbol === 'XMR/USD')).toBe(true);
+    expect(got.filter((u) => u.kind === 'delta').length).toBeGreaterThan(10);
+    expect(src.stats.resyncs).toBe(1);
+    // Each XMR/USD snapshot holds one absurd ask (99999997 at 8 decimals, beyond 2^53 scaled): skipped and counted.
+    expect(src.stats.malformed).toBe(2);
+  });
+});
+
+describe('ITCH over MoldUDP64 source', () => {
+  it('builds books from datagrams and counts a sequence gap', async () => {
+    const src = new ItchUdpSource({ host: '127.0.0.1', port: 0, exchange: 'NYSE' });
+    const port = await src.listen();
+    const got: FeedUpdate[] = [];
+    const done = (async () => { for await (const u of src.updates()) got.push(u); })();
+    const h = (ts: number, locate = 1) => ({ stockLocate: locate, trackingNumber: 0, timestampNs: ts });
+    const msgs = [
+      stockDirectory(1, 'IBM', 1),
+      { type: 'A' as const, ...h(2), orderRef: 1, side: 'B' as const, shares: 100, stock: 'IBM', price: 1_500_000 },
+      { type: 'A' as const, ...h(3), orderRef: 2, side: 'S' as const, shares: 50, stock: 'IBM', price: 1_501_000 },
+      { type: 'E' as const, ...h(4), orderRef: 1, executedShares: 40, matchNumber: 1 },
+      { type: 'D' as const, ...h(5), orderRef: 2 },
+    ].map(encodeItch);
+    const sock = dgram.createSocket('udp4');
+    const send = (b: Uint8Array) => new Promise<void>((r) => sock.send(b, port, '127.0.0.1', () => r()));
+    await send(encodeMoldPacket('SESSION001', 1, msgs.slice(0, 3)));
+    // Sequence 4 never arrives: the next packet starts at 5.
+    await send(encodeMoldPacket('SESSION001', 5, msgs.slice(4)));
+    await send(encodeMoldEndOfSession('SESSION001', 6));
+    await done;
+    sock.close();
+    expect(src.stats.gaps).toBe(1);
+    expect(got.map((u) => [u.symbol, u.changes])).toEqual([
+      ['IBM', [{ side: 'bid', price: 1_500_000, size: 100 }]],
+      ['IBM', [{ side: 'ask', price: 1_501_000, size: 50 }]],
+      ['IBM', [{ side: 'ask', price: 1_501_000, size: 0 }]],
+    ]);
+  });
+});
