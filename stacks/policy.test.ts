@@ -23,9 +23,9 @@ describe.each(Object.entries(variants))('policy over the whole synthesized stack
 
   it('catches a single weakened resource in the real stack', () => {
     const broken = structuredClone(json);
-    const [[, nats1]] = Object.entries(broken.resource.aws_instance as Record<string, Json>).filter(([, i]) => i.tags['dsm:node'] === '1') as Array<[string, Json]>;
+    const nats1: Json = Object.values(broken.resource.aws_instance as Record<string, Json>).find((i) => i.tags['dsm:node'] === '1');
     nats1.metadata_options.http_tokens = 'optional';
-    const [[, rule]] = Object.entries(broken.resource.aws_vpc_security_group_egress_rule as Record<string, Json>) as Array<[string, Json]>;
+    const rule: Json = Object.values(broken.resource.aws_vpc_security_group_egress_rule as Record<string, Json>)[0];
     rule.cidr_ipv4 = '0.0.0.0/0';
     const violations = policyViolations(broken, x);
     expect(violations).toHaveLength(2);

@@ -15,6 +15,7 @@ declare module 'vitest' {
     toHaveResourceWithProperties(type: ResourceClass, properties: Record<string, unknown>): T;
     toHaveDataSource(type: ResourceClass): T;
     toHaveDataSourceWithProperties(type: ResourceClass, properties: Record<string, unknown>): T;
+    toHaveProviderWithProperties(type: ResourceClass, properties: Record<string, unknown>): T;
   }
 }
 
