@@ -20,15 +20,20 @@ export function publishAtRate(nc: NatsConnection, subject: string, perSecond: nu
     last = now;
     const n = Math.floor(owed);
     owed -= n;
-    for (let i = 0; i < n; i++) nc.publish(subject, payload);
-    sent += n;
+    try {
+      for (let i = 0; i < n; i++) nc.publish(subject, payload);
+      sent += n;
+    } catch {
+      // The connection closed under us (test ending or failing): stop rather than throw from a timer.
+      clearInterval(timer);
+    }
   }, 5);
   return {
     sent: () => sent,
     setRate: (r) => void (rate = r),
     async stop() {
       clearInterval(timer);
-      await nc.flush();
+      if (!nc.isClosed()) await nc.flush();
     },
   };
 }
