@@ -3,3 +3,4 @@ export { BookMirror, MIRROR_DEFAULTS, emptyCounters, type BookMirrorOptions, typ
 export { MirrorSet, type HandleOutcome, type MirrorSetOptions, type MirrorSetTotals, type PublisherStatus } from './mirror-set.js';
 export { ConsolidatedBbo, type ConsolidatedQuote, type ConsolidatedSide, type InstrumentMap, type MirrorLookup, type Venue, type VenueLevel } from './consolidated.js';
 export { compareScaled } from './scaled-compare.js';
+export { bookDigest, type BookDigest } from './digest.js';
