@@ -144,12 +144,13 @@ describe('dsm book replay', () => {
       [['--format', 'kraken', '--depth', '0', k], /--depth must be a positive integer/],
       [[k], /required option/],
     ];
-    for (const [args, msg] of cases) {
-      const r = await dsm('book', 'replay', ...args);
-      expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr).toMatch(msg);
-      expect(r.stdout).toBe('');
-    }
+    const results = await Promise.all(cases.map(([args]) => dsm('book', 'replay', ...args)));
+    results.forEach((r, i) => {
+      const [args, msg] = cases[i]!;
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(msg);
+      expect(r.stdout, args.join(' ')).toBe('');
+    });
     const help = await dsm('book', 'replay', '--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--format <format>/);

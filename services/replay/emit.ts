@@ -2,7 +2,7 @@
  * `--emit` output: one JSON line per applied input event, with the book's top levels as decimal
  * strings in the exchange's own format. The line shape is part of the CLI contract.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { formatLevels, type L2Book } from '../marketdata/book/l2-book.js';
 import type { PriceFormat, Scaled } from '../marketdata/events.js';
 
@@ -43,21 +43,35 @@ export interface EmitSink {
 
 export const NO_EMIT: EmitSink = { enabled: false, write: () => undefined, close: async () => undefined };
 
+const FLUSH_BYTES = 1 << 20;
+
+/**
+ * Lines are batched and written synchronously: the LOBSTER and ITCH replays call back from
+ * synchronous loops, and a stream would buffer a whole trading day in memory behind them.
+ */
 export function fileSink(path: string): EmitSink {
-  const out: WriteStream = createWriteStream(path, { encoding: 'utf8' });
-  let failed: Error | undefined;
-  out.on('error', (err) => {
-    failed = err;
-  });
+  const fd = openSync(path, 'w');
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  const flush = () => {
+    if (pending.length === 0) return;
+    writeSync(fd, pending.join(''));
+    pending = [];
+    pendingBytes = 0;
+  };
   return {
     enabled: true,
     write(line: string) {
-      out.write(`${line}\n`);
+      pending.push(line, '\n');
+      pendingBytes += line.length + 1;
+      if (pendingBytes >= FLUSH_BYTES) flush();
     },
-    close: () =>
-      new Promise((resolve, reject) => {
-        if (failed) return reject(failed);
-        out.end(() => (failed ? reject(failed) : resolve()));
-      }),
+    close: async () => {
+      try {
+        flush();
+      } finally {
+        closeSync(fd);
+      }
+    },
   };
 }
