@@ -105,8 +105,8 @@ export class L2Book {
    */
   takeDeltas(): LevelChange[] {
     const out: LevelChange[] = [];
-    for (const price of this.bids.drainTouched()) out.push({ side: 'bid', price, size: this.bids.sizeAt(price) });
-    for (const price of this.asks.drainTouched()) out.push({ side: 'ask', price, size: this.asks.sizeAt(price) });
+    this.bids.drainChanges('bid', out);
+    this.asks.drainChanges('ask', out);
     return out;
   }
 

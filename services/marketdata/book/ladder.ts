@@ -7,7 +7,8 @@
  * insert or delete near the top moves only the handful of levels above it.
  * bench/book-structures.ts measures this layout against a Map + sort and a dense price grid.
  */
-import type { Scaled } from '../events.js';
+import type { LevelChange, Scaled, Side } from '../events.js';
+import { TouchedSet } from './touched-set.js';
 
 /** Levels to scan linearly from the top before switching to binary search. */
 const TOP_SCAN = 8;
@@ -19,9 +20,8 @@ export class Ladder {
   keys: Float64Array;
   sizes: Float64Array;
   count = 0;
-  /** Prices touched since the last drain; may hold duplicates until drained. */
-  private touched: Float64Array;
-  private touchedCount = 0;
+  /** Prices changed since the last drain. */
+  private readonly touched = new TouchedSet();
 
   constructor(
     /** +1 for bids (higher is better), -1 for asks (lower is better). */
@@ -31,7 +31,6 @@ export class Ladder {
     const cap = Math.max(4, capacity | 0);
     this.keys = new Float64Array(cap);
     this.sizes = new Float64Array(cap);
-    this.touched = new Float64Array(64);
   }
 
   /** Index of `key` if present, else the bitwise complement of its insertion point. */
@@ -130,41 +129,21 @@ export class Ladder {
 
   /** Distinct touched prices in first-touch order, then forget them. */
   drainTouched(): Scaled[] {
-    const n = this.touchedCount;
-    this.touchedCount = 0;
+    return this.touched.drain();
+  }
+
+  /** Append one change per touched price (its current size, 0 if gone), then forget them. */
+  drainChanges(side: Side, out: LevelChange[]): void {
     const t = this.touched;
-    const out: Scaled[] = [];
-    if (n <= 32) {
-      // Tiny batches (the usual case per message): quadratic dedupe beats allocating a Set.
-      outer: for (let i = 0; i < n; i++) {
-        const p = t[i]!;
-        for (let j = 0; j < out.length; j++) if (out[j] === p) continue outer;
-        out.push(p);
-      }
-      return out;
+    for (let k = 0, n = t.size; k < n; k++) {
+      const price = t.at(k);
+      out.push({ side, price, size: this.sizeAt(price) });
     }
-    const seen = new Set<number>();
-    for (let i = 0; i < n; i++) {
-      const p = t[i]!;
-      if (!seen.has(p)) {
-        seen.add(p);
-        out.push(p);
-      }
-    }
-    return out;
+    t.clear();
   }
 
   private touch(price: Scaled): void {
-    if (this.touchedCount === this.touched.length) this.compactTouched();
-    this.touched[this.touchedCount++] = price;
-  }
-
-  /** Deltas not drained for a while: dedupe in place, grow only if still mostly full. */
-  private compactTouched(): void {
-    const distinct = this.drainTouched();
-    if (distinct.length * 2 > this.touched.length) this.touched = new Float64Array(this.touched.length * 2);
-    this.touched.set(distinct);
-    this.touchedCount = distinct.length;
+    this.touched.add(price);
   }
 
   private insertAt(pos: number, key: number, size: Scaled): void {
