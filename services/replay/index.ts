@@ -4,6 +4,7 @@
  */
 import { replayBinance } from './binance.js';
 import { replayCoinbase } from './coinbase.js';
+import { replayItch } from './itch.js';
 import { replayKraken } from './kraken.js';
 import { replayLobster } from './lobster.js';
 import type { ReplayOptions } from './options.js';
@@ -20,6 +21,7 @@ export const REPLAY_FORMATS = {
   binance: { inputs: ['ws-capture', 'rest-capture'], run: replayBinance },
   kraken: { inputs: ['capture'], run: replayKraken },
   coinbase: { inputs: ['capture'], run: replayCoinbase },
+  itch: { inputs: ['itch-file'], run: replayItch },
 } satisfies Record<string, ReplayFormat>;
 
 export type ReplayFormatName = keyof typeof REPLAY_FORMATS;

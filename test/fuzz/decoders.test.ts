@@ -14,6 +14,11 @@ import { decodeCoinbaseFrame } from '../../services/feeds/coinbase/decode.js';
 import { CoinbaseSync } from '../../services/feeds/coinbase/sync.js';
 import { decodeKrakenFrame } from '../../services/feeds/kraken/decode.js';
 import { KrakenBookSync } from '../../services/feeds/kraken/sync.js';
+import { decodeItch, encodeItch, stockDirectory } from '../../services/feeds/itch/codec.js';
+import { ItchFeed } from '../../services/feeds/itch/feed.js';
+import { replayItch } from '../../services/feeds/itch/files.js';
+import type { ItchMessage } from '../../services/feeds/itch/messages.js';
+import { decodeMoldPacket, encodeMoldPacket } from '../../services/feeds/itch/moldudp64.js';
 import { parseMessageLine, parseOrderbookLine } from '../../services/feeds/lobster/parse.js';
 import { replayLobster } from '../../services/feeds/lobster/replay.js';
 import type { DecodeProblem } from '../../services/marketdata/events.js';
@@ -218,6 +223,57 @@ describe('fuzz: LOBSTER', () => {
         expect(r.summary.rows_matched).toBeLessThanOrEqual(r.summary.rows_compared);
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('fuzz: ITCH 5.0 and MoldUDP64', () => {
+  const h = (t: number) => ({ stockLocate: 1, trackingNumber: 0, timestampNs: t });
+  const session: ItchMessage[] = [
+    stockDirectory(1, 'AAPL'),
+    { type: 'A', ...h(1), orderRef: 1, side: 'B', shares: 100, stock: 'AAPL', price: 1_500_000 },
+    { type: 'F', ...h(2), orderRef: 2, side: 'S', shares: 50, stock: 'AAPL', price: 1_500_100, attribution: 'GSCO' },
+    { type: 'E', ...h(3), orderRef: 1, executedShares: 10, matchNumber: 1 },
+    { type: 'C', ...h(4), orderRef: 2, executedShares: 5, matchNumber: 2, printable: 'Y', executionPrice: 1_500_100 },
+    { type: 'X', ...h(5), orderRef: 1, cancelledShares: 10 },
+    { type: 'U', ...h(6), originalOrderRef: 1, newOrderRef: 3, shares: 70, price: 1_499_900 },
+    { type: 'D', ...h(7), orderRef: 3 },
+  ];
+  const encoded = session.map((m) => Buffer.from(encodeItch(m)));
+  const bytes = fc.uint8Array({ maxLength: 120 });
+  /** A real encoded message with random bytes overwritten or cut short. */
+  const mutatedMsg = fc.tuple(fc.constantFrom(...encoded), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.nat()).map(([m, edits, cut]) => {
+    const b = Buffer.from(m);
+    for (const [at, v] of edits) b[at % b.length] = v;
+    return new Uint8Array(b.subarray(0, cut % 3 === 0 ? cut % (b.length + 1) : b.length));
+  });
+
+  it('decodeItch and decodeMoldPacket never throw on any bytes', () => {
+    fc.assert(
+      fc.property(fc.oneof(bytes, mutatedMsg), (b) => {
+        const m = decodeItch(b);
+        if ('detail' in m) expectProblem(m);
+        const p = decodeMoldPacket(b);
+        if ('detail' in p) expectProblem(p);
+      }),
+      RUNS,
+    );
+  });
+
+  it('the feed takes random packets, streams and whole files, counting problems', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(bytes, mutatedMsg), { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 5 }), (msgs, seq) => {
+        const feed = new ItchFeed();
+        feed.handlePacket(encodeMoldPacket('FUZZ000001', seq, msgs));
+        for (const m of msgs) feed.handlePacket(m);
+        feed.handleStream(Buffer.concat(msgs.map((m) => Buffer.concat([Buffer.from([m.length >> 8, m.length & 0xff]), m]))));
+        feed.problems.forEach(expectProblem);
+        for (const raw of [Buffer.concat(msgs), Buffer.concat([encodeMoldPacket('FUZZ000001', seq, msgs), ...msgs])]) {
+          const r = replayItch(raw);
+          r.problems.forEach(expectProblem);
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 });
