@@ -8,11 +8,15 @@ import { register as certs } from './certs.js';
 import { register as cluster } from './cluster.js';
 import { register as render } from './render.js';
 import { register as demo } from './demo.js';
+import { register as ingest } from './ingest.js';
+import { register as subscribe } from './subscribe.js';
+import { register as tail } from './tail.js';
 import { register as dashboards } from './dashboards.js';
 import { register as book } from './book.js';
 import { register as record } from './record.js';
 import { register as metricsAgent } from './metrics-agent.js';
 import { register as tune } from './tune.js';
+import { register as drill } from './drill.js';
 
 export const COMMANDS: Array<(program: Command) => void> = [
   config,
@@ -20,9 +24,13 @@ export const COMMANDS: Array<(program: Command) => void> = [
   cluster,
   render,
   demo,
+  ingest,
+  subscribe,
+  tail,
   dashboards,
   book,
   record,
   metricsAgent,
   tune,
+  drill,
 ];

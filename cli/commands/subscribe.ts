@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { createWriteStream } from 'node:fs';
+import { childLogger } from '../../services/common/log.js';
+import { ConsolidatedBbo, type InstrumentMap } from '../../services/mirror/consolidated.js';
+import { Subscriber } from '../../services/subscriber/subscriber.js';
+import { SubjectError, subjectForInstrument } from '../../services/subscriber/subjects.js';
+import { toJsonLine } from '../../services/wire/index.js';
+import { SERVERS_OPTION, TLS_DIR_OPTION, serversFor, tlsDirFor } from '../connection-options.js';
+import { UsageError } from '../exit.js';
+import { ENV_OPTION, configFor } from '../options.js';
+
+/** `--bbo NAME=EX:SYM,EX:SYM` -> instrument map for the consolidated view. */
+function parseBbo(specs: string[]): InstrumentMap {
+  const map: InstrumentMap = {};
+  for (const spec of specs) {
+    const m = /^([^=]+)=(.+)$/.exec(spec);
+    if (!m) throw new UsageError(`--bbo must look like NAME=EXCHANGE:SYMBOL,EXCHANGE:SYMBOL, got "${spec}"`);
+    map[m[1]!] = m[2]!.split(',').map((v) => {
+      const i = v.indexOf(':');
+      if (i <= 0) throw new UsageError(`--bbo venue must look like EXCHANGE:SYMBOL, got "${v}"`);
+      return { exchange: v.slice(0, i), symbol: v.slice(i + 1) };
+    });
+  }
+  return map;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function register(program: Command): void {
+  program
+    .command('subscribe')
+    .description('mirror books from exact subjects or wildcards (NYSE.*.orderbook, *.AAPL.orderbook), with gap recovery')
+    .argument('[subjects...]', 'data subjects or wildcards')
+    .option('--symbol <EX:SYM>', 'an instrument as the exchange spells it (NYSE:BRK.B); repeatable', collect, [])
+    .option('--identity <name>', 'client certificate identity', 'subscriber')
+    .option('--jsonl <file>', 'write every applied update as a JSON line ("-" for stdout)')
+    .option('--bbo <spec>', 'consolidated best bid/offer: NAME=EX:SYM,EX:SYM (repeatable)', collect, [])
+    .option('--seconds <n>', 'stop after this many seconds')
+    .option(...ENV_OPTION)
+    .option(...TLS_DIR_OPTION)
+    .option(...SERVERS_OPTION)
+    .action(async (subjects: string[], opts: { symbol: string[]; identity: string; jsonl?: string; bbo: string[]; seconds?: string; env: string; tlsDir?: string; servers?: string }) => {
+      const config = configFor(opts);
+      let all: string[];
+      try { all = [...subjects, ...opts.symbol.map((s) => subjectForInstrument(s, config.subjects.dataSuffix))]; } catch (e) { throw new UsageError((e as Error).message); }
+      if (!all.length) throw new UsageError('name at least one subject or --symbol');
+      const log = childLogger('subscribe');
+      let sub: Subscriber;
+      try {
+        sub = new Subscriber({ config, tlsDir: tlsDirFor(config, opts), servers: serversFor(config, opts), identity: opts.identity, subjects: all, name: `dsm-subscribe-${process.pid}` });
+      } catch (e) {
+        if (e instanceof SubjectError) throw new UsageError(e.message);
+        throw e;
+      }
+      if (opts.jsonl) {
+        const out = opts.jsonl === '-' ? process.stdout : createWriteStream(opts.jsonl);
+        sub.addHandler(({ message }) => { out.write(`${toJsonLine(message)}\n`); });
+      }
+      const bboMap = parseBbo(opts.bbo);
+      if (Object.keys(bboMap).length) {
+        const bbo = new ConsolidatedBbo(bboMap, sub.mirrors, (q) => process.stdout.write(`${JSON.stringify({ bbo: q.instrument, bid: q.bid && { price: q.bid.price, venues: q.bid.venues.map((v) => `${v.exchange}:${v.sizeText}`) }, ask: q.ask && { price: q.ask.price, venues: q.ask.venues.map((v) => `${v.exchange}:${v.sizeText}`) }, crossed: q.crossed })}\n`));
+        sub.addHandler(({ message }) => { bbo.update(message.exchange, message.symbol); });
+      }
+      await sub.start();
+      const timer = setInterval(() => log.info({ ...sub.counters, ...sub.mirrors.totals(), latency: sub.latency.summary() }, 'status'), 5000);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+        if (opts.seconds) setTimeout(resolve, Number(opts.seconds) * 1000);
+      });
+      clearInterval(timer);
+      await sub.close();
+      process.stderr.write(`${JSON.stringify({ ...sub.counters, ...sub.mirrors.totals() })}\n`);
+    });
+}
