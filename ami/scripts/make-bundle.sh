@@ -48,7 +48,7 @@ printf '%s\n' "$revision" >"$root/REVISION"
 printf '%s\n' "$arch" >"$root/ARCH"
 
 # Production dependencies only, exactly as locked, for the target CPU (not this machine's).
-(cd "$root" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error --os=linux --cpu="$npm_cpu")
+(cd "$root" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error --os=linux --cpu="$npm_cpu")
 
 # The stacks' libraries are production dependencies of the repository (cdktf synth runs them)
 # but nothing on a host imports them; they are most of the weight, so drop them when unused.
