@@ -48,7 +48,8 @@ export class Ingestion extends Construct {
       iamInstanceProfile: role.profile.name,
       ...instanceHardening(props.rootVolumeGb),
       userData: ingestBootScript({ env: props.env, region: props.region, identity: props.identity, standby: m.standby }),
-      lifecycle: { ignoreChanges: ['ami'] },
+      // Rolled one at a time (standby first), never both in one apply.
+      lifecycle: { ignoreChanges: ['ami', 'user_data'] },
       tags: { Name: `${props.name}-ingest-${m.id}`, 'dsm:role': 'ingest', 'dsm:standby': String(m.standby) },
     })])) as Ingestion['instances'];
   }

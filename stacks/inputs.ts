@@ -94,6 +94,11 @@ export function platformInputs(cfg: DsmConfig): PlatformInputs {
   if (aws?.directConnect.enabled && aws.directConnect.connectionId && !aws.directConnect.virtualInterfaceId) {
     problems.push('aws.directConnect.virtualInterfaceId: required when connectionId is set (the hosted private VIF to accept)');
   }
+  const fullMesh = cfg.nats.nodes - 1;
+  if (cfg.thresholds.minRoutesPerNode !== undefined && cfg.thresholds.minRoutesPerNode !== fullMesh) {
+    // Every node routes to every other; a different figure would alarm forever or miss a lost peer.
+    problems.push(`thresholds.minRoutesPerNode: must equal nats.nodes - 1 (${fullMesh}) in a full mesh, got ${cfg.thresholds.minRoutesPerNode}`);
+  }
   if (!aws || !autoscaling || problems.length) throw new ConfigError(cfg.env, problems.length ? problems : ['autoscaling: required for an AWS environment']);
 
   const dx = aws.directConnect;
@@ -127,7 +132,7 @@ export function platformInputs(cfg: DsmConfig): PlatformInputs {
     thresholds: {
       e2eP99Micros: cfg.thresholds.e2eP99Micros,
       slowConsumersPerMinute: cfg.thresholds.slowConsumersPerMinute,
-      minRoutesPerNode: cfg.thresholds.minRoutesPerNode ?? cfg.nats.nodes - 1,
+      minRoutesPerNode: fullMesh,
     },
     subjects: { data: `<EXCHANGE>.<SYMBOL>.${cfg.subjects.dataSuffix}`, control: `${cfg.subjects.controlPrefix}.>` },
   };

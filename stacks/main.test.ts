@@ -27,6 +27,9 @@ describe('stacks/main.ts', () => {
     expect(json.provider.aws[0].region).toBe('us-east-1');
     expect(Object.keys(json.resource.aws_instance)).toHaveLength(5);
     expect(JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')).stacks['dsm-prod'].synthesizedStackPath).toBe('stacks/dsm-prod/cdk.tf.json');
+    // Plain Terraform JSON ("//" is Terraform's comment key): terraform/OpenTofu can apply it without cdktf.
+    expect(Object.keys(json).sort()).toEqual(['//', 'data', 'output', 'provider', 'resource', 'terraform']);
+    expect(json.terraform.required_providers.aws).toEqual({ source: 'aws', version: '6.25.0' });
   });
 
   it('exits 2 naming the fields when the environment cannot be deployed', () => {

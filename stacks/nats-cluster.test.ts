@@ -31,7 +31,7 @@ describe('NatsCluster', () => {
       expect(i.availability_zone).toBe('us-east-1a');
       expect(i.metadata_options).toEqual({ http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1, instance_metadata_tags: 'disabled' });
       expect(i.root_block_device).toEqual({ volume_type: 'gp3', volume_size: 30, encrypted: true, delete_on_termination: true });
-      expect(i.lifecycle).toEqual({ ignore_changes: ['ami'] });
+      expect(i.lifecycle).toEqual({ ignore_changes: ['ami', 'user_data'] });
       expect(i.vpc_security_group_ids).toEqual(['sg-nats']);
       expect(i.key_name).toBeUndefined();
     }

@@ -63,8 +63,9 @@ export class NatsCluster extends Construct {
         iamInstanceProfile: this.role.profile.name,
         ...instanceHardening(props.rootVolumeGb),
         userData: natsBootScript({ env: props.env, region: props.region, node: node.index, serverName: node.name }),
-        // A new AMI must not replace every node at once: nodes are rolled one by one (README).
-        lifecycle: { ignoreChanges: ['ami'] },
+        // A new AMI or boot script must not stop or replace every node in one apply: nodes are
+        // rolled one at a time with `-replace` (stacks/README.md, "Rolling a node").
+        lifecycle: { ignoreChanges: ['ami', 'user_data'] },
         tags: { Name: `${props.name}-${node.name}`, 'dsm:role': 'nats', 'dsm:node': String(node.index) },
       });
       new Route53Record(this, `${node.name}-dns`, { zoneId: this.zone.zoneId, name: node.dnsName, type: 'A', ttl: 60, records: [node.ip] });

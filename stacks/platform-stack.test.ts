@@ -130,6 +130,11 @@ describe('configs that cannot work', () => {
       .toEqual(['aws.directConnect.virtualInterfaceId: required when connectionId is set (the hosted private VIF to accept)']);
   });
 
+  it('names a route threshold that no longer matches the node count', () => {
+    expect(problemsBuilding({ ...prodConfig, nats: { ...prodConfig.nats, nodes: 5 }, aws: fiveNodesWithDx.aws! }))
+      .toEqual(['thresholds.minRoutesPerNode: must equal nats.nodes - 1 (4) in a full mesh, got 2']);
+  });
+
   it('refuses an environment with no AWS section', () => {
     expect(problemsBuilding(localConfig, 'local')).toEqual([
       'aws: required to build the AWS stacks; environment "local" has none',

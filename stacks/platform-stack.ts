@@ -121,6 +121,8 @@ export class DsmPlatformStack extends TerraformStack {
     new TerraformOutput(this, 'dashboard_names', { value: monitoring.dashboardNames });
     new TerraformOutput(this, 'subscriber_asg_name', { value: subscribers.group.name });
     new TerraformOutput(this, 'alarm_topic_arn', { value: monitoring.topic.arn });
+    new TerraformOutput(this, 'monitoring_security_group_id', { description: 'Attach to monitoring/ops hosts (in the endpoints subnet) to reach NATS monitoring', value: sgs.monitoring.id });
+    new TerraformOutput(this, 'endpoints_subnet_id', { value: net.endpointsSubnet.id });
     new TerraformOutput(this, 'tls_parameter_prefix', { description: 'Where `dsm certs push` writes the TLS material', value: tlsParameterPrefix(i.env) });
   }
 }

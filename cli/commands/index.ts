@@ -13,6 +13,7 @@ import { register as subscribe } from './subscribe.js';
 import { register as tail } from './tail.js';
 import { register as dashboards } from './dashboards.js';
 import { register as book } from './book.js';
+import { register as bench } from './bench.js';
 import { register as record } from './record.js';
 import { register as metricsAgent } from './metrics-agent.js';
 import { register as tune } from './tune.js';
@@ -29,6 +30,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   tail,
   dashboards,
   book,
+  bench,
   record,
   metricsAgent,
   tune,
