@@ -5,7 +5,7 @@
  * fields with DataView u32 halves and with DataView BigInt64 (the path the format avoids).
  */
 import type { LevelChange } from '../marketdata/events.js';
-import { write64 } from './bytes.js';
+import { readU64, write64 } from './bytes.js';
 import { decodeInto } from './decode.js';
 import { WireEncoder, type BookHeader } from './encode.js';
 import { WireMessage } from './message.js';
@@ -47,10 +47,10 @@ const ab = new ArrayBuffer(256);
 const dv = new DataView(ab);
 const vals = [1, 1, 1_700_000_000_000_000, 5_000_000_000_000, 0, 6_543_210, 12_345_678];
 const u8 = new Uint8Array(ab);
-rate('7 u64 writes byte-wise (write64, what we use)', (i) => {
+rate('7 u64 writes byte-wise (write64)', (i) => {
   for (let k = 0; k < 7; k++) write64(u8, 8 + k * 8, vals[k]! + i);
 });
-rate('7 u64 writes via DataView u32 halves', (i) => {
+rate('7 u64 writes via DataView u32 halves (encoder)', (i) => {
   for (let k = 0; k < 7; k++) {
     const v = vals[k]! + i;
     const lo = v >>> 0;
@@ -62,8 +62,15 @@ rate('7 u64 writes via DataView setBigUint64', (i) => {
   for (let k = 0; k < 7; k++) dv.setBigUint64(8 + k * 8, BigInt(vals[k]! + i), true);
 });
 let sink = 0;
-rate('7 u64 reads via DataView getBigUint64 (new view)', () => {
+rate('7 u64 reads byte-wise (decoder)', () => {
+  for (let k = 0; k < 7; k++) sink += readU64(bytes, 8 + k * 8);
+});
+rate('7 u64 reads via new DataView u32 halves', () => {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let k = 0; k < 5; k++) sink += Number(v.getBigUint64(8 + k * 8, true));
+  for (let k = 0; k < 7; k++) sink += v.getUint32(12 + k * 8, true) * 4_294_967_296 + v.getUint32(8 + k * 8, true);
+});
+rate('7 u64 reads via new DataView getBigUint64', () => {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let k = 0; k < 7; k++) sink += Number(v.getBigUint64(8 + k * 8, true));
 });
 if (sink === -1) console.log(sink);
