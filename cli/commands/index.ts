@@ -17,6 +17,7 @@ import { register as bench } from './bench.js';
 import { register as record } from './record.js';
 import { register as metricsAgent } from './metrics-agent.js';
 import { register as tune } from './tune.js';
+import { register as dashboard } from './dashboard.js';
 import { register as drill } from './drill.js';
 
 export const COMMANDS: Array<(program: Command) => void> = [
@@ -34,5 +35,6 @@ export const COMMANDS: Array<(program: Command) => void> = [
   record,
   metricsAgent,
   tune,
+  dashboard,
   drill,
 ];
