@@ -58,9 +58,10 @@ class Mirror {
   private closed = false;
 
   constructor(readonly nc: NatsConnection, name: string, keys: number, private readonly subject: string, private readonly snapSubject: string) {
-    this.counters = { name, received: 0, gaps: 0, resyncs: 0, duplicatesDropped: 0, lastUpdateAt: undefined, disconnects: 0 };
+    const counters: SubscriberCounters = { name, received: 0, gaps: 0, resyncs: 0, duplicatesDropped: 0, lastUpdateAt: undefined, disconnects: 0 };
+    this.counters = counters;
     this.book = new Int32Array(keys);
-    void (async () => { for await (const s of nc.status()) if (s.type === 'disconnect') this.counters.disconnects++; })();
+    void (async () => { for await (const s of nc.status()) if (s.type === 'disconnect') counters.disconnects++; })();
   }
 
   async start(): Promise<void> {

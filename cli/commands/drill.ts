@@ -1,0 +1,141 @@
+/**
+ * `dsm drill <runbook> --target local|aws`: run a runbook's executable steps under load, measure
+ * loss and recovery, always roll back, and write a timeline report (Markdown + JSON).
+ */
+import type { Command } from 'commander';
+import path from 'node:path';
+import type { DsmConfig } from '../../config/schema.js';
+import { LocalCluster } from '../../services/nats/local-cluster.js';
+import { AwsTarget, rolesOf } from '../../services/drill/aws/aws-target.js';
+import { createAwsClients } from '../../services/drill/aws/caller.js';
+import { confirmOrRefuse, ConfirmationRefused } from '../../services/drill/confirm.js';
+import { runDrill, type TimelineEntry } from '../../services/drill/engine.js';
+import { startEphemeralCluster, type EphemeralCluster } from '../../services/drill/ephemeral.js';
+import { LocalTarget } from '../../services/drill/local-target.js';
+import { createLoad, loadNames, localServicesFor } from '../../services/drill/loads.js';
+import { renderMarkdown, summary, writeReport } from '../../services/drill/report.js';
+import { listRunbooks, loadRunbook, RunbookError, validateRunbook } from '../../services/drill/runbook.js';
+import type { Call, DrillLoad, DrillTarget, TargetName } from '../../services/drill/types.js';
+import { CommandFailed, UsageError } from '../exit.js';
+import { DIR_OPTION, localDir } from '../local-dir.js';
+import { ENV_OPTION, configFor, positiveInt } from '../options.js';
+
+interface Opts {
+  env: string;
+  dir?: string;
+  target: string;
+  dryRun?: boolean;
+  json?: boolean;
+  yes?: boolean;
+  ephemeral?: boolean;
+  load?: string;
+  rate?: number;
+  warmup: string;
+  out?: string;
+  list?: boolean;
+}
+
+function printEvent(e: TimelineEntry): void {
+  process.stderr.write(`drill ${(e.t_ms / 1000).toFixed(3).padStart(8)}s ${e.phase.padEnd(13)} ${e.ok ? 'ok  ' : 'FAIL'} ${e.step ? `${e.step}: ` : ''}${e.what}${e.detail ? ` — ${e.detail}` : ''}\n`);
+}
+
+async function localSetup(cfg: DsmConfig, opts: Opts): Promise<{ cfg: DsmConfig; cluster: LocalCluster; ephemeral?: EphemeralCluster }> {
+  if (opts.ephemeral) {
+    const ephemeral = await startEphemeralCluster(cfg);
+    return { cfg: ephemeral.cfg, cluster: ephemeral.cluster, ephemeral };
+  }
+  if (cfg.nats.placement !== 'loopback') throw new UsageError(`--target local needs a loopback environment; ${cfg.env} is "${cfg.nats.placement}" (use --env local)`);
+  const cluster = new LocalCluster(cfg, { dir: localDir(cfg.env, opts.dir), detached: true });
+  if (!(await cluster.status()).some((s) => s.running)) throw new CommandFailed(`no local cluster running in ${cluster.opts.dir}: start one with "dsm up", or pass --ephemeral`);
+  return { cfg, cluster };
+}
+
+export function register(program: Command): void {
+  program
+    .command('drill')
+    .description('run a runbook as a failover drill under load (local or AWS), measure loss and recovery, always roll back, write a report')
+    .argument('[runbook]', 'runbook name (runbooks/<name>.md) or path to a .md file')
+    .option('-t, --target <target>', 'local | aws', 'local')
+    .option(...ENV_OPTION)
+    .option(...DIR_OPTION)
+    .option('--dry-run', 'print every action and AWS call the drill would make (ids resolved from tags), change nothing')
+    .option('--json', 'print one JSON object with the results')
+    .option('-y, --yes', 'do not ask for confirmation (AWS)')
+    .option('--ephemeral', 'local: start a throw-away cluster on free ports instead of using the one from dsm up')
+    .option('--load <name>', `load to measure under: ${loadNames().join(' | ')} (default builtin locally, none on AWS)`)
+    .option('--rate <n>', 'updates per second of the built-in load', positiveInt('--rate'))
+    .option('--warmup <ms>', 'load warm-up before the first step', '1000')
+    .option('--out <dir>', 'where reports go (default .dsm/<env>/drills)')
+    .option('--list', 'list the runbooks and exit')
+    .action(async (runbookArg: string | undefined, opts: Opts) => {
+      if (opts.list) {
+        for (const name of await listRunbooks()) process.stdout.write(`${name}: ${(await loadRunbook(name)).title}\n`);
+        return;
+      }
+      if (!runbookArg) throw new UsageError('drill: missing <runbook>; one of: ' + (await listRunbooks()).join(', '));
+      if (opts.target !== 'local' && opts.target !== 'aws') throw new UsageError(`--target must be local or aws, got "${opts.target}"`);
+      if (!/^\d+$/.test(opts.warmup)) throw new UsageError(`--warmup must be milliseconds, got "${opts.warmup}"`);
+      const targetName: TargetName = opts.target;
+      let rb;
+      try {
+        rb = await loadRunbook(runbookArg);
+      } catch (err) {
+        if (err instanceof RunbookError) throw new UsageError(err.problems.join('\n'));
+        throw err;
+      }
+      const problems = validateRunbook(rb, targetName);
+      if (problems.length) throw new UsageError(`runbook ${rb.name} is not valid for target ${targetName}:\n${problems.join('\n')}`);
+      let cfg = configFor(opts);
+
+      let target: DrillTarget;
+      let load: DrillLoad | undefined;
+      let ephemeral: EphemeralCluster | undefined;
+      if (targetName === 'aws') {
+        if (!cfg.aws) throw new UsageError(`environment ${cfg.env} has no aws section; the aws target needs a deployed environment (e.g. --env prod)`);
+        if (opts.load && opts.load !== 'none') throw new UsageError('--load on the aws target is not supported yet: AWS drills measure with the deployed pipeline\'s metrics (see the runbook\'s "Metrics to watch")');
+        if (!opts.dryRun && !opts.yes) {
+          try {
+            await confirmOrRefuse(`About to run drill "${rb.title}" against AWS environment ${cfg.env} (${cfg.aws.region}). It stops, restarts or replaces real instances.`);
+          } catch (err) {
+            if (err instanceof ConfirmationRefused) throw new CommandFailed(err.message);
+            throw err;
+          }
+        }
+        const calls = rb.steps.map((s) => s.actions.aws).filter((c): c is Call => c !== undefined);
+        target = new AwsTarget(cfg, { clients: createAwsClients(cfg.aws.region), roles: rolesOf(calls) });
+      } else {
+        const setup = await localSetup(cfg, opts);
+        cfg = setup.cfg;
+        ephemeral = setup.ephemeral;
+        target = new LocalTarget(setup.cluster, localServicesFor(setup.cluster));
+        try {
+          load = opts.dryRun ? undefined : createLoad(opts.load ?? 'builtin', { cfg, tlsDir: setup.cluster.tlsDir, servers: setup.cluster.clientUrls, ...(opts.rate ? { rate: opts.rate } : {}) });
+        } catch (err) {
+          await ephemeral?.dispose();
+          throw new UsageError((err as Error).message);
+        }
+      }
+
+      let report;
+      try {
+        report = await runDrill(rb, {
+          target, load, dryRun: opts.dryRun ?? false, warmupMs: Number(opts.warmup),
+          checkPollMs: targetName === 'aws' ? 5000 : 10, onEvent: printEvent,
+        });
+      } finally {
+        await ephemeral?.dispose();
+      }
+
+      const files = opts.dryRun ? undefined : await writeReport(report, path.resolve(opts.out ?? path.join(localDir(cfg.env, opts.dir), 'drills')));
+      if (opts.json) process.stdout.write(`${JSON.stringify(summary(report, files))}\n`);
+      else if (opts.dryRun) {
+        process.stdout.write(`dry run of ${rb.name} on ${targetName}: ${report.refused ? `would refuse: ${report.refused}` : `${report.plan.length} calls`}\n`);
+        for (const p of report.plan) process.stdout.write(`  ${p}\n`);
+      } else {
+        process.stdout.write(renderMarkdown(report).split('\n## Timeline')[0]!);
+        if (files) process.stdout.write(`report: ${files.markdown}\n        ${files.json}\n`);
+      }
+      if (report.refused) throw new CommandFailed(`refusing to run ${rb.name}: ${report.refused}`);
+      if (!report.ok) throw new CommandFailed(`drill ${rb.name} NOT OK: ${report.failures.join('; ') || 'see report'}`);
+    });
+}
