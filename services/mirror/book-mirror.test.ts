@@ -63,6 +63,21 @@ describe('BookMirror', () => {
     expect(mirror.book.snapshot()).toEqual(pub.book.snapshot());
   });
 
+  it('applies a snapshot that is part of the stream (feed re-seed) without counting a resync', () => {
+    const pub = new TestPublisher();
+    const { mirror, requests } = mirrorFor(pub);
+    run(pub, 3).forEach((m) => mirror.onMessage(m));
+    pub.book.applySnapshot([[990, 4]], [[1010, 6]]);
+    pub.book.takeDeltas();
+    pub.seq++; // the ingest publishes the re-seeded book as the next sequence
+    expect(mirror.onMessage(pub.snapshot(0))).toBe('resynced');
+    expect(mirror.state).toBe('live');
+    expect(mirror.counters).toMatchObject({ snapshots: 1, resyncs: 0, gaps: 0 });
+    expect(mirror.onMessage(run(pub, 1)[0]!)).toBe('applied');
+    expect(mirror.book.snapshot()).toEqual(pub.book.snapshot());
+    expect(requests).toEqual([]);
+  });
+
   it('a snapshot newer than part of the buffer drops what it covers', () => {
     const pub = new TestPublisher();
     const { mirror } = mirrorFor(pub);
@@ -97,7 +112,8 @@ describe('BookMirror', () => {
     expect(mirror.state).toBe('live');
     expect(mirror.lastSeq).toBe(11);
     expect(mirror.book.snapshot()).toEqual(pub.book.snapshot());
-    expect(mirror.counters.resyncs).toBe(2);
+    // Two snapshots applied; only the second restored a book that had been in sync.
+    expect(mirror.counters).toMatchObject({ snapshots: 2, resyncs: 1 });
   });
 
   it('the missing delta arriving late heals a gap without a snapshot', () => {
@@ -197,7 +213,7 @@ describe('BookMirror', () => {
       fate: fc.constantFrom('deliver', 'deliver', 'deliver', 'deliver', 'drop', 'duplicate'),
       snapshotDelay: fc.nat({ max: 4 }),
     });
-    const seen = { gaps: 0, resyncs: 0, duplicates: 0, overflowed: 0 };
+    const seen = { gaps: 0, snapshots: 0, resyncs: 0, duplicates: 0, overflowed: 0 };
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 80 }), fc.nat({ max: 20 }), fc.integer({ min: 1, max: 30 }), (steps, joinAt, maxBuffered) => {
         const pub = new TestPublisher();
@@ -234,7 +250,8 @@ describe('BookMirror', () => {
     );
     // The generator must actually reach every path it claims to cover.
     expect(seen.gaps).toBeGreaterThan(10);
-    expect(seen.resyncs).toBeGreaterThan(100);
+    expect(seen.snapshots).toBeGreaterThan(100);
+    expect(seen.resyncs).toBeGreaterThan(10);
     expect(seen.duplicates).toBeGreaterThan(50);
     expect(seen.overflowed).toBeGreaterThan(0);
   });

@@ -40,7 +40,9 @@ export interface MirrorCounters {
   applied: number;
   duplicates: number;
   gaps: number;
-  /** Snapshots applied. */
+  /** Snapshots applied, for whatever reason (late join, recovery, a snapshot in the stream). */
+  snapshots: number;
+  /** Snapshots that restored a mirror which had a book and lost sync (gap, invalidate, hole). */
   resyncs: number;
   fenced: number;
   /** Times the delta buffer hit its limit and was dropped. */
@@ -66,7 +68,7 @@ export const MIRROR_DEFAULTS = {
 const DRAIN_TOUCHED_EVERY = 4096;
 
 export function emptyCounters(): MirrorCounters {
-  return { applied: 0, duplicates: 0, gaps: 0, resyncs: 0, fenced: 0, overflowed: 0, staleSnapshots: 0 };
+  return { applied: 0, duplicates: 0, gaps: 0, snapshots: 0, resyncs: 0, fenced: 0, overflowed: 0, staleSnapshots: 0 };
 }
 
 export class BookMirror {
@@ -167,9 +169,11 @@ export class BookMirror {
     }
     this.book.applySnapshot(m.bids(), m.asks());
     this.book.takeDeltas();
+    this.counters.snapshots++;
+    // The first sync of a late joiner is not a re-sync; nor is a snapshot in a healthy stream.
+    if (this.hasBook && this.state === 'awaiting-snapshot') this.counters.resyncs++;
     this.lastSeq = s;
     this.hasBook = true;
-    this.counters.resyncs++;
     if (reset) this.buffer.clear();
     this.state = 'awaiting-snapshot';
     return this.replayBuffered() ? 'resynced' : 'hole';

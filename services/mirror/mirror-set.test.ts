@@ -49,7 +49,8 @@ describe('MirrorSet', () => {
     set.handle(a.publish([lvl('bid', 1, 1), lvl('ask', 3, 1)])); // a no-op bid plus an ask
     expect(changes).toEqual([['BTCUSDT', 'applied'], ['XBT/USD', 'resynced'], ['BTCUSDT', 'applied']]);
     expect(needs).toEqual(['XBT/USD:late-join']);
-    expect(set.totals()).toMatchObject({ applied: 2, resyncs: 1, gaps: 0, mirrors: 2, live: 2 });
+    // A late joiner's first snapshot is a sync, not a re-sync.
+    expect(set.totals()).toMatchObject({ applied: 2, snapshots: 1, resyncs: 0, gaps: 0, mirrors: 2, live: 2 });
     set.invalidateAll();
     expect(set.totals()).toMatchObject({ live: 0, awaiting: 2 });
     expect(needs).toEqual(['XBT/USD:late-join', 'BTCUSDT:invalidated', 'XBT/USD:invalidated']);

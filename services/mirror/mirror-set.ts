@@ -88,6 +88,7 @@ export class MirrorSet {
       t.applied += c.applied;
       t.duplicates += c.duplicates;
       t.gaps += c.gaps;
+      t.snapshots += c.snapshots;
       t.resyncs += c.resyncs;
       t.fenced += c.fenced;
       t.overflowed += c.overflowed;
