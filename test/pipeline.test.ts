@@ -164,11 +164,12 @@ describe('live pipeline on the mTLS cluster', () => {
     const sub = await subscriber({
       subjects: ['NYSE.SLOW.orderbook'],
       maxQueued: 100,
-      handlers: [async () => { if (slow) await sleep(2); }],
+      handlers: [async () => { if (slow) await sleep(5); }],
     });
     for (const u of walk('NYSE', 'SLOW', 3000, 11)) ingest.route(u);
     ingest.flush();
-    await sleep(500);
+    // 3000 updates arrive far faster than 200/s; poll rather than guess how fast on a busy machine.
+    for (let i = 0; i < 100 && sub.counters.slowConsumer === 0; i++) await sleep(50);
     expect(sub.counters.slowConsumer).toBeGreaterThanOrEqual(1);
     expect(sub.queued).toBeLessThanOrEqual(100);
     slow = false;

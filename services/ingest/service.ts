@@ -4,13 +4,13 @@
  * Updates are batched per worker (by count, or at the end of the current event-loop turn) so
  * thread hand-off costs one postMessage per batch rather than per update.
  */
-import { Worker } from 'node:worker_threads';
 import type { DsmConfig } from '../../config/schema.js';
 import { liveStamp } from '../feeds/capture/stamp.js';
 import { childLogger } from '../common/log.js';
 import type { FeedUpdate, SourceStats } from './feed-update.js';
 import type { BookDump } from './publish-engine.js';
-import type { FromWorker, ToWorker, WorkerStats } from './protocol.js';
+import type { WorkerInit, WorkerStats } from './protocol.js';
+import { InlineShard, ThreadShard, type Shard } from './shards.js';
 import { shardOf } from './shard.js';
 import { paced, type Pace } from './sources/pacing.js';
 import { sourceFor, type FeedSource } from './sources/index.js';
@@ -23,6 +23,7 @@ export interface IngestOptions {
   pace: Pace;
   identity?: string;
   servers?: string[];
+  /** Worker threads; 0 runs the single shard inline on this thread (no hand-off latency). */
   workers?: number;
   epoch?: number;
   publisherId?: string;
@@ -34,19 +35,16 @@ export interface IngestOptions {
   sources?: FeedSource[];
 }
 
-interface WorkerHandle {
-  worker: Worker;
+interface ShardHandle {
+  shard: Shard;
   batch: FeedUpdate[];
-  stats: WorkerStats;
 }
 
 export class IngestService {
   readonly sources: FeedSource[];
-  private readonly workers: WorkerHandle[] = [];
+  private readonly workers: ShardHandle[] = [];
   private readonly batchMessages: number;
   private flushScheduled = false;
-  private dumpId = 0;
-  private readonly pendingDumps = new Map<number, { remaining: number; books: BookDump[]; resolve: (b: BookDump[]) => void }>();
   private readonly log = childLogger('ingest');
   private aborted = new AbortController();
   routed = 0;
@@ -61,28 +59,16 @@ export class IngestService {
   get workerCount(): number { return this.opts.workers ?? this.opts.config.ingest.workers; }
 
   async start(): Promise<void> {
-    const ready: Array<Promise<void>> = [];
-    for (let i = 0; i < this.workerCount; i++) {
-      const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
-      const handle: WorkerHandle = { worker, batch: [], stats: { worker: i, updates: 0, published: 0, publishedBytes: 0, snapshotRequests: 0, symbols: 0, perExchange: {} } };
-      this.workers.push(handle);
-      ready.push(new Promise((resolve, reject) => {
-        worker.on('message', (m: FromWorker) => {
-          if (m.type === 'ready') resolve();
-          else if (m.type === 'error') reject(new Error(`ingest worker ${m.worker}: ${m.message}`));
-          else if (m.type === 'stats' || m.type === 'stopped') handle.stats = m.stats;
-          else if (m.type === 'dump') this.onDump(m.id, m.books);
-        });
-        worker.once('error', reject);
-      }));
-      const init: ToWorker = {
+    const inline = this.workerCount === 0;
+    for (let i = 0; i < Math.max(1, this.workerCount); i++) {
+      const init: WorkerInit = {
         type: 'init', config: this.opts.config, worker: i, tlsDir: this.opts.tlsDir, identity: this.opts.identity ?? 'ingest', servers: this.opts.servers,
         epoch: this.opts.epoch ?? 1, publishing: this.opts.publishing ?? true, publisherId: this.opts.publisherId ?? 'ingest',
       };
-      worker.postMessage(init);
+      this.workers.push({ shard: inline ? new InlineShard(init) : new ThreadShard(init), batch: [] });
     }
-    await Promise.all(ready);
-    this.log.info({ workers: this.workerCount, sources: this.sources.map((s) => s.stats.source) }, 'ingest started');
+    await Promise.all(this.workers.map((h) => h.shard.start()));
+    this.log.info({ workers: this.workerCount, inline, sources: this.sources.map((s) => s.stats.source) }, 'ingest started');
   }
 
   /** Run every source to its end (or until stopped); resolves with their stats. */
@@ -101,8 +87,12 @@ export class IngestService {
     u.recvMonoNs = stamp.recvMonoNs;
     u.recvWallUs = stamp.recvWallUs;
     const h = this.workers[shardOf(u.exchange, u.symbol, this.workers.length)]!;
-    h.batch.push(u);
     this.routed++;
+    if (h.shard.inline) {
+      h.shard.sendOne(u);
+      return;
+    }
+    h.batch.push(u);
     if (h.batch.length >= this.batchMessages) this.flushWorker(h);
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -115,53 +105,35 @@ export class IngestService {
     for (const h of this.workers) this.flushWorker(h);
   }
 
-  private flushWorker(h: WorkerHandle): void {
+  private flushWorker(h: ShardHandle): void {
     if (h.batch.length === 0) return;
-    h.worker.postMessage({ type: 'batch', updates: h.batch } satisfies ToWorker);
+    const batch = h.batch;
     h.batch = [];
+    h.shard.send(batch);
   }
 
   /** Latest stats from every worker (refreshed every 250 ms). */
   workerStats(): WorkerStats[] {
-    return this.workers.map((h) => h.stats);
+    return this.workers.map((h) => h.shard.stats());
   }
 
   /** Every book the ingest holds, as it stands after everything routed so far was applied. */
-  dump(): Promise<BookDump[]> {
+  async dump(): Promise<BookDump[]> {
     this.flush();
-    const id = ++this.dumpId;
-    return new Promise((resolve) => {
-      this.pendingDumps.set(id, { remaining: this.workers.length, books: [], resolve });
-      for (const h of this.workers) h.worker.postMessage({ type: 'dump', id } satisfies ToWorker);
-    });
-  }
-
-  private onDump(id: number, books: BookDump[]): void {
-    const p = this.pendingDumps.get(id);
-    if (!p) return;
-    p.books.push(...books);
-    if (--p.remaining === 0) {
-      this.pendingDumps.delete(id);
-      p.resolve(p.books);
-    }
+    return (await Promise.all(this.workers.map((h) => h.shard.dump()))).flat();
   }
 
   promote(epoch: number): void {
-    for (const h of this.workers) h.worker.postMessage({ type: 'promote', epoch } satisfies ToWorker);
+    for (const h of this.workers) h.shard.promote(epoch);
   }
 
   demote(): void {
-    for (const h of this.workers) h.worker.postMessage({ type: 'demote' } satisfies ToWorker);
+    for (const h of this.workers) h.shard.demote();
   }
 
   async stop(): Promise<WorkerStats[]> {
     this.aborted.abort();
     this.flush();
-    await Promise.all(this.workers.map((h) => new Promise<void>((resolve) => {
-      const timer = setTimeout(() => { void h.worker.terminate(); resolve(); }, 5000);
-      h.worker.once('exit', () => { clearTimeout(timer); resolve(); });
-      h.worker.postMessage({ type: 'stop' } satisfies ToWorker);
-    })));
-    return this.workerStats();
+    return Promise.all(this.workers.map((h) => h.shard.stop()));
   }
 }

@@ -1,0 +1,93 @@
+/**
+ * What owns a shard of symbols: their books (PublishEngine), a NATS connection, and the snapshot
+ * responders. It runs inside a worker thread (worker.ts) or inline on the ingest's own thread
+ * (`workers: 0`), where it saves the thread hand-off on the latency path.
+ */
+import type { NatsConnection, Subscription } from 'nats';
+import { monoNs } from '../common/clock.js';
+import { encodeSubjectToken } from '../marketdata/subject.js';
+import { LatencyRecorder } from '../metrics/latency.js';
+import { connectAs } from '../nats/connect.js';
+import { snapshotSubject, subjectScheme } from '../nats/subjects.js';
+import { stampPublishTime } from '../wire/index.js';
+import type { FeedUpdate } from './feed-update.js';
+import type { WorkerInit, WorkerStats } from './protocol.js';
+import { PublishEngine, type BookDump, type BookState } from './publish-engine.js';
+
+export class PublisherCore {
+  private nc!: NatsConnection;
+  readonly engine: PublishEngine;
+  private publishing: boolean;
+  private readonly latency = new LatencyRecorder();
+  private readonly responders = new Map<BookState, Subscription>();
+  private readonly stats: WorkerStats;
+
+  constructor(private readonly init: WorkerInit) {
+    this.publishing = init.publishing;
+    this.engine = new PublishEngine({ epoch: init.epoch, dataSuffix: init.config.subjects.dataSuffix, snapshotDepth: init.config.ingest.snapshotDepth });
+    this.stats = { worker: init.worker, updates: 0, published: 0, publishedBytes: 0, snapshotRequests: 0, symbols: 0, perExchange: {} };
+  }
+
+  async connect(): Promise<void> {
+    const m = this.init;
+    this.nc = await connectAs(m.config, m.identity, { tlsDir: m.tlsDir, name: `${m.publisherId}-w${m.worker}`, ...(m.servers ? { servers: m.servers } : {}) });
+  }
+
+  currentStats(): WorkerStats {
+    return { ...this.stats, symbols: this.responders.size, perExchange: { ...this.stats.perExchange }, ingestToPublish: this.latency.summary().ingest_to_publish };
+  }
+
+  apply(updates: readonly FeedUpdate[]): void {
+    for (let i = 0; i < updates.length; i++) this.applyOne(updates[i]!);
+  }
+
+  applyOne(u: FeedUpdate): void {
+    this.stats.updates++;
+    const out = this.engine.apply(u);
+    if (!out) return;
+    this.ensureResponder(out.state);
+    if (!this.publishing) return;
+    const now = monoNs();
+    stampPublishTime(out.payload, now);
+    this.nc.publish(out.subject, out.payload);
+    this.latency.record('ingest_to_publish', (now - u.recvMonoNs) / 1000);
+    this.stats.published++;
+    this.stats.publishedBytes += out.payload.length;
+    this.stats.perExchange[u.exchange] = (this.stats.perExchange[u.exchange] ?? 0) + 1;
+  }
+
+  dump(): BookDump[] {
+    return this.engine.dump();
+  }
+
+  promote(epoch: number): void {
+    this.engine.epoch = epoch;
+    this.publishing = true;
+  }
+
+  demote(): void {
+    this.publishing = false;
+  }
+
+  async stop(): Promise<WorkerStats> {
+    try { await this.nc.drain(); } catch { /* already closed */ }
+    return this.currentStats();
+  }
+
+  /** Each book answers snapshot requests on its own control subject, outside the data hierarchy. */
+  private ensureResponder(st: BookState): void {
+    if (this.responders.has(st)) return;
+    const subject = snapshotSubject(subjectScheme(this.init.config), st.book.exchange, encodeSubjectToken(st.book.symbol));
+    const sub = this.nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err || !msg.reply || !this.publishing) return;
+        const snap = this.engine.snapshot(st.book.exchange, st.book.symbol);
+        if (!snap) return;
+        this.stats.snapshotRequests++;
+        stampPublishTime(snap, monoNs());
+        msg.respond(snap);
+      },
+    });
+    this.responders.set(st, sub);
+  }
+}

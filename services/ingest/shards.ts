@@ -1,0 +1,82 @@
+/**
+ * A shard of symbols and who runs it: a worker thread (ThreadShard) or the ingest's own thread
+ * (InlineShard, `workers: 0`). The service routes to either the same way.
+ */
+import { Worker } from 'node:worker_threads';
+import type { BookDump } from './publish-engine.js';
+import type { FeedUpdate } from './feed-update.js';
+import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './protocol.js';
+import { PublisherCore } from './publisher-core.js';
+
+export interface Shard {
+  start(): Promise<void>;
+  send(updates: FeedUpdate[]): void;
+  /** Inline shards apply at once: batching only pays for a thread hand-off. */
+  readonly inline: boolean;
+  sendOne(update: FeedUpdate): void;
+  stats(): WorkerStats;
+  dump(): Promise<BookDump[]>;
+  promote(epoch: number): void;
+  demote(): void;
+  stop(): Promise<WorkerStats>;
+}
+
+export class InlineShard implements Shard {
+  private readonly core: PublisherCore;
+  constructor(init: WorkerInit) { this.core = new PublisherCore(init); }
+  start(): Promise<void> { return this.core.connect(); }
+  readonly inline = true;
+  send(updates: FeedUpdate[]): void { this.core.apply(updates); }
+  sendOne(update: FeedUpdate): void { this.core.applyOne(update); }
+  stats(): WorkerStats { return this.core.currentStats(); }
+  dump(): Promise<BookDump[]> { return Promise.resolve(this.core.dump()); }
+  promote(epoch: number): void { this.core.promote(epoch); }
+  demote(): void { this.core.demote(); }
+  stop(): Promise<WorkerStats> { return this.core.stop(); }
+}
+
+export class ThreadShard implements Shard {
+  private readonly worker: Worker;
+  private latest: WorkerStats;
+  private dumpId = 0;
+  private readonly dumps = new Map<number, (b: BookDump[]) => void>();
+
+  constructor(private readonly init: WorkerInit) {
+    this.worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
+    this.latest = { worker: init.worker, updates: 0, published: 0, publishedBytes: 0, snapshotRequests: 0, symbols: 0, perExchange: {} };
+  }
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'error') reject(new Error(`ingest worker ${m.worker}: ${m.message}`));
+        else if (m.type === 'stats' || m.type === 'stopped') this.latest = m.stats;
+        else if (m.type === 'dump') { this.dumps.get(m.id)?.(m.books); this.dumps.delete(m.id); }
+      });
+      this.worker.once('error', reject);
+      this.post(this.init);
+    });
+  }
+
+  readonly inline = false;
+  private post(m: ToWorker): void { this.worker.postMessage(m); }
+  send(updates: FeedUpdate[]): void { this.post({ type: 'batch', updates }); }
+  sendOne(update: FeedUpdate): void { this.send([update]); }
+  stats(): WorkerStats { return this.latest; }
+  promote(epoch: number): void { this.post({ type: 'promote', epoch }); }
+  demote(): void { this.post({ type: 'demote' }); }
+
+  dump(): Promise<BookDump[]> {
+    const id = ++this.dumpId;
+    return new Promise((resolve) => { this.dumps.set(id, resolve); this.post({ type: 'dump', id }); });
+  }
+
+  stop(): Promise<WorkerStats> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { void this.worker.terminate(); resolve(this.latest); }, 5000);
+      this.worker.once('exit', () => { clearTimeout(timer); resolve(this.latest); });
+      this.post({ type: 'stop' });
+    });
+  }
+}
