@@ -26,6 +26,10 @@ export interface BootScript {
 
 const SAFE = /^[A-Za-z0-9_./:=@%+,-]*$/;
 
+/** How long a booting host waits for `dsm certs push` before giving up (DSM_TLS_WAIT_SECONDS overrides), and how often it looks. */
+export const TLS_WAIT_SECONDS = 3600;
+export const TLS_POLL_SECONDS = 15;
+
 /** Quote for bash unless obviously safe; single quotes cannot be escaped inside single quotes. */
 export function shellQuote(value: string): string {
   return SAFE.test(value) && value !== '' ? value : `'${value.replace(/'/g, `'\\''`)}'`;
@@ -58,14 +62,21 @@ export function renderBootScript(b: BootScript): string {
     'install -d -m 0750 "$tls_dir"',
     ...dirs.map((d) => `install -d -m 0750 "$tls_dir/${d}"`),
     '',
-    '# Fetch one SecureString into the TLS directory; a placeholder means `dsm certs push` has not run.',
+    '# Fetch one SecureString into the TLS directory. Until `dsm certs push` has run the parameter holds',
+    '# a placeholder: wait for it (user data runs once per instance, so giving up early strands the host).',
     'fetch_tls() {',
-    '  local name=$1 file=$2 mode=$3 value',
-    `  value=$(aws ssm get-parameter --region ${shellQuote(b.region)} --with-decryption --name "$name" --query Parameter.Value --output text)`,
-    '  if [[ $value != *"-----BEGIN"* ]]; then',
-    '    echo "dsm-boot: $name holds no PEM (placeholder?); run dsm certs push, then reboot" >&2',
-    '    exit 1',
-    '  fi',
+    '  local name=$1 file=$2 mode=$3 value waited=0',
+    '  while true; do',
+    `    value=$(aws ssm get-parameter --region ${shellQuote(b.region)} --with-decryption --name "$name" --query Parameter.Value --output text || true)`,
+    '    [[ $value == *"-----BEGIN"* ]] && break',
+    `    if (( waited >= \${DSM_TLS_WAIT_SECONDS:-${TLS_WAIT_SECONDS}} )); then`,
+    '      echo "dsm-boot: $name still holds no PEM after ${waited}s; run dsm certs push, then replace this instance" >&2',
+    '      exit 1',
+    '    fi',
+    '    (( waited % 300 == 0 )) && echo "dsm-boot: waiting for $name (dsm certs push)"',
+    `    sleep ${TLS_POLL_SECONDS}`,
+    `    waited=$(( waited + ${TLS_POLL_SECONDS} ))`,
+    '  done',
     '  printf \'%s\\n\' "$value" > "$tls_dir/$file.tmp"',
     '  chmod "$mode" "$tls_dir/$file.tmp"',
     '  mv "$tls_dir/$file.tmp" "$tls_dir/$file"',
