@@ -51,11 +51,11 @@ describe('bundle contents (static)', () => {
           const target = resolveModule(file, spec);
           const targetRel = target ? path.relative(REPO, target) : `${spec} (unresolved)`;
           if (!target) problems.push(`${rel} imports ${spec}, which does not exist`);
-          else if (!BUNDLED.some((d) => targetRel.startsWith(`${d}/`))) problems.push(`${rel} imports ${targetRel}, outside the bundle (${BUNDLED.join(', ')})`);
+          else if (!BUNDLED.some((d) => targetRel.startsWith(`${d}/`))) problems.push(`${rel} imports ${targetRel}, outside the bundle (${BUNDLED.join(', ')}): on a host every dsm command would fail to start; import it lazily (await import) where it is used, or move it into a bundled folder`);
           else queue.push(target);
         } else {
           const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
-          if (!prodDeps.has(name)) problems.push(`${rel} imports ${spec}: not a production dependency, absent on hosts`);
+          if (!prodDeps.has(name)) problems.push(`${rel} imports ${spec}: not a production dependency, absent on hosts (npm ci --omit=dev); import it lazily where it is used, or make it a dependency`);
         }
       }
     }
