@@ -168,6 +168,19 @@ describe('LOBSTER model: what a level-N file cannot reveal stays unknown', () =>
     expect(rows.map((r) => r.knownAsks)).toEqual([1, 1, 1, 1, 1]);
   });
 
+  it('empty prices beyond the Nth level stop being known too: an unreported order can land there', () => {
+    const msgs = [
+      '1.0,1,1,10,100,1', // seed: bids 100x10, 98x5
+      '1.1,1,2,7,101,1', // 98 leaves the window, and so does the empty 99
+      // (an order for 99 arrives here, outside the window: no message)
+      '1.2,3,2,7,101,1', // 99 enters the window holding 4 shares nobody reported
+    ];
+    const obs = [ob([[100, 10], [98, 5]], [[110, 1]]), ob([[101, 7], [100, 10]], [[110, 1]]), ob([[100, 10], [99, 4]], [[110, 1]])];
+    const { rows, summary } = replayLobster(msgs, obs, { symbol: 'T' });
+    expect(summary.mismatches).toBe(0);
+    expect(rows.map((r) => r.knownBids)).toEqual([2, 2, 1]);
+  });
+
   it('claiming an unknown level would be caught: the row reveals a level inside the known range', () => {
     const msgs = ['1.0,1,1,10,100,1', '1.1,3,1,10,100,1'];
     const obs = [ob([[100, 10]], [[110, 1]]), ob([[95, 3]], [[110, 1]])];

@@ -34,7 +34,8 @@ export class LobsterBookModel {
     readonly symbol: string,
     /** Levels per side the message file covers (10 for a level-10 file). */
     readonly levels = 10,
-    readonly inferFromExecutions = true,
+    /** Learn empty prices from price priority (executions, resting adds); exact, on by default. */
+    readonly inferFromPriority = true,
   ) {
     this.l3 = new L3Book(exchange, symbol, LOBSTER_FORMAT, {
       capacityHint: levels * 2,
@@ -69,6 +70,9 @@ export class LobsterBookModel {
     switch (msg.type) {
       case LobsterType.add:
         p = this.l3.add(msg.orderId, msg.side, msg.price, msg.size);
+        // A resting order at p means nothing on the other side could trade with it: the book
+        // is not crossed, so the opposite side holds nothing at p or better for it.
+        if (this.inferFromPriority) this.emptyBeyond(msg.side === 'bid' ? 'ask' : 'bid', msg.price, true);
         break;
       case LobsterType.cancelPartial:
         p = this.l3.reduce(msg.orderId, msg.size, at);
@@ -76,11 +80,11 @@ export class LobsterBookModel {
       case LobsterType.executeVisible:
         p = this.l3.reduce(msg.orderId, msg.size, at);
         // Price priority: a visible order only executes at the best price, so nothing rests beyond it.
-        if (this.inferFromExecutions) this.emptyBeyond(msg.side, msg.price, false);
+        if (this.inferFromPriority) this.emptyBeyond(msg.side, msg.price, false);
         break;
       case LobsterType.executeHidden:
         // Displayed orders trade before hidden ones at the same price: none rests at or beyond it.
-        if (this.inferFromExecutions) this.emptyBeyond(msg.side, msg.price, true);
+        if (this.inferFromPriority) this.emptyBeyond(msg.side, msg.price, true);
         break;
       case LobsterType.delete:
         p = this.l3.delete(msg.orderId, { ...at, size: msg.size });
