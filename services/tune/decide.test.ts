@@ -55,8 +55,18 @@ describe('decide', () => {
 
 describe('desired values', () => {
   it('sizes the batch to the messages one flush window holds', () => {
-    expect(desiredBatchMessages(obs({ publisherRate: 50_000 }), 200).value).toBe(10);
-    expect(desiredBatchMessages(obs({ publisherRate: 100 }), 200).value).toBe(1);
+    expect(desiredBatchMessages(obs({ publisherRate: 50_000 }), 200)!.value).toBe(10);
+    expect(desiredBatchMessages(obs({ publisherRate: 100 }), 200)!.value).toBe(1);
+  });
+
+  it('does not resize anything from an idle interval', () => {
+    expect(desiredBatchMessages(obs({ publisherRate: 0 }), 200)).toBeUndefined();
+    expect(desiredMaxQueued(obs({ receiverRate: 0 }), 5000, 1, 20)).toBeUndefined();
+    const ds = decideAll(loadConfig('local'), obs({}), { batchMessages: { value: 64 }, maxQueuedMessages: { value: 50_000 } }, 0);
+    expect(ds.map((d) => [d.setting, d.action, d.reason])).toEqual([
+      ['batchMessages', 'hold', 'no measurement to act on'],
+      ['maxQueuedMessages', 'hold', 'no measurement to act on'],
+    ]);
   });
 
   it('sizes the subscriber queue to the burst, and grows it on overflows regardless of rate', () => {

@@ -93,7 +93,9 @@ function fmt(v: number): string {
  * batch to what arrives in one window makes both triggers agree: under light load messages go out
  * alone (lowest latency), under heavy load they share a flush (fewer syscalls, higher throughput).
  */
-export function desiredBatchMessages(obs: TuneObservation, batchMicros: number): Desired {
+export function desiredBatchMessages(obs: TuneObservation, batchMicros: number): Desired | undefined {
+  // No traffic says nothing about the right batch; keep what was last sized under load.
+  if (obs.publisherRate <= 0) return undefined;
   const perWindow = (obs.publisherRate * batchMicros) / 1e6;
   return { value: Math.max(1, perWindow), reason: `busiest publisher at ${Math.round(obs.publisherRate)} msg/s fills ${perWindow.toFixed(1)} msgs per ${batchMicros} µs flush window` };
 }
@@ -102,9 +104,10 @@ export function desiredBatchMessages(obs: TuneObservation, batchMicros: number):
  * A subscriber's queue should absorb `burstSeconds` of its traffic; overflows (the subscriber fell
  * back to a snapshot) or server-side slow consumers mean it is too small now, whatever the rate says.
  */
-export function desiredMaxQueued(obs: TuneObservation, current: number, burstSeconds: number, maxStepPercent: number): Desired {
+export function desiredMaxQueued(obs: TuneObservation, current: number, burstSeconds: number, maxStepPercent: number): Desired | undefined {
   const overflows = obs.subscriberSlow + obs.slowConsumers;
   if (overflows > 0) return { value: current * (1 + maxStepPercent / 100), reason: `${overflows} subscriber overflow(s)/slow consumer(s) in the interval` };
+  if (obs.receiverRate <= 0) return undefined;
   return { value: obs.receiverRate * burstSeconds, reason: `busiest subscriber at ${Math.round(obs.receiverRate)} msg/s needs ${burstSeconds} s of buffer` };
 }
 

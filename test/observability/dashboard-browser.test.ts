@@ -103,7 +103,7 @@ describe.skipIf(!existsSync(CHROMIUM))('local live dashboard in Chromium', () =>
 
     // The canvases really have ink on them: count non-background pixels of the message-rate chart.
     const inked = await page.evaluate(() => {
-      const panel = [...document.querySelectorAll('.panel')].find((p) => p.querySelector('h3')?.textContent?.startsWith('Messages in per node'));
+      const panel = Array.from(document.querySelectorAll('.panel')).find((p) => p.querySelector('h3')?.textContent?.startsWith('Messages in per node'));
       const canvas = panel?.querySelector('canvas') as HTMLCanvasElement | null;
       if (!canvas) return -1;
       const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
