@@ -90,7 +90,9 @@ export function parseRunbook(text: string, file: string): Runbook {
     const n = i + 1;
     const l = lines[i]!;
     if (block) {
-      if (/^\s*```\s*$/.test(l)) { steps.push(...toStep(block.start, block.body, section, at)); block = undefined; } else block.body.push([n, l]);
+      if (/^\s*```\s*$/.test(l)) { steps.push(...toStep(block.start, block.body, section, at)); block = undefined; }
+      else if (/^\s*```/.test(l)) { at(block.start, `drill block is never closed (\`\`\`) before the fence at line ${n}`); block = undefined; otherFence = !/^\s*```drill\s*$/.test(l); if (!otherFence) block = { start: n, body: [] }; }
+      else block.body.push([n, l]);
       continue;
     }
     // Fences may be indented (a drill block inside a numbered list item).
@@ -154,6 +156,8 @@ function toStep(start: number, body: Array<[number, string]>, section: string | 
     }
   }
   if (!id) { at(start, 'drill block has no "step:" line'); ok = false; }
+  // One problem per block is enough: a malformed line explains what follows from it.
+  if (!ok) return [];
   const blockSection = section;
   if (blockSection === 'preconditions' || blockSection === 'verification') {
     if (Object.keys(actions).length) { at(start, `step ${id ?? ''} under ## ${section} may only hold expect lines (checks), not actions`); ok = false; }

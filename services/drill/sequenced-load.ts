@@ -36,7 +36,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-type Update = { s: number; k: number; v: number };
+/** `t`: publish time (epoch ms) stamped by the publisher, as the real wire format's pubTs. */
+type Update = { s: number; k: number; v: number; t: number };
 type Heartbeat = { h: number };
 type Snapshot = { snap: number; book: number[] };
 
@@ -80,6 +81,7 @@ class Mirror {
     }
     this.counters.received++;
     this.counters.lastUpdateAt = nowMs();
+    this.counters.lastPublishedAt = body.t;
     if (this.syncing) { this.buffer.push(body); return; }
     this.apply(body);
   }
@@ -196,7 +198,7 @@ export class SequencedLoad implements DrillLoad {
       const k = s % this.keys;
       const v = valueOf(s);
       this.book[k] = v;
-      this.pub!.publish(this.subject, enc.encode(JSON.stringify({ s, k, v } satisfies Update)));
+      this.pub!.publish(this.subject, enc.encode(JSON.stringify({ s, k, v, t: nowMs() } satisfies Update)));
       this.published++;
     }
   }

@@ -9,7 +9,8 @@ import type { DrillLoad } from './types.js';
 export const nowMs = (): number => performance.timeOrigin + performance.now();
 
 export class UpdateTrail {
-  private readonly seen = new Map<string, number[]>();
+  /** Per subscriber: [receivedAt, publishedAt] samples, receivedAt non-decreasing. */
+  private readonly seen = new Map<string, Array<[number, number | undefined]>>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly load: DrillLoad, readonly pollMs = 5) {}
@@ -29,7 +30,7 @@ export class UpdateTrail {
       if (s.lastUpdateAt === undefined) continue;
       let list = this.seen.get(s.name);
       if (!list) this.seen.set(s.name, (list = []));
-      if (list[list.length - 1] !== s.lastUpdateAt) list.push(s.lastUpdateAt);
+      if (list[list.length - 1]?.[0] !== s.lastUpdateAt) list.push([s.lastUpdateAt, s.lastPublishedAt]);
     }
   }
 
@@ -37,17 +38,25 @@ export class UpdateTrail {
     return this.load.snapshotCounters().subscribers.map((s) => s.name);
   }
 
-  /** First update a subscriber was seen to receive strictly after `t`. */
+  /**
+   * When a subscriber was first seen to have received an update published after `t` (or, if the
+   * load gives no publish times, received after `t`).
+   */
   firstAfter(subscriber: string, t: number): number | undefined {
     const list = this.seen.get(subscriber) ?? [];
-    // Times only grow, so a binary search finds the first one past t.
+    // Receive times only grow, so a binary search finds the first sample received after t;
+    // an update published after t cannot have been received before it.
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (list[mid]! > t) hi = mid; else lo = mid + 1;
+      if (list[mid]![0] > t) hi = mid; else lo = mid + 1;
     }
-    return list[lo];
+    for (let i = lo; i < list.length; i++) {
+      const [receivedAt, publishedAt] = list[i]!;
+      if ((publishedAt ?? receivedAt) > t) return receivedAt;
+    }
+    return undefined;
   }
 
   /** Time from `faultAt` until every subscriber had received an update; undefined while one has not. */

@@ -20,6 +20,12 @@ export interface SubscriberCounters {
   duplicatesDropped: number;
   /** Epoch milliseconds (Date.now() scale, fractions allowed) of the latest update received. */
   lastUpdateAt: number | undefined;
+  /**
+   * Publish time (epoch ms, the publisher's stamp) of that latest update, when the load knows it.
+   * Recovery then counts only updates published after the fault: updates already in flight or
+   * in a socket buffer when the fault hit say nothing about recovery.
+   */
+  lastPublishedAt?: number | undefined;
   /** Times the subscriber's NATS connection dropped. */
   disconnects: number;
 }
