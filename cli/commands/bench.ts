@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { formatBookBench, runBookBench } from '../../bench/book.js';
 import { CommandFailed } from '../exit.js';
 import { positiveInt } from '../options.js';
+import { registerPipeline } from './bench-pipeline.js';
 
 interface BookBenchCliOptions {
   json?: boolean;
@@ -37,7 +38,7 @@ function registerBook(bench: Command): void {
 }
 
 /** One entry per `dsm bench` subcommand. */
-export const BENCH_SUBCOMMANDS: Array<(bench: Command) => void> = [registerBook];
+export const BENCH_SUBCOMMANDS: Array<(bench: Command) => void> = [registerBook, registerPipeline];
 
 export function register(program: Command): void {
   const bench = program
