@@ -14,7 +14,7 @@ import { Nacls } from './nacls.js';
 import { Endpoints } from './endpoints.js';
 import { DirectConnect } from './direct-connect.js';
 import { TlsMaterial } from './tls-material.js';
-import { allTlsParameters, clientParameters, serverParameters, tlsParameterPrefix } from './tls-layout.js';
+import { allTlsParameters, clientParameters, serverParameters, tlsKeyAlias, tlsParameterPrefix } from './tls-layout.js';
 import { Monitoring } from './monitoring.js';
 import { NatsCluster } from './nats-cluster.js';
 import { Ingestion } from './ingestion.js';
@@ -71,7 +71,7 @@ export class DsmPlatformStack extends TerraformStack {
     const templateAmi = i.ami.kind === 'id' ? i.ami.id : `resolve:ssm:${i.ami.parameter}`;
 
     const tls = new TlsMaterial(this, 'tls', {
-      name: i.name, partition: i.partition, region: i.region, accountId,
+      name: i.name, keyAlias: tlsKeyAlias(i.env), partition: i.partition, region: i.region, accountId,
       parameters: allTlsParameters(i.env, i.nats.nodes.map((n) => n.name), cfg.identities.map((id) => id.name)),
     });
     const monitoring = new Monitoring(this, 'monitoring', {

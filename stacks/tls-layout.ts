@@ -13,6 +13,11 @@ export interface TlsParameter {
   mode: '0600' | '0644';
 }
 
+/** KMS key the SecureStrings are encrypted with (created by the stack, used by `dsm certs push`). */
+export function tlsKeyAlias(env: string): string {
+  return `alias/dsm-${env}-tls`;
+}
+
 export function tlsParameterPrefix(env: string): string {
   return `/dsm/${env}/tls`;
 }

@@ -11,6 +11,8 @@ export const TLS_PLACEHOLDER = 'PLACEHOLDER: set out of band by `dsm certs push`
 
 export interface TlsMaterialProps {
   name: string;
+  /** e.g. alias/dsm-prod-tls (tls-layout.ts), the alias `dsm certs push` encrypts with. */
+  keyAlias: string;
   partition: string;
   region: string;
   accountId: string;
@@ -24,7 +26,7 @@ export class TlsMaterial extends Construct {
   constructor(scope: Construct, id: string, props: TlsMaterialProps) {
     super(scope, id);
     this.key = new KmsKey(this, 'key', { description: `${props.name} NATS TLS material`, enableKeyRotation: true, deletionWindowInDays: 30 });
-    new KmsAlias(this, 'alias', { name: `alias/${props.name}-tls`, targetKeyId: this.key.keyId });
+    new KmsAlias(this, 'alias', { name: props.keyAlias, targetKeyId: this.key.keyId });
     for (const p of props.parameters) {
       new SsmParameter(this, p.file.replace(/[^a-zA-Z0-9-]/g, '-'), {
         name: p.name,

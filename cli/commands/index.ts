@@ -19,6 +19,7 @@ import { register as metricsAgent } from './metrics-agent.js';
 import { register as tune } from './tune.js';
 import { register as dashboard } from './dashboard.js';
 import { register as drill } from './drill.js';
+import { register as certsPush } from './certs-push.js';
 
 export const COMMANDS: Array<(program: Command) => void> = [
   config,
@@ -37,4 +38,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   tune,
   dashboard,
   drill,
+  certsPush,
 ];
