@@ -101,6 +101,12 @@ export class MetricsAgent {
     this.history = new MetricHistory(opts.historyCapacity);
   }
 
+  /** True when this agent scrapes every node of the config, so cluster sums are whole. */
+  get coversCluster(): boolean {
+    const names = new Set(this.nodes.map((n) => n.name));
+    return natsNodes(this.cfg).every((n) => names.has(n.name));
+  }
+
   get intervalMs(): number {
     return this.opts.intervalMs ?? this.cfg.metrics.scrapeIntervalSeconds * 1000;
   }
@@ -204,7 +210,9 @@ export class MetricsAgent {
         obs.maxReceiverRate = Math.max(obs.maxReceiverRate, client.maxConnOutRate);
       }
     }
-    if (clientRatesSeen > 0) {
+    // A cluster-wide figure needs every node: an agent scraping one node (--node) would publish a
+    // partial sum under the cluster's name, which CloudWatch cannot tell from the whole.
+    if (clientRatesSeen > 0 && this.coversCluster) {
       points.push(metricPoint('clusterDeliveredRate', { Cluster: cluster }, obs.deliveredRate, at));
       points.push(metricPoint('clusterPublishedRate', { Cluster: cluster }, obs.publishedRate, at));
     }
