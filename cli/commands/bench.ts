@@ -8,6 +8,7 @@ import { formatBookBench, runBookBench } from '../../bench/book.js';
 import { CommandFailed } from '../exit.js';
 import { positiveInt } from '../options.js';
 import { registerPipeline } from './bench-pipeline.js';
+import { registerLoad } from './bench-load.js';
 
 interface BookBenchCliOptions {
   json?: boolean;
@@ -38,7 +39,7 @@ function registerBook(bench: Command): void {
 }
 
 /** One entry per `dsm bench` subcommand. */
-export const BENCH_SUBCOMMANDS: Array<(bench: Command) => void> = [registerBook, registerPipeline];
+export const BENCH_SUBCOMMANDS: Array<(bench: Command) => void> = [registerBook, registerPipeline, registerLoad];
 
 export function register(program: Command): void {
   const bench = program
