@@ -56,12 +56,8 @@ export class Network extends Construct {
     this.clusterPlacementGroup = new PlacementGroup(this, 'cluster-pg', { name: `${name}-cluster`, strategy: 'cluster' });
     const spread = new Set(props.natsSubnets.map((s) => s.az)).size > 1;
     this.natsPlacementGroup = spread
-      ? new PlacementGroup(this, 'nats-spread-pg', { name: `${name}-nats-spread`, strategy: 'spread', spreadLevel: 'rack' })
+      ? new PlacementGroup(this, 'nats-spread-pg', { name: `${name}-nats-spread`, strategy: 'spread' })
       : this.clusterPlacementGroup;
   }
 
-  /** Every tier subnet, for NACLs and endpoint policies. */
-  get allSubnetIds(): string[] {
-    return [...this.natsSubnets, this.ingestionSubnet, this.subscribersSubnet, this.endpointsSubnet].map((s) => s.id);
-  }
 }
