@@ -1,14 +1,16 @@
 /** `dsm dashboards export|import|diff`: the CloudWatch dashboards defined in dashboards/. */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Command } from 'commander';
 import type { DsmConfig } from '../../config/schema.js';
-import { renderDashboards } from '../../dashboards/index.js';
+import { renderDashboards, type DashboardResources } from '../../dashboards/index.js';
+import { discoverResources } from '../../dashboards/resources.js';
 import { DashboardAwsError, diffDashboards, exportDashboards, importDashboards } from '../../dashboards/deploy.js';
 import { validateDashboardBody } from '../../dashboards/validate.js';
 import { CommandFailed, UsageError } from '../exit.js';
 import { ENV_OPTION, configFor } from '../options.js';
 
-interface AwsOpts { env: string; region?: string }
+interface AwsOpts { env: string; region?: string; discover?: boolean }
 
 function regionFor(cfg: DsmConfig, opts: AwsOpts): string {
   const region = opts.region ?? cfg.aws?.region;
@@ -16,8 +18,18 @@ function regionFor(cfg: DsmConfig, opts: AwsOpts): string {
   return region;
 }
 
-function renderChecked(cfg: DsmConfig, region: string) {
-  const dashboards = renderDashboards(cfg, { region });
+/** What the stacks deployed: instance ids found by tag, unless --no-discover. */
+async function resourcesFor(cfg: DsmConfig, region: string, opts: AwsOpts): Promise<DashboardResources | undefined> {
+  if (opts.discover === false) return undefined;
+  try {
+    return await discoverResources(new EC2Client({ region }), cfg);
+  } catch (err) {
+    throw new CommandFailed(`${(err as Error).message} (pass --no-discover to render without instance ids)`);
+  }
+}
+
+function renderChecked(cfg: DsmConfig, region: string, resources?: DashboardResources) {
+  const dashboards = renderDashboards(cfg, { region, ...(resources ? { resources } : {}) });
   // Never hand AWS a body our own validator rejects.
   const problems = dashboards.flatMap((d) => validateDashboardBody(d.body, cfg.metrics.namespace).map((p) => `${d.name}: ${p}`));
   if (problems.length) throw new CommandFailed(`dashboard definitions are invalid: ${problems.join('; ')}`);
@@ -54,10 +66,11 @@ export function register(program: Command): void {
     .option(...ENV_OPTION)
     .option('--region <region>', 'AWS region (default: the config\'s aws.region)')
     .option('--dry-run', 'print the PutDashboard calls without making them')
+    .option('--no-discover', 'do not look up NATS/ingestion instance ids (EC2 DescribeInstances by dsm:* tags)')
     .action(async (opts: AwsOpts & { dryRun?: boolean }) => {
       const cfg = configFor(opts);
       const region = regionFor(cfg, opts);
-      const dashboards = renderChecked(cfg, region);
+      const dashboards = renderChecked(cfg, region, await resourcesFor(cfg, region, opts));
       const results = await withAwsErrors(() => importDashboards(new CloudWatchClient({ region }), dashboards, { dryRun: opts.dryRun === true, write: out }));
       const flagged = results.filter((r) => r.validationMessages.length > 0);
       if (flagged.length) throw new CommandFailed(`CloudWatch reported validation messages for ${flagged.map((r) => r.name).join(', ')}`);
@@ -67,10 +80,12 @@ export function register(program: Command): void {
     .description('compare the deployed dashboards (GetDashboard) with the code; exit 1 if they differ')
     .option(...ENV_OPTION)
     .option('--region <region>', 'AWS region (default: the config\'s aws.region)')
+    .option('--no-discover', 'do not look up NATS/ingestion instance ids (EC2 DescribeInstances by dsm:* tags)')
     .action(async (opts: AwsOpts) => {
       const cfg = configFor(opts);
       const region = regionFor(cfg, opts);
-      const results = await withAwsErrors(() => diffDashboards(new CloudWatchClient({ region }), renderChecked(cfg, region), out));
+      const dashboards = renderChecked(cfg, region, await resourcesFor(cfg, region, opts));
+      const results = await withAwsErrors(() => diffDashboards(new CloudWatchClient({ region }), dashboards, out));
       const off = results.filter((r) => r.status !== 'same');
       if (off.length) throw new CommandFailed(`${off.length} dashboard(s) differ from the code: ${off.map((r) => `${r.name} (${r.status})`).join(', ')}`);
     });

@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CloudWatchClient, GetDashboardCommand, PutDashboardCommand, ResourceNotFound } from '@aws-sdk/client-cloudwatch';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../config/load.js';
 import { renderDashboards } from '../../dashboards/index.js';
@@ -9,14 +10,26 @@ import { validateDashboardBody } from '../../dashboards/validate.js';
 import { dsmInProcess } from './capture.js';
 
 const cw = mockClient(CloudWatchClient);
+const ec2 = mockClient(EC2Client);
 const prod = loadConfig('prod');
-const expected = renderDashboards(prod);
+const resources = { subscriberAsgName: 'dsm-prod-subscribers', natsInstanceIds: ['i-0n1', 'i-0n2', 'i-0n3'], ingestionInstanceIds: ['i-0primary', 'i-0standby'] };
+const expected = renderDashboards(prod, { resources });
+
+const instance = (id: string, tags: Record<string, string>) => ({ InstanceId: id, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) });
 
 function accessDenied(): Error {
   return Object.assign(new Error('User: arn:aws:iam::123456789012:user/ci is not authorized to perform: cloudwatch:PutDashboard'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
 }
 
-beforeEach(() => cw.reset());
+beforeEach(() => {
+  cw.reset();
+  ec2.reset();
+  // Out of order on purpose: the CLI must sort as the stacks do (node number; primary before standby).
+  ec2.on(DescribeInstancesCommand, { Filters: [{ Name: 'tag:dsm:env', Values: ['prod'] }, { Name: 'tag:dsm:role', Values: ['nats'] }, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }] })
+    .resolves({ Reservations: [{ Instances: [instance('i-0n3', { 'dsm:node': '3' }), instance('i-0n1', { 'dsm:node': '1' })] }, { Instances: [instance('i-0n2', { 'dsm:node': '2' })] }] });
+  ec2.on(DescribeInstancesCommand, { Filters: [{ Name: 'tag:dsm:env', Values: ['prod'] }, { Name: 'tag:dsm:role', Values: ['ingest'] }, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }] })
+    .resolves({ Reservations: [{ Instances: [instance('i-0standby', { 'dsm:standby': 'true', Name: 'dsm-prod-ingest-b' }), instance('i-0primary', { 'dsm:standby': 'false', Name: 'dsm-prod-ingest-a' })] }] });
+});
 
 describe('dsm dashboards export', () => {
   let dir: string;
@@ -28,7 +41,7 @@ describe('dsm dashboards export', () => {
     expect(r.code).toBe(0);
     expect((await readdir(dir)).sort()).toEqual(['dsm-prod-exchanges.json', 'dsm-prod-overview.json']);
     const body = JSON.parse(await readFile(path.join(dir, 'dsm-prod-overview.json'), 'utf8'));
-    expect(body).toEqual(expected[0]!.body);
+    expect(body).toEqual(renderDashboards(prod)[0]!.body);
     expect(validateDashboardBody(body, 'DSM')).toEqual([]);
     expect(r.stdout).toContain(`wrote ${path.join(dir, 'dsm-prod-overview.json')}`);
     expect(cw.calls()).toHaveLength(0);
@@ -63,6 +76,32 @@ describe('dsm dashboards import', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('PutDashboard dsm-prod-overview: ok with 1 validation message(s)\n  dsm-prod-overview /widgets/3/properties/metrics/0: The metric is not valid\n');
     expect(r.stderr).toBe('dsm: CloudWatch reported validation messages for dsm-prod-overview\n');
+  });
+
+  it('finds the instance ids by the stacks\' tags; --no-discover skips EC2 and falls back to SEARCH', async () => {
+    cw.on(PutDashboardCommand).resolves({});
+    await dsmInProcess('dashboards', 'import', '--env', 'prod');
+    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(2);
+    const sentOverview = JSON.parse(cw.commandCalls(PutDashboardCommand)[0]!.args[0].input.DashboardBody!);
+    expect(JSON.stringify(sentOverview)).toContain('["AWS/EC2","CPUUtilization","InstanceId","i-0n1",{"label":"nats-1"}]');
+    expect(JSON.stringify(sentOverview)).toContain('["AWS/EC2","CPUUtilization","InstanceId","i-0standby",{"label":"ingestion-2"}]');
+
+    cw.reset();
+    ec2.reset();
+    cw.on(PutDashboardCommand).resolves({});
+    const r = await dsmInProcess('dashboards', 'import', '--env', 'prod', '--no-discover');
+    expect(r.code).toBe(0);
+    expect(ec2.calls()).toHaveLength(0);
+    expect(cw.commandCalls(PutDashboardCommand)[0]!.args[0].input.DashboardBody).toContain('SEARCH(');
+  });
+
+  it('reports an EC2 lookup failure on one line', async () => {
+    ec2.reset();
+    ec2.on(DescribeInstancesCommand).rejects(Object.assign(new Error('not authorized to perform: ec2:DescribeInstances'), { name: 'UnauthorizedOperation', $metadata: { httpStatusCode: 403 } }));
+    const r = await dsmInProcess('dashboards', 'import', '--env', 'prod');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('dsm: DescribeInstances (finding the dashboards\' instance ids) failed: UnauthorizedOperation: not authorized to perform: ec2:DescribeInstances (HTTP 403) (pass --no-discover to render without instance ids)\n');
+    expect(cw.calls()).toHaveLength(0);
   });
 
   it('turns AccessDenied into one clear line and exit 1', async () => {
