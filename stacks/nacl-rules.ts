@@ -5,6 +5,8 @@
  * 32768-60999), which contains no service port, so "ephemeral from the VPC" never opens a service.
  */
 export interface NaclRule {
+  /** Fixed per purpose (see RULES), so adding a node or a feed never renumbers existing rules. */
+  ruleNumber: number;
   egress: boolean;
   protocol: 'tcp' | 'udp';
   fromPort: number;
@@ -12,6 +14,12 @@ export interface NaclRule {
   cidr: string;
   why: string;
 }
+
+/**
+ * Rule number bases. Per-node rules take base + 10 * (node - 1); feed rules base + k. S3 rules
+ * (added by the construct) start at 900.
+ */
+export const RULES = { clientTiers: 100, perNode: 200, perNodeSecond: 205, service: 300, serviceSecond: 310, returns: 400, feeds: 500, s3: 900 } as const;
 
 export const EPHEMERAL = { from: 32768, to: 65535 } as const;
 export const HTTPS = 443;
@@ -30,42 +38,46 @@ export interface NaclRuleInputs {
   feedPrefixes: readonly string[];
 }
 
-const tcp = (egress: boolean, port: number, cidr: string, why: string): NaclRule => ({ egress, protocol: 'tcp', fromPort: port, toPort: port, cidr, why });
-const ephemeral = (egress: boolean, cidr: string, why: string): NaclRule => ({ egress, protocol: 'tcp', fromPort: EPHEMERAL.from, toPort: EPHEMERAL.to, cidr, why });
+const rule = (ruleNumber: number, egress: boolean, port: number, cidr: string, why: string): NaclRule =>
+  ({ ruleNumber, egress, protocol: 'tcp', fromPort: port, toPort: port, cidr, why });
+const perNode = (base: number, cidrs: readonly string[], build: (n: number, cidr: string) => NaclRule): NaclRule[] =>
+  cidrs.map((cidr, i) => build(base + 10 * i, cidr));
 
-/** Rules per tier, in priority order. S3 (a public prefix list) is added by the construct. */
+/** Rules per tier. S3 (a public prefix list) is added by the construct. */
 export function naclRules(i: NaclRuleInputs): Record<SubnetTier, NaclRule[]> {
   const { client, cluster, monitor, prometheus } = i.ports;
-  const returnsIn = ephemeral(false, i.vpcCidr, 'returns from VPC peers');
-  const returnsOut = ephemeral(true, i.vpcCidr, 'returns to VPC peers');
-  const httpsToEndpoints = tcp(true, HTTPS, i.endpointsCidr, 'HTTPS to VPC endpoints');
+  const returns = (egress: boolean): NaclRule => ({ ruleNumber: RULES.returns, egress, protocol: 'tcp', fromPort: EPHEMERAL.from, toPort: EPHEMERAL.to, cidr: i.vpcCidr, why: egress ? 'returns to VPC peers' : 'returns from VPC peers' });
+  const httpsToEndpoints = rule(RULES.service, true, HTTPS, i.endpointsCidr, 'HTTPS to VPC endpoints');
   const clientTiers: Array<[string, string]> = [['ingestion', i.ingestionCidr], ['subscribers', i.subscribersCidr], ['monitoring', i.endpointsCidr]];
 
   const nats: NaclRule[] = [
-    ...clientTiers.map(([tier, cidr]) => tcp(false, client, cidr, `NATS clients from ${tier}`)),
-    ...i.natsCidrs.map((cidr) => tcp(false, cluster, cidr, 'NATS routes from a peer')),
-    tcp(false, monitor, i.endpointsCidr, 'NATS monitoring from the monitoring hosts'),
-    returnsIn,
-    ...i.natsCidrs.map((cidr) => tcp(true, cluster, cidr, 'NATS routes to a peer')),
+    ...clientTiers.map(([tier, cidr], k) => rule(RULES.clientTiers + 10 * k, false, client, cidr, `NATS clients from ${tier}`)),
+    ...perNode(RULES.perNode, i.natsCidrs, (n, cidr) => rule(n, false, cluster, cidr, 'NATS routes from a peer')),
+    rule(RULES.service, false, monitor, i.endpointsCidr, 'NATS monitoring from the monitoring hosts'),
+    returns(false),
+    ...perNode(RULES.perNode, i.natsCidrs, (n, cidr) => rule(n, true, cluster, cidr, 'NATS routes to a peer')),
     httpsToEndpoints,
-    returnsOut,
+    returns(true),
   ];
   const serviceTier = (): NaclRule[] => [
-    tcp(false, prometheus, i.endpointsCidr, 'Prometheus scrape from monitoring'),
-    returnsIn,
-    ...i.natsCidrs.map((cidr) => tcp(true, client, cidr, 'NATS client connections')),
+    rule(RULES.service, false, prometheus, i.endpointsCidr, 'Prometheus scrape from monitoring'),
+    returns(false),
+    ...perNode(RULES.perNode, i.natsCidrs, (n, cidr) => rule(n, true, client, cidr, 'NATS client connections')),
     httpsToEndpoints,
-    returnsOut,
+    returns(true),
   ];
-  const feeds: NaclRule[] = i.feedPrefixes.flatMap((cidr) =>
-    i.feedPorts.map((f): NaclRule => ({ egress: false, protocol: f.protocol, fromPort: f.port, toPort: f.port, cidr, why: `${f.exchange} feed` })));
+  const feeds: NaclRule[] = i.feedPrefixes.flatMap((cidr, p) =>
+    i.feedPorts.map((f, k): NaclRule => ({ ruleNumber: RULES.feeds + p * i.feedPorts.length + k, egress: false, protocol: f.protocol, fromPort: f.port, toPort: f.port, cidr, why: `${f.exchange} feed` })));
   const endpoints: NaclRule[] = [
-    ...[...i.natsCidrs, i.ingestionCidr, i.subscribersCidr].map((cidr) => tcp(false, HTTPS, cidr, 'HTTPS to endpoints')),
-    returnsIn,
-    ...i.natsCidrs.flatMap((cidr) => [tcp(true, client, cidr, 'ops NATS client'), tcp(true, monitor, cidr, 'NATS monitoring scrape')]),
-    tcp(true, prometheus, i.ingestionCidr, 'Prometheus scrape'),
-    tcp(true, prometheus, i.subscribersCidr, 'Prometheus scrape'),
-    returnsOut,
+    rule(RULES.clientTiers, false, HTTPS, i.ingestionCidr, 'HTTPS to endpoints'),
+    rule(RULES.clientTiers + 10, false, HTTPS, i.subscribersCidr, 'HTTPS to endpoints'),
+    ...perNode(RULES.perNode, i.natsCidrs, (n, cidr) => rule(n, false, HTTPS, cidr, 'HTTPS to endpoints')),
+    returns(false),
+    ...perNode(RULES.perNode, i.natsCidrs, (n, cidr) => rule(n, true, client, cidr, 'ops NATS client')),
+    ...perNode(RULES.perNodeSecond, i.natsCidrs, (n, cidr) => rule(n, true, monitor, cidr, 'NATS monitoring scrape')),
+    rule(RULES.service, true, prometheus, i.ingestionCidr, 'Prometheus scrape'),
+    rule(RULES.serviceSecond, true, prometheus, i.subscribersCidr, 'Prometheus scrape'),
+    returns(true),
   ];
   return { nats, ingestion: [...feeds, ...serviceTier()], subscribers: serviceTier(), endpoints };
 }

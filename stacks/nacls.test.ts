@@ -38,7 +38,7 @@ describe('naclRules', () => {
 
   it('admits monitoring (8222) only from the monitoring hosts subnet', () => {
     expect(rules.nats.filter((r) => !r.egress && covers(r, 8222))).toEqual([
-      { egress: false, protocol: 'tcp', fromPort: 8222, toPort: 8222, cidr: '10.40.30.0/24', why: 'NATS monitoring from the monitoring hosts' },
+      { ruleNumber: 300, egress: false, protocol: 'tcp', fromPort: 8222, toPort: 8222, cidr: '10.40.30.0/24', why: 'NATS monitoring from the monitoring hosts' },
     ]);
   });
 
@@ -52,6 +52,17 @@ describe('naclRules', () => {
     for (const port of [4222, 6222, 8222, 9464, 26400, 443]) expect(port < EPHEMERAL.from).toBe(true);
     const eph = Object.values(rules).flat().filter((r) => r.fromPort === EPHEMERAL.from);
     expect(eph.every((r) => r.cidr === '10.40.0.0/16' && r.toPort === 65535)).toBe(true);
+  });
+
+  it('never reuses a rule number within a tier and direction, up to 5 nodes', () => {
+    const five = naclRules({ ...props, natsCidrs: ['10.40.1.0/24', '10.40.2.0/24', '10.40.3.0/24', '10.40.4.0/24', '10.40.5.0/24'] });
+    for (const tierRules of Object.values(five)) {
+      for (const egress of [true, false]) {
+        const numbers = tierRules.filter((r) => r.egress === egress).map((r) => r.ruleNumber);
+        expect(new Set(numbers).size).toBe(numbers.length);
+        expect(Math.max(...numbers)).toBeLessThan(900);
+      }
+    }
   });
 
   it('stays within the default 20 rules per direction with 5 nodes (S3 adds up to 4)', () => {
@@ -77,10 +88,21 @@ describe('Nacls', () => {
     expect(assoc).toEqual(['sn-e', 'sn-i', 'sn-n1', 'sn-n2', 'sn-n3', 'sn-s']);
   });
 
-  it('numbers table rules from 100 in tens, per direction', () => {
+  it('numbers rules by purpose: client tiers 100s, per node 200s, services 300, returns 400, feeds 500', () => {
     const natsIn = rules.filter((r) => !r.egress && String(r.network_acl_id).includes('aws_network_acl.nacls_nats_') && typeof r.rule_number === 'number');
-    expect(natsIn.map((r) => r.rule_number)).toEqual([100, 110, 120, 130, 140, 150, 160, 170]);
-    expect(out.text).toHaveResourceWithProperties(NetworkAclRule, { rule_number: 100, egress: false, protocol: 'udp', from_port: 26400, cidr_block: '192.0.2.0/24', rule_action: 'allow' });
+    expect(natsIn.map((r) => r.rule_number)).toEqual([100, 110, 120, 200, 210, 220, 300, 400]);
+    expect(out.text).toHaveResourceWithProperties(NetworkAclRule, { rule_number: 500, egress: false, protocol: 'udp', from_port: 26400, cidr_block: '192.0.2.0/24', rule_action: 'allow' });
+    expect(out.text).toHaveResourceWithProperties(NetworkAclRule, { rule_number: 501, egress: false, protocol: 'udp', from_port: 26400, cidr_block: '198.51.100.0/24' });
+  });
+
+  it('keeps every existing rule (same id, same number) when the cluster grows to 5 nodes', () => {
+    const five = synthScope((s) => new Nacls(s, 'nacls', {
+      ...props, natsCidrs: [...props.natsCidrs, '10.40.4.0/24', '10.40.5.0/24'], subnetIds: { ...props.subnetIds, nats: ['sn-n1', 'sn-n2', 'sn-n3', 'sn-n4', 'sn-n5'] },
+    }));
+    const before = resourcesOf(out.json, 'aws_network_acl_rule');
+    const after = new Map(resourcesOf(five.json, 'aws_network_acl_rule'));
+    for (const [id, rule] of before) expect(after.get(id)).toEqual(rule);
+    expect(after.size - before.length).toBe(2 * 2 + 2 * 2 + 2 * 3);
   });
 
   it('opens S3 HTTPS and its returns over the prefix list CIDRs, nothing wider', () => {

@@ -6,7 +6,7 @@
  */
 import { Construct, Fn, Op, TerraformIterator } from './cdktf.js';
 import { NetworkAcl, NetworkAclAssociation, NetworkAclRule } from './aws.js';
-import { EPHEMERAL, HTTPS, naclRules, type NaclRuleInputs, type SubnetTier } from './nacl-rules.js';
+import { EPHEMERAL, HTTPS, RULES, naclRules, type NaclRuleInputs, type SubnetTier } from './nacl-rules.js';
 
 export interface NaclsProps extends NaclRuleInputs {
   name: string;
@@ -15,10 +15,6 @@ export interface NaclsProps extends NaclRuleInputs {
   /** CIDRs of the regional S3 prefix list (a plan-time list token in the stack). */
   s3Cidrs: string[];
 }
-
-/** Rule numbers: table rules from 100 in steps of 10, S3 rules from S3_RULE_BASE. */
-const FIRST_RULE = 100;
-const S3_RULE_BASE = 900;
 
 export class Nacls extends Construct {
   readonly acls: Record<SubnetTier, NetworkAcl>;
@@ -32,13 +28,9 @@ export class Nacls extends Construct {
       const acl = new NetworkAcl(this, tier, { vpcId: props.vpcId, tags: { Name: `${props.name}-${tier}` } });
       acls[tier] = acl;
       props.subnetIds[tier].forEach((subnetId, i) => new NetworkAclAssociation(this, `${tier}-assoc-${i}`, { networkAclId: acl.id, subnetId }));
-      const counters = { in: FIRST_RULE, out: FIRST_RULE };
       for (const r of rules[tier]) {
-        const dir = r.egress ? 'out' : 'in';
-        const ruleNumber = counters[dir];
-        counters[dir] += 10;
-        new NetworkAclRule(this, `${tier}-${dir}-${ruleNumber}`, {
-          networkAclId: acl.id, ruleNumber, egress: r.egress, protocol: r.protocol, ruleAction: 'allow',
+        new NetworkAclRule(this, `${tier}-${r.egress ? 'out' : 'in'}-${r.ruleNumber}`, {
+          networkAclId: acl.id, ruleNumber: r.ruleNumber, egress: r.egress, protocol: r.protocol, ruleAction: 'allow',
           cidrBlock: r.cidr, fromPort: r.fromPort, toPort: r.toPort,
         });
       }
@@ -49,7 +41,7 @@ export class Nacls extends Construct {
           forEach: cidrs,
           networkAclId: acl.id, egress, protocol: 'tcp', ruleAction: 'allow', fromPort, toPort,
           cidrBlock: cidrs.value,
-          ruleNumber: Op.add(S3_RULE_BASE, Fn.index(props.s3Cidrs, cidrs.value)),
+          ruleNumber: Op.add(RULES.s3, Fn.index(props.s3Cidrs, cidrs.value)),
         });
       }
     }

@@ -50,8 +50,10 @@ export class Network extends Construct {
     this.ingestionRouteTable = new RouteTable(this, 'ingestion-rt', { vpcId: this.vpc.id, tags: { Name: `${name}-ingestion` } });
     this.privateRouteTable = new RouteTable(this, 'private-rt', { vpcId: this.vpc.id, tags: { Name: `${name}-private` } });
     new RouteTableAssociation(this, 'ingestion-rta', { subnetId: this.ingestionSubnet.id, routeTableId: this.ingestionRouteTable.id });
-    [...this.natsSubnets, this.subscribersSubnet, this.endpointsSubnet].forEach((s, i) =>
-      new RouteTableAssociation(this, `private-rta-${i}`, { subnetId: s.id, routeTableId: this.privateRouteTable.id }));
+    // Ids follow the subnet, not its position, so adding NATS nodes never re-associates the others.
+    for (const s of [...this.natsSubnets, this.subscribersSubnet, this.endpointsSubnet]) {
+      new RouteTableAssociation(this, `private-rta-${s.node.id}`, { subnetId: s.id, routeTableId: this.privateRouteTable.id });
+    }
 
     this.clusterPlacementGroup = new PlacementGroup(this, 'cluster-pg', { name: `${name}-cluster`, strategy: 'cluster' });
     const spread = new Set(props.natsSubnets.map((s) => s.az)).size > 1;
@@ -59,5 +61,4 @@ export class Network extends Construct {
       ? new PlacementGroup(this, 'nats-spread-pg', { name: `${name}-nats-spread`, strategy: 'spread' })
       : this.clusterPlacementGroup;
   }
-
 }
