@@ -11,6 +11,9 @@ describe('stepToward', () => {
     expect(stepToward(100, 110, { min: 1, max: 5000 }, 20, true)).toBe(110);
     expect(stepToward(1, 10, { min: 1, max: 5000 }, 20, true)).toBe(2);
     expect(stepToward(100, 10, { min: 1, max: 5000 }, 20, true)).toBe(80);
+    // 50% of 5 is 2.5: down to 3, not 2 (rounding never stretches a step).
+    expect(stepToward(5, 1, { min: 1, max: 64 }, 50, true)).toBe(3);
+    expect(stepToward(3, 10, { min: 1, max: 64 }, 50, true)).toBe(4);
     expect(stepToward(200_000, 100_000, { min: 50_000, max: 500_000 }, 20, false)).toBe(160_000);
   });
 
@@ -23,7 +26,7 @@ describe('stepToward', () => {
         const next = stepToward(c, desired, bounds, step, true);
         expect(next).toBeGreaterThanOrEqual(bounds.min);
         expect(next).toBeLessThanOrEqual(bounds.max);
-        expect(Math.abs(next - c)).toBeLessThanOrEqual(Math.max(1, Math.ceil((c * step) / 100)));
+        expect(Math.abs(next - c)).toBeLessThanOrEqual(Math.max(1, (c * step) / 100));
         // Direction: toward the (clamped) desired value, never away from it.
         const target = Math.min(bounds.max, Math.max(bounds.min, desired));
         expect(Math.abs(target - next)).toBeLessThanOrEqual(Math.abs(target - c));
@@ -89,7 +92,7 @@ describe('decideAll with the prod config', () => {
       batchMessages: { value: 64 }, maxQueuedMessages: { value: 50_000 }, scalingTarget: { value: 60_000 },
     }, 0);
     const by = Object.fromEntries(ds.map((d) => [d.setting, d]));
-    expect(by.batchMessages).toMatchObject({ action: 'change', from: 64, to: 77 }); // wants 200, +20%
+    expect(by.batchMessages).toMatchObject({ action: 'change', from: 64, to: 76 }); // wants 200, +20% rounded toward 64
     expect(by.maxQueuedMessages).toMatchObject({ action: 'change', from: 50_000, to: 40_000 }); // wants 5000, -20%
     // p99 900 µs over prod's 500 µs SLO: lower, but not below tuneBounds.min (50 000).
     expect(by.scalingTarget).toMatchObject({ action: 'change', from: 60_000, to: 50_000 });

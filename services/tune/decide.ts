@@ -54,12 +54,13 @@ export interface Decision {
 
 const clamp = (v: number, b: Bounds) => Math.min(b.max, Math.max(b.min, v));
 
-/** One bounded step from `current` toward `desired`; integers move by at least 1 when they move. */
+/** One bounded step from `current` toward `desired`; integers move by at least 1 when they move at all. */
 export function stepToward(current: number, desired: number, bounds: Bounds, maxStepPercent: number, integer: boolean): number {
   const target = clamp(desired, bounds);
   const maxStep = Math.max(integer ? 1 : 0, (Math.abs(current) * maxStepPercent) / 100);
   let next = current + Math.sign(target - current) * Math.min(Math.abs(target - current), maxStep);
-  if (integer) next = target > current ? Math.ceil(next - 1e-9) : Math.floor(next + 1e-9);
+  // Integers round toward the current value (a step never exceeds maxStepPercent), but move by at least 1.
+  if (integer) next = target > current ? Math.max(current + 1, Math.floor(next + 1e-9)) : Math.min(current - 1, Math.ceil(next - 1e-9));
   // Rounding must never overshoot the target or leave the bounds.
   next = target > current ? Math.min(next, target) : Math.max(next, target);
   return clamp(next, bounds);

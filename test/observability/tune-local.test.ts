@@ -77,7 +77,7 @@ describe('dsm tune locally, under a load change', () => {
     expect(batchUps.length).toBeGreaterThanOrEqual(3);
     expect(queueUps.length).toBeGreaterThanOrEqual(2);
     for (const d of up) expect(d.to, `${d.setting} ${d.from}->${d.to}`).toBeGreaterThan(d.from);
-    expect(tuner.values().batchMessages).toBeGreaterThanOrEqual(5);
+    expect(tuner.values().batchMessages).toBeGreaterThanOrEqual(4);
     expect(tuner.values().batchMessages).toBeLessThanOrEqual(12);
     // The queue wants ~5000 but its bound is 4000: it may reach it, never pass it.
     expect(tuner.values().maxQueuedMessages).toBeLessThanOrEqual(4000);
@@ -100,7 +100,7 @@ describe('dsm tune locally, under a load change', () => {
       for (const [i, d] of changes.entries()) {
         expect(d.to).toBeGreaterThanOrEqual(bounds.min);
         expect(d.to).toBeLessThanOrEqual(bounds.max);
-        expect(Math.abs(d.to - d.from)).toBeLessThanOrEqual(Math.max(1, Math.ceil((d.from * STEP_PERCENT) / 100)));
+        expect(Math.abs(d.to - d.from)).toBeLessThanOrEqual(Math.max(1, (d.from * STEP_PERCENT) / 100));
         if (i > 0) expect(d.at - changes[i - 1]!.at, `${setting} change ${i} too soon`).toBeGreaterThanOrEqual(COOLDOWN_S * 1000);
       }
       expect(tuner.history.some((d) => d.setting === setting && d.reason.startsWith('cooldown'))).toBe(true);
