@@ -5,6 +5,7 @@ const props: IngestionProps = {
   name: 'dsm-prod', env: 'prod', region: 'us-east-1', partition: 'aws', az: 'us-east-1a', subnetId: 'subnet-ingest',
   instanceType: 'c7gn.2xlarge', amiId: 'ami-0abc', rootVolumeGb: 40, securityGroupIds: ['sg-ingest'], placementGroupName: 'dsm-prod-cluster',
   identity: 'ingest', tlsParameterArns: ['arn:aws:ssm:us-east-1:1:parameter/dsm/prod/tls/clients/ingest.key'], tlsKmsKeyArn: 'arn:aws:kms:us-east-1:1:key/k',
+  tunedSettingsArn: 'arn:aws:ssm:us-east-1:1:parameter/dsm/prod/tune/client/*',
 };
 
 describe('Ingestion', () => {
@@ -38,5 +39,7 @@ describe('Ingestion', () => {
     expect(role.name).toBe('dsm-prod-ingest');
     const doc = JSON.parse(resourcesOf(json, 'aws_iam_role_policy')[0]![1].policy);
     expect(doc.Statement[0].Resource).toEqual(props.tlsParameterArns);
+    expect(doc.Statement[2]).toEqual({ Sid: 'ReadTunedClientSettings', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: ['arn:aws:ssm:us-east-1:1:parameter/dsm/prod/tune/client/*'] });
+    expect(doc.Statement).toHaveLength(3);
   });
 });

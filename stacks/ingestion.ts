@@ -6,7 +6,7 @@
 import { Construct } from './cdktf.js';
 import { Instance } from './aws.js';
 import { instanceHardening } from './hardening.js';
-import { InstanceRole } from './instance-role.js';
+import { InstanceRole, readTunedSettings } from './instance-role.js';
 import { ingestBootScript } from './boot-scripts.js';
 
 export interface IngestionProps {
@@ -25,6 +25,8 @@ export interface IngestionProps {
   identity: string;
   tlsParameterArns: string[];
   tlsKmsKeyArn: string;
+  /** ARN (wildcard) of the client settings `dsm tune` writes; readable, never writable, here. */
+  tunedSettingsArn: string;
 }
 
 export const INGEST_MEMBERS = [{ id: 'primary', standby: false }, { id: 'standby', standby: true }] as const;
@@ -37,6 +39,7 @@ export class Ingestion extends Construct {
     const role = new InstanceRole(this, 'role', {
       name: `${props.name}-ingest`, partition: props.partition, region: props.region,
       parameterArns: props.tlsParameterArns, kmsKeyArn: props.tlsKmsKeyArn,
+      extraStatements: [readTunedSettings(props.tunedSettingsArn)],
     });
     this.instances = Object.fromEntries(INGEST_MEMBERS.map((m) => [m.id, new Instance(this, m.id, {
       ami: props.amiId,

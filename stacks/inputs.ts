@@ -6,7 +6,7 @@
 import type { DsmConfig } from '../config/schema.js';
 import { ConfigError } from '../config/load.js';
 import { natsNodes } from '../config/topology.js';
-import { subscriberAsgName } from '../dashboards/names.js';
+import { clientTuningParameter, subscriberAsgName } from '../dashboards/names.js';
 
 export interface NodePlacement {
   index: number;
@@ -60,6 +60,8 @@ export interface PlatformInputs {
   autoscaling: NonNullable<DsmConfig['autoscaling']>;
   /** The name `dsm tune` and the dashboards look the group up by. */
   subscriberAsgName: string;
+  /** SSM parameters `dsm tune` writes client settings to (a wildcard name), read by ingest and subscribers. */
+  tunedClientSettings: string;
   thresholds: { e2eP99Micros: number; slowConsumersPerMinute: number; minRoutesPerNode: number };
   subjects: { data: string; control: string };
 }
@@ -129,6 +131,7 @@ export function platformInputs(cfg: DsmConfig): PlatformInputs {
     identities: { ingest: identityFor(cfg, 'ingest'), subscriber: identityFor(cfg, 'subscriber') },
     autoscaling,
     subscriberAsgName: subscriberAsgName(cfg),
+    tunedClientSettings: clientTuningParameter(cfg, '*'),
     thresholds: {
       e2eP99Micros: cfg.thresholds.e2eP99Micros,
       slowConsumersPerMinute: cfg.thresholds.slowConsumersPerMinute,

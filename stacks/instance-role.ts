@@ -28,6 +28,11 @@ export interface InstanceRoleProps {
 
 export const MANAGED_POLICIES = ['AmazonSSMManagedInstanceCore', 'CloudWatchAgentServerPolicy'] as const;
 
+/** Client settings moved by the feedback loop (`dsm tune`): plain String parameters, read only. */
+export function readTunedSettings(parameterArn: string): PolicyStatement {
+  return { Sid: 'ReadTunedClientSettings', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: [parameterArn] };
+}
+
 export function policyDocument(statements: PolicyStatement[]): string {
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
@@ -48,8 +53,8 @@ export class InstanceRole extends Construct {
     for (const policy of MANAGED_POLICIES) {
       new IamRolePolicyAttachment(this, policy, { role: this.role.name, policyArn: `arn:${props.partition}:iam::aws:policy/${policy}` });
     }
-    new IamRolePolicy(this, 'tls-read', {
-      name: `${props.name}-tls-read`,
+    new IamRolePolicy(this, 'permissions', {
+      name: `${props.name}-permissions`,
       role: this.role.id,
       policy: policyDocument([
         { Sid: 'ReadTlsParameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: props.parameterArns },

@@ -66,6 +66,14 @@ describe('DsmPlatformStack', () => {
     expect(count(prod.json, 'aws_placement_group')).toBe(1);
   });
 
+  it('lets ingestion and subscribers (not NATS) read the settings dsm tune writes', () => {
+    const policies = resourcesOf(prod.json, 'aws_iam_role_policy').map(([, p]) => [p.name, JSON.parse(p.policy).Statement]);
+    const readers = policies.filter(([, st]) => st.some((s: Json) => s.Sid === 'ReadTunedClientSettings')).map(([n]) => n).sort();
+    expect(readers).toEqual(['dsm-prod-ingest-permissions', 'dsm-prod-subscriber-permissions']);
+    const [, st] = policies.find(([n]) => n === 'dsm-prod-ingest-permissions')!;
+    expect(st.find((s: Json) => s.Sid === 'ReadTunedClientSettings').Resource).toEqual(['arn:aws:ssm:us-east-1:${data.aws_caller_identity.account.account_id}:parameter/dsm/prod/tune/client/*']);
+  });
+
   it('points the subscriber ASG, dashboards and tune at the same names', () => {
     expect(resourcesOf(prod.json, 'aws_autoscaling_group')[0]![1].name).toBe('dsm-prod-subscribers');
     const dashboards = resourcesOf(prod.json, 'aws_cloudwatch_dashboard').map(([, d]) => d);

@@ -83,6 +83,7 @@ export class DsmPlatformStack extends TerraformStack {
     });
 
     const common = { name: i.name, env: i.env, region: i.region, partition: i.partition, rootVolumeGb: i.rootVolumeGb, tlsKmsKeyArn: tls.key.arn };
+    const tunedSettingsArn = `arn:${i.partition}:ssm:${i.region}:${accountId}:parameter${i.tunedClientSettings}`;
     const nats = new NatsCluster(this, 'nats', {
       ...common, vpcId: net.vpc.id, dnsZone: i.nats.dnsZone, instanceType: i.instanceTypes.nats, amiId: instanceAmi,
       nodes: i.nats.nodes.map((n, k) => ({ index: n.index, name: n.name, dnsName: n.dnsName, ip: n.ip, az: n.az, subnetId: net.natsSubnets[k]!.id })),
@@ -93,13 +94,13 @@ export class DsmPlatformStack extends TerraformStack {
     const ingestion = new Ingestion(this, 'ingestion', {
       ...common, az: i.az, subnetId: net.ingestionSubnet.id, instanceType: i.instanceTypes.ingestion, amiId: instanceAmi,
       securityGroupIds: [sgs.ingestion.id], placementGroupName: net.clusterPlacementGroup.name,
-      identity: i.identities.ingest, tlsParameterArns: tls.arnsOf(clientParameters(i.env, i.identities.ingest)),
+      tunedSettingsArn, identity: i.identities.ingest, tlsParameterArns: tls.arnsOf(clientParameters(i.env, i.identities.ingest)),
     });
     const subscribers = new Subscribers(this, 'subscribers', {
       ...common, accountId, asgName: i.subscriberAsgName, az: i.az, subnetId: net.subscribersSubnet.id,
       instanceType: i.instanceTypes.subscriber, imageId: templateAmi,
       securityGroupIds: [sgs.subscribers.id], placementGroupName: net.clusterPlacementGroup.name,
-      identity: i.identities.subscriber, tlsParameterArns: tls.arnsOf(clientParameters(i.env, i.identities.subscriber)),
+      tunedSettingsArn, identity: i.identities.subscriber, tlsParameterArns: tls.arnsOf(clientParameters(i.env, i.identities.subscriber)),
       scaling: i.autoscaling, metricsNamespace: i.metrics.namespace, clusterName: i.nats.clusterName,
     });
     monitoring.addDashboards(renderDashboards(cfg, {

@@ -30,6 +30,7 @@ export class SecurityGroups extends Construct {
   readonly monitoring: SecurityGroup;
   /** Interface endpoint ENIs. */
   readonly endpoints: SecurityGroup;
+
   constructor(scope: Construct, id: string, props: SecurityGroupsProps) {
     super(scope, id);
     const group = (tier: Tier, description: string) =>

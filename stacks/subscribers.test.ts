@@ -6,6 +6,7 @@ const props: SubscribersProps = {
   name: 'dsm-prod', asgName: 'dsm-prod-subscribers', env: 'prod', region: 'us-east-1', partition: 'aws', accountId: '111122223333', az: 'us-east-1a', subnetId: 'subnet-sub',
   instanceType: 'c7gn.large', imageId: 'resolve:ssm:/dsm/prod/ami-id', rootVolumeGb: 30, securityGroupIds: ['sg-sub'], placementGroupName: 'dsm-prod-cluster',
   identity: 'subscriber', tlsParameterArns: ['arn:aws:ssm:us-east-1:111122223333:parameter/dsm/prod/tls/clients/subscriber.key'], tlsKmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/k',
+  tunedSettingsArn: 'arn:aws:ssm:us-east-1:111122223333:parameter/dsm/prod/tune/client/*',
   scaling: { min: 2, max: 12, desired: 2, targetMsgsPerInstance: 200_000, targetCpuPercent: 60, targetNetworkInBytesPerInstance: 200_000_000, warmupSeconds: 120 },
   metricsNamespace: 'DSM', clusterName: 'dsm-prod',
 };
@@ -63,7 +64,8 @@ describe('Subscribers', () => {
       name: 'dsm-prod-subscribers-drain', lifecycle_transition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeat_timeout: DRAIN_TIMEOUT_SECONDS, default_result: 'CONTINUE',
     });
     const doc = JSON.parse(only(out.json, 'aws_iam_role_policy').policy);
-    expect(doc.Statement[2]).toEqual({
+    expect(doc.Statement[2].Sid).toBe('ReadTunedClientSettings');
+    expect(doc.Statement[3]).toEqual({
       Sid: 'CompleteOwnDrain', Effect: 'Allow', Action: ['autoscaling:CompleteLifecycleAction'],
       Resource: ['arn:aws:autoscaling:us-east-1:111122223333:autoScalingGroup:*:autoScalingGroupName/dsm-prod-subscribers'],
     });

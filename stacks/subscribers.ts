@@ -9,7 +9,7 @@ import { Construct } from './cdktf.js';
 import { AutoscalingGroup, AutoscalingLifecycleHook, AutoscalingPolicy, LaunchTemplate } from './aws.js';
 import { METRICS } from '../config/metrics.js';
 import { launchTemplateHardening } from './hardening.js';
-import { InstanceRole } from './instance-role.js';
+import { InstanceRole, readTunedSettings } from './instance-role.js';
 import { subscriberBootScript } from './boot-scripts.js';
 
 export interface SubscribersProps {
@@ -30,6 +30,8 @@ export interface SubscribersProps {
   identity: string;
   tlsParameterArns: string[];
   tlsKmsKeyArn: string;
+  /** ARN (wildcard) of the client settings `dsm tune` writes; readable, never writable, here. */
+  tunedSettingsArn: string;
   scaling: {
     min: number;
     max: number;
@@ -59,7 +61,7 @@ export class Subscribers extends Construct {
     const role = new InstanceRole(this, 'role', {
       name: `${props.name}-subscriber`, partition: props.partition, region: props.region,
       parameterArns: props.tlsParameterArns, kmsKeyArn: props.tlsKmsKeyArn,
-      extraStatements: [{
+      extraStatements: [readTunedSettings(props.tunedSettingsArn), {
         Sid: 'CompleteOwnDrain', Effect: 'Allow', Action: ['autoscaling:CompleteLifecycleAction'],
         Resource: [`arn:${props.partition}:autoscaling:${props.region}:${props.accountId}:autoScalingGroup:*:autoScalingGroupName/${asgName}`],
       }],
