@@ -24,7 +24,7 @@ describe('DsmPlatformStack', () => {
   it('configures the AWS provider from config, state kept locally, no credentials needed to synth', () => {
     expect(prod.text).toHaveProviderWithProperties(AwsProvider, { region: 'us-east-1' });
     expect(prod.json.provider.aws[0].default_tags).toEqual([{ tags: { project: 'dsm', env: 'prod', 'dsm:env': 'prod' } }]);
-    expect(prod.json.terraform.backend).toEqual({ local: { path: 'terraform.dsm-prod.tfstate' } });
+    expect(prod.json.terraform.backend).toEqual({ local: { path: '../../../.dsm/prod/terraform.tfstate' } });
     expect(prod.text).toHaveDataSourceWithProperties(DataAwsSsmParameter, { name: '/dsm/prod/ami-id' });
   });
 

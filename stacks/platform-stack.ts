@@ -31,8 +31,10 @@ export class DsmPlatformStack extends TerraformStack {
     const i = platformInputs(cfg);
     this.inputs = i;
     new AwsProvider(this, 'aws', { region: i.region, defaultTags: [{ tags: i.tags }] });
-    // State stays local by default; switch to an S3 backend per stacks/README.md before a team deploys.
-    new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+    // Local state by default, outside cdktf.out (which `make clean` deletes) and inside the gitignored
+    // .dsm/<env>/; the path is relative to the stack's directory, where terraform runs. A team
+    // switches to an S3 backend (stacks/README.md) before its first apply.
+    new LocalBackend(this, { path: `../../../.dsm/${i.env}/terraform.tfstate` });
     const accountId = new DataAwsCallerIdentity(this, 'account').accountId;
     const s3PrefixList = new DataAwsPrefixList(this, 's3-prefix-list', { name: `com.amazonaws.${i.region}.s3` });
 
