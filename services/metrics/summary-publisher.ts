@@ -23,11 +23,20 @@ export interface SummaryPublisherOptions {
   service: string;
   intervalMs?: number;
   now?: () => number;
+  /** Report a recorder the service already keeps (e.g. a Subscriber's) instead of a new one. */
+  latency?: LatencyRecorder;
+  counters?: ExchangeCounters;
+  /**
+   * Reset after each publish (default). Pass false when the service also reads the recorder
+   * for its own report: each summary then covers everything since start (percentiles stay
+   * meaningful; the agent still turns the interval's counts into rates only if they reset).
+   */
+  reset?: boolean;
 }
 
 export class SummaryPublisher {
-  readonly latency = new LatencyRecorder();
-  readonly counters = new ExchangeCounters();
+  readonly latency: LatencyRecorder;
+  readonly counters: ExchangeCounters;
   private timer: NodeJS.Timeout | undefined;
   private lastFlush: number;
   private readonly now: () => number;
@@ -36,6 +45,8 @@ export class SummaryPublisher {
   constructor(private readonly nc: NatsConnection, private readonly cfg: DsmConfig, private readonly opts: SummaryPublisherOptions) {
     if (!/^[A-Za-z0-9_-]+$/.test(opts.service)) throw new Error(`service must be a single subject token, got "${opts.service}"`);
     this.now = opts.now ?? Date.now;
+    this.latency = opts.latency ?? new LatencyRecorder();
+    this.counters = opts.counters ?? new ExchangeCounters();
     this.lastFlush = this.now();
   }
 
@@ -56,8 +67,10 @@ export class SummaryPublisher {
       hops: this.latency.summary(),
       ...this.counters.snapshot(),
     };
-    this.latency.reset();
-    this.counters.reset();
+    if (this.opts.reset !== false) {
+      this.latency.reset();
+      this.counters.reset();
+    }
     this.lastFlush = at;
     try {
       this.nc.publish(metricsSubject(this.cfg, this.opts.service), JSON.stringify(summary));
