@@ -61,7 +61,7 @@ describe('boot scripts, run', () => {
   afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
 
   it('NATS node: fetches TLS with the right modes, renders the config, then starts nats-server', () => {
-    const run = runInSandbox(natsBootScript({ env: 'prod', region: 'us-east-1', node: 2, serverName: 'nats-2' }), 0);
+    const run = runInSandbox(natsBootScript({ env: 'prod', region: 'us-east-1', node: 2, serverName: 'nats-2', opsIdentity: 'ops' }), 0);
     roots.push(run.root);
     expect(run.status).toBe(0);
     const tls = path.join(run.root, 'etc', 'nats', 'tls');
@@ -69,12 +69,19 @@ describe('boot scripts, run', () => {
     expect(statSync(path.join(tls, 'servers', 'nats-2.key')).mode & 0o777).toBe(0o600);
     expect(statSync(path.join(tls, 'ca.crt')).mode & 0o777).toBe(0o644);
     expect(statSync(tls).mode & 0o777).toBe(0o750);
-    expect(readFileSync(path.join(run.root, 'etc', 'dsm', 'dsm.env'), 'utf8')).toBe('DSM_ENV=prod\nDSM_ROLE=nats\nDSM_NODE=2\nDSM_REGION=us-east-1\n');
+    expect(statSync(path.join(run.root, 'etc', 'dsm', 'tls', 'clients', 'ops.key')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(run.root, 'etc', 'dsm', 'dsm.env'), 'utf8')).toBe(
+      `DSM_ENV=prod\nDSM_ROLE=nats\nDSM_NODE=2\nDSM_IDENTITY=ops\nDSM_TLS_DIR=${run.root}/etc/dsm/tls\nDSM_REGION=us-east-1\nDSM_LOG_FORMAT=json\n`);
+    // The units' EnvironmentFile and bash read the quoted argument list the same way.
+    const args = spawnSync('bash', ['-c', `. ${run.root}/etc/dsm/instance.env; printf '%s|' $DSM_METRICS_ARGS`], { encoding: 'utf8' }).stdout;
+    expect(args).toBe(`--node|2|--tls-dir|${run.root}/etc/dsm/tls|`);
     expect(readFileSync(path.join(run.root, 'etc', 'nats', 'nats-server.conf'), 'utf8')).toBe('# rendered\n');
     const programs = run.calls.map((c) => c.split(' ')[0]);
-    expect(programs).toEqual(['aws', 'aws', 'aws', 'chown', 'dsm', 'nats-server', 'systemctl']);
-    expect(run.calls[4]).toBe(`dsm render nats-config --env prod --node 2 --tls-dir ${run.root}/etc/nats/tls --out ${run.root}/etc/nats/nats-server.conf`);
-    expect(run.calls[6]).toBe('systemctl enable --now nats-server dsm-metrics');
+    expect(programs).toEqual(['aws', 'aws', 'aws', 'chown', 'aws', 'aws', 'aws', 'chown', 'dsm', 'nats-server', 'systemctl']);
+    expect(run.calls[3]).toBe(`chown -R nats: ${run.root}/etc/nats/tls`);
+    expect(run.calls[7]).toBe(`chown -R dsm: ${run.root}/etc/dsm/tls`);
+    expect(run.calls[8]).toBe(`dsm render nats-config --env prod --node 2 --tls-dir ${run.root}/etc/nats/tls --out ${run.root}/etc/nats/nats-server.conf`);
+    expect(run.calls[10]).toBe('systemctl enable --now nats-server dsm-metrics');
   });
 
   it('waits for `dsm certs push` while the parameters hold placeholders, then carries on', async () => {
@@ -90,7 +97,7 @@ describe('boot scripts, run', () => {
   it('gives up after the deadline without starting anything', async () => {
     // A shorter deadline than the default (TLS_WAIT_SECONDS) keeps the test quick.
     expect(TLS_WAIT_SECONDS).toBe(3600);
-    const run = runInSandbox(natsBootScript({ env: 'prod', region: 'us-east-1', node: 1, serverName: 'nats-1' }), Number.MAX_SAFE_INTEGER, { DSM_TLS_WAIT_SECONDS: '60' });
+    const run = runInSandbox(natsBootScript({ env: 'prod', region: 'us-east-1', node: 1, serverName: 'nats-1', opsIdentity: 'ops' }), Number.MAX_SAFE_INTEGER, { DSM_TLS_WAIT_SECONDS: '60' });
     roots.push(run.root);
     expect(run.status).toBe(1);
     expect(run.calls.filter((c) => c.startsWith('aws '))).toHaveLength(60 / TLS_POLL_SECONDS + 1);

@@ -7,7 +7,7 @@ import { shellQuote } from './user-data.js';
 import { clientTlsPaths, tlsPaths } from '../services/nats/tls-paths.js';
 import { clientParameters, serverParameters } from './tls-layout.js';
 
-const nats = natsBootScript({ env: 'prod', region: 'us-east-1', node: 2, serverName: 'nats-2' });
+const nats = natsBootScript({ env: 'prod', region: 'us-east-1', node: 2, serverName: 'nats-2', opsIdentity: 'ops' });
 const ingestStandby = ingestBootScript({ env: 'prod', region: 'us-east-1', identity: 'ingest', standby: true });
 const subscriber = subscriberBootScript({ env: 'prod', region: 'us-east-1', identity: 'subscriber', asgName: 'dsm-prod-subscribers', lifecycleHook: 'drain' });
 
@@ -23,12 +23,16 @@ describe('boot scripts', () => {
     expect(lines).toContain('DSM_NODE=2');
   });
 
-  it('fetch exactly the node\'s server certificate, key and the CA', () => {
+  it('fetch exactly the node\'s server material for nats-server, and the ops client certificate for its metrics agent', () => {
     expect(nats.split('\n').filter((l) => l.startsWith('fetch_tls '))).toEqual([
-      'fetch_tls /dsm/prod/tls/ca.crt ca.crt 0644',
-      'fetch_tls /dsm/prod/tls/servers/nats-2.crt servers/nats-2.crt 0644',
-      'fetch_tls /dsm/prod/tls/servers/nats-2.key servers/nats-2.key 0600',
+      'fetch_tls /etc/nats/tls /dsm/prod/tls/ca.crt ca.crt 0644',
+      'fetch_tls /etc/nats/tls /dsm/prod/tls/servers/nats-2.crt servers/nats-2.crt 0644',
+      'fetch_tls /etc/nats/tls /dsm/prod/tls/servers/nats-2.key servers/nats-2.key 0600',
+      'fetch_tls /etc/dsm/tls /dsm/prod/tls/ca.crt ca.crt 0644',
+      'fetch_tls /etc/dsm/tls /dsm/prod/tls/clients/ops.crt clients/ops.crt 0644',
+      'fetch_tls /etc/dsm/tls /dsm/prod/tls/clients/ops.key clients/ops.key 0600',
     ]);
+    expect(nats).toContain("\nDSM_METRICS_ARGS='--node 2 --tls-dir /etc/dsm/tls'\n");
   });
 
   it('lay TLS files out where the renderer and connectAs look for them', () => {
@@ -39,10 +43,16 @@ describe('boot scripts', () => {
   });
 
   it('mark the ingestion standby and give subscribers their drain hook', () => {
-    expect(ingestStandby).toContain('\nDSM_STANDBY=true\n');
+    expect(ingestStandby).toContain('\nDSM_NODE=2\nDSM_STANDBY=true\n');
+    expect(ingestStandby).toContain("\nDSM_INGEST_ARGS='--tls-dir /etc/dsm/tls --publisher-id ingest-standby'\n");
+    expect(subscriber).toContain("\nDSM_SUBSCRIBE_ARGS='--tls-dir /etc/dsm/tls --identity subscriber'\n");
     expect(ingestStandby).toContain('systemctl enable --now dsm-ingest');
     expect(subscriber).toContain('\nDSM_ASG_NAME=dsm-prod-subscribers\nDSM_LIFECYCLE_HOOK=drain\n');
     expect(subscriber).toContain('systemctl enable --now dsm-subscriber dsm-drain-watch');
+  });
+
+  it('keep the AMI\'s baked DSM_LOG_FORMAT when replacing dsm.env', () => {
+    for (const script of [nats, ingestStandby, subscriber]) expect(script).toContain('\nDSM_LOG_FORMAT=json\n');
   });
 
   it('quote values that would break the env file', () => {

@@ -1,7 +1,9 @@
 /**
- * The three host roles' boot scripts. Variable names in /etc/dsm/dsm.env are the contract with the
- * systemd units in the AMI: DSM_ENV, DSM_ROLE, DSM_NODE (NATS), DSM_IDENTITY and DSM_TLS_DIR
- * (clients), DSM_STANDBY (ingestion), DSM_ASG_NAME / DSM_LIFECYCLE_HOOK (subscribers).
+ * The three host roles' boot scripts. The contract with the AMI (ami/units.ts, ami/README.md):
+ * /etc/dsm/dsm.env carries DSM_ENV, DSM_ROLE, DSM_NODE (NATS; 1/2 for the ingestion pair),
+ * DSM_IDENTITY, DSM_TLS_DIR, DSM_STANDBY (ingestion), DSM_ASG_NAME / DSM_LIFECYCLE_HOOK
+ * (subscribers) and the baked DSM_LOG_FORMAT; /etc/dsm/instance.env carries the units' argument
+ * variables (DSM_METRICS_ARGS, DSM_INGEST_ARGS, DSM_SUBSCRIBE_ARGS).
  */
 import { renderBootScript } from './user-data.js';
 import { clientParameters, serverParameters } from './tls-layout.js';
@@ -11,14 +13,20 @@ export const NATS_CONFIG_PATH = '/etc/nats/nats-server.conf';
 export const CLIENT_TLS_DIR = '/etc/dsm/tls';
 export const DRAIN_WATCH_PATH = '/usr/local/sbin/dsm-drain-watch';
 
-export function natsBootScript(o: { env: string; region: string; node: number; serverName: string }): string {
+/** Baked into the AMI's dsm.env, which user data replaces: keep it. */
+const BAKED = { DSM_LOG_FORMAT: 'json' } as const;
+
+export function natsBootScript(o: { env: string; region: string; node: number; serverName: string; opsIdentity: string }): string {
   return renderBootScript({
     title: `DSM NATS node ${o.serverName} (${o.env})`,
     region: o.region,
-    env: { DSM_ENV: o.env, DSM_ROLE: 'nats', DSM_NODE: String(o.node), DSM_REGION: o.region },
-    tlsDir: NATS_TLS_DIR,
-    tlsOwner: 'nats',
-    tlsParameters: serverParameters(o.env, o.serverName),
+    env: { DSM_ENV: o.env, DSM_ROLE: 'nats', DSM_NODE: String(o.node), DSM_IDENTITY: o.opsIdentity, DSM_TLS_DIR: CLIENT_TLS_DIR, DSM_REGION: o.region, ...BAKED },
+    // The metrics agent scrapes this node only and publishes summaries as the ops identity.
+    instanceEnv: { DSM_METRICS_ARGS: `--node ${o.node} --tls-dir ${CLIENT_TLS_DIR}` },
+    tls: [
+      { dir: NATS_TLS_DIR, owner: 'nats', parameters: serverParameters(o.env, o.serverName) },
+      { dir: CLIENT_TLS_DIR, owner: 'dsm', parameters: clientParameters(o.env, o.opsIdentity) },
+    ],
     prepare: [
       '# Same renderer as `dsm up` locally: routes, mTLS, permissions and entitlements come from the config.',
       `dsm render nats-config --env ${o.env} --node ${o.node} --tls-dir ${NATS_TLS_DIR} --out ${NATS_CONFIG_PATH}`,
@@ -29,13 +37,16 @@ export function natsBootScript(o: { env: string; region: string; node: number; s
 }
 
 export function ingestBootScript(o: { env: string; region: string; identity: string; standby: boolean }): string {
+  const member = o.standby ? 'standby' : 'primary';
   return renderBootScript({
-    title: `DSM ingestion ${o.standby ? 'standby' : 'primary'} (${o.env})`,
+    title: `DSM ingestion ${member} (${o.env})`,
     region: o.region,
-    env: { DSM_ENV: o.env, DSM_ROLE: 'ingest', DSM_STANDBY: String(o.standby), DSM_IDENTITY: o.identity, DSM_TLS_DIR: CLIENT_TLS_DIR, DSM_REGION: o.region },
-    tlsDir: CLIENT_TLS_DIR,
-    tlsOwner: 'dsm',
-    tlsParameters: clientParameters(o.env, o.identity),
+    env: {
+      DSM_ENV: o.env, DSM_ROLE: 'ingest', DSM_NODE: o.standby ? '2' : '1', DSM_STANDBY: String(o.standby),
+      DSM_IDENTITY: o.identity, DSM_TLS_DIR: CLIENT_TLS_DIR, DSM_REGION: o.region, ...BAKED,
+    },
+    instanceEnv: { DSM_INGEST_ARGS: `--tls-dir ${CLIENT_TLS_DIR} --publisher-id ingest-${member}` },
+    tls: [{ dir: CLIENT_TLS_DIR, owner: 'dsm', parameters: clientParameters(o.env, o.identity) }],
     services: ['dsm-ingest'],
   });
 }
@@ -78,11 +89,10 @@ export function subscriberBootScript(o: { env: string; region: string; identity:
     region: o.region,
     env: {
       DSM_ENV: o.env, DSM_ROLE: 'subscriber', DSM_IDENTITY: o.identity, DSM_TLS_DIR: CLIENT_TLS_DIR, DSM_REGION: o.region,
-      DSM_ASG_NAME: o.asgName, DSM_LIFECYCLE_HOOK: o.lifecycleHook,
+      DSM_ASG_NAME: o.asgName, DSM_LIFECYCLE_HOOK: o.lifecycleHook, ...BAKED,
     },
-    tlsDir: CLIENT_TLS_DIR,
-    tlsOwner: 'dsm',
-    tlsParameters: clientParameters(o.env, o.identity),
+    instanceEnv: { DSM_SUBSCRIBE_ARGS: `--tls-dir ${CLIENT_TLS_DIR} --identity ${o.identity}` },
+    tls: [{ dir: CLIENT_TLS_DIR, owner: 'dsm', parameters: clientParameters(o.env, o.identity) }],
     files: {
       [DRAIN_WATCH_PATH]: ['0755', DRAIN_WATCH_SCRIPT],
       '/etc/systemd/system/dsm-drain-watch.service': ['0644', DRAIN_WATCH_UNIT],

@@ -17,7 +17,7 @@ describe('Ingestion', () => {
   });
 
   it('runs a primary and a standby with the same hardening in the placement group', () => {
-    expect(instances.map(([, i]) => i.tags.Name)).toEqual(['dsm-prod-ingest-primary', 'dsm-prod-ingest-standby']);
+    expect(instances.map(([, i]) => [i.tags.Name, i.tags['dsm:node']])).toEqual([['dsm-prod-ingest-primary', '1'], ['dsm-prod-ingest-standby', '2']]);
     for (const [, i] of instances) {
       expect(i).toMatchObject({
         instance_type: 'c7gn.2xlarge', availability_zone: 'us-east-1a', subnet_id: 'subnet-ingest', placement_group: 'dsm-prod-cluster',
@@ -31,7 +31,7 @@ describe('Ingestion', () => {
     expect(primary).toContain('\nDSM_STANDBY=false\n');
     expect(standby).toContain('\nDSM_STANDBY=true\n');
     expect(standby).toContain('DSM_ROLE=ingest');
-    expect(standby).toContain('fetch_tls /dsm/prod/tls/clients/ingest.key clients/ingest.key 0600');
+    expect(standby).toContain('fetch_tls /etc/dsm/tls /dsm/prod/tls/clients/ingest.key clients/ingest.key 0600');
   });
 
   it('has its own role, readable parameters limited to its identity', () => {

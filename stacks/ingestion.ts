@@ -29,7 +29,8 @@ export interface IngestionProps {
   tunedSettingsArn: string;
 }
 
-export const INGEST_MEMBERS = [{ id: 'primary', standby: false }, { id: 'standby', standby: true }] as const;
+/** `node` is the pair member's dsm:node tag (drills find the pair by it). */
+export const INGEST_MEMBERS = [{ id: 'primary', standby: false, node: 1 }, { id: 'standby', standby: true, node: 2 }] as const;
 
 export class Ingestion extends Construct {
   readonly instances: Record<(typeof INGEST_MEMBERS)[number]['id'], Instance>;
@@ -53,7 +54,7 @@ export class Ingestion extends Construct {
       userData: ingestBootScript({ env: props.env, region: props.region, identity: props.identity, standby: m.standby }),
       // Rolled one at a time (standby first), never both in one apply.
       lifecycle: { ignoreChanges: ['ami', 'user_data'] },
-      tags: { Name: `${props.name}-ingest-${m.id}`, 'dsm:role': 'ingest', 'dsm:standby': String(m.standby) },
+      tags: { Name: `${props.name}-ingest-${m.id}`, 'dsm:role': 'ingest', 'dsm:node': String(m.node), 'dsm:standby': String(m.standby) },
     })])) as Ingestion['instances'];
   }
 }

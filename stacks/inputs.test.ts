@@ -14,7 +14,7 @@ describe('platformInputs', () => {
     expect(prod.ports).toEqual({ client: 4222, cluster: 6222, monitor: 8222, prometheus: 9464 });
     expect(prod.thresholds.minRoutesPerNode).toBe(2);
     expect(prod.subscriberAsgName).toBe('dsm-prod-subscribers');
-    expect(prod.identities).toEqual({ ingest: 'ingest', subscriber: 'subscriber' });
+    expect(prod.identities).toEqual({ ingest: 'ingest', subscriber: 'subscriber', ops: 'ops' });
   });
 
   it('opens feed ports only for MoldUDP64 feeds, from the Direct Connect prefixes', () => {

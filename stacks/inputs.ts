@@ -55,8 +55,8 @@ export interface PlatformInputs {
   logRetentionDays: number;
   alarmEmail?: string;
   metrics: { namespace: string };
-  /** Client identities the ingestion and subscriber instances connect as. */
-  identities: { ingest: string; subscriber: string };
+  /** Client identities the ingestion and subscriber instances (and NATS hosts' metrics agents) connect as. */
+  identities: { ingest: string; subscriber: string; ops: string };
   autoscaling: NonNullable<DsmConfig['autoscaling']>;
   /** The name `dsm tune` and the dashboards look the group up by. */
   subscriberAsgName: string;
@@ -80,7 +80,7 @@ function amiSource(amiId: string): AmiSource {
   return amiId.startsWith('resolve:ssm:') ? { kind: 'ssm', parameter: amiId.slice('resolve:ssm:'.length) } : { kind: 'id', id: amiId };
 }
 
-function identityFor(cfg: DsmConfig, role: 'ingest' | 'subscriber'): string {
+function identityFor(cfg: DsmConfig, role: 'ingest' | 'subscriber' | 'ops'): string {
   // Subscribers in the ASG serve every exchange, so they take an identity without entitlement limits.
   const id = cfg.identities.find((i) => i.role === role && !i.exchanges) ?? cfg.identities.find((i) => i.role === role);
   return id!.name; // the schema guarantees one identity per role
@@ -128,7 +128,7 @@ export function platformInputs(cfg: DsmConfig): PlatformInputs {
     logRetentionDays: aws.logRetentionDays,
     ...(aws.alarmEmail ? { alarmEmail: aws.alarmEmail } : {}),
     metrics: { namespace: cfg.metrics.namespace },
-    identities: { ingest: identityFor(cfg, 'ingest'), subscriber: identityFor(cfg, 'subscriber') },
+    identities: { ingest: identityFor(cfg, 'ingest'), subscriber: identityFor(cfg, 'subscriber'), ops: identityFor(cfg, 'ops') },
     autoscaling,
     subscriberAsgName: subscriberAsgName(cfg),
     tunedClientSettings: clientTuningParameter(cfg, '*'),

@@ -9,7 +9,7 @@ const nodes = (n: number) => Array.from({ length: n }, (_, i) => ({
 const props: NatsClusterProps = {
   name: 'dsm-prod', env: 'prod', region: 'us-east-1', partition: 'aws', vpcId: 'vpc-1', dnsZone: 'dsm.internal',
   nodes: nodes(3), instanceType: 'c7gn.xlarge', amiId: 'ami-0abc', rootVolumeGb: 30, securityGroupIds: ['sg-nats'],
-  placementGroupName: 'dsm-prod-cluster',
+  placementGroupName: 'dsm-prod-cluster', opsIdentity: 'ops',
   tlsParameterArns: ['arn:aws:ssm:us-east-1:111122223333:parameter/dsm/prod/tls/ca.crt', 'arn:aws:ssm:us-east-1:111122223333:parameter/dsm/prod/tls/servers/nats-1.key'],
   tlsKmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/k1',
   alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:alarms',

@@ -32,7 +32,9 @@ export interface NatsClusterProps {
   rootVolumeGb: number;
   securityGroupIds: string[];
   placementGroupName: string;
-  /** ARNs of the CA and server certificate/key parameters; the role may read these only. */
+  /** Identity the nodes' metrics agents publish as (its client certificate is fetched too). */
+  opsIdentity: string;
+  /** ARNs of the CA, server and ops client certificate/key parameters; the role may read these only. */
   tlsParameterArns: string[];
   tlsKmsKeyArn: string;
   alarmTopicArn: string;
@@ -62,7 +64,7 @@ export class NatsCluster extends Construct {
         placementGroup: props.placementGroupName,
         iamInstanceProfile: this.role.profile.name,
         ...instanceHardening(props.rootVolumeGb),
-        userData: natsBootScript({ env: props.env, region: props.region, node: node.index, serverName: node.name }),
+        userData: natsBootScript({ env: props.env, region: props.region, node: node.index, serverName: node.name, opsIdentity: props.opsIdentity }),
         // A new AMI or boot script must not stop or replace every node in one apply: nodes are
         // rolled one at a time with `-replace` (stacks/README.md, "Rolling a node").
         lifecycle: { ignoreChanges: ['ami', 'user_data'] },

@@ -66,6 +66,15 @@ describe('DsmPlatformStack', () => {
     expect(count(prod.json, 'aws_placement_group')).toBe(1);
   });
 
+  it('lets NATS hosts read their server material and the ops client certificate, nothing else', () => {
+    const nats = resourcesOf(prod.json, 'aws_iam_role_policy').map(([, p]) => p).find((p) => p.name === 'dsm-prod-nats-permissions');
+    const read = JSON.parse(nats.policy).Statement[0].Resource.map((arn: string) => arn.split(':parameter')[1]);
+    expect(read).toEqual([
+      '/dsm/prod/tls/ca.crt', '/dsm/prod/tls/servers/nats-1.crt', '/dsm/prod/tls/servers/nats-1.key', '/dsm/prod/tls/servers/nats-2.crt',
+      '/dsm/prod/tls/servers/nats-2.key', '/dsm/prod/tls/servers/nats-3.crt', '/dsm/prod/tls/servers/nats-3.key', '/dsm/prod/tls/clients/ops.crt', '/dsm/prod/tls/clients/ops.key',
+    ]);
+  });
+
   it('lets ingestion and subscribers (not NATS) read the settings dsm tune writes', () => {
     const policies = resourcesOf(prod.json, 'aws_iam_role_policy').map(([, p]) => [p.name, JSON.parse(p.policy).Statement]);
     const readers = policies.filter(([, st]) => st.some((s: Json) => s.Sid === 'ReadTunedClientSettings')).map(([n]) => n).sort();

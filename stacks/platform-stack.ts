@@ -14,12 +14,16 @@ import { Nacls } from './nacls.js';
 import { Endpoints } from './endpoints.js';
 import { DirectConnect } from './direct-connect.js';
 import { TlsMaterial } from './tls-material.js';
-import { allTlsParameters, clientParameters, serverParameters, tlsKeyAlias, tlsParameterPrefix } from './tls-layout.js';
+import { allTlsParameters, clientParameters, serverParameters, tlsKeyAlias, tlsParameterPrefix, type TlsParameter } from './tls-layout.js';
 import { Monitoring } from './monitoring.js';
 import { NatsCluster } from './nats-cluster.js';
 import { Ingestion } from './ingestion.js';
 import { Subscribers } from './subscribers.js';
 import { Audit } from './audit.js';
+
+function uniqueParameters(params: TlsParameter[]): TlsParameter[] {
+  return [...new Map(params.map((p) => [p.name, p])).values()];
+}
 
 export const SERVICE_LOGS = ['nats-server', 'ingest', 'subscriber', 'metrics-agent', 'boot'] as const;
 
@@ -89,8 +93,8 @@ export class DsmPlatformStack extends TerraformStack {
     const nats = new NatsCluster(this, 'nats', {
       ...common, vpcId: net.vpc.id, dnsZone: i.nats.dnsZone, instanceType: i.instanceTypes.nats, amiId: instanceAmi,
       nodes: i.nats.nodes.map((n, k) => ({ index: n.index, name: n.name, dnsName: n.dnsName, ip: n.ip, az: n.az, subnetId: net.natsSubnets[k]!.id })),
-      securityGroupIds: [sgs.nats.id], placementGroupName: net.natsPlacementGroup.name,
-      tlsParameterArns: tls.arnsOf([...new Map(i.nats.nodes.flatMap((n) => serverParameters(i.env, n.name)).map((p) => [p.name, p])).values()]),
+      securityGroupIds: [sgs.nats.id], placementGroupName: net.natsPlacementGroup.name, opsIdentity: i.identities.ops,
+      tlsParameterArns: tls.arnsOf(uniqueParameters([...i.nats.nodes.flatMap((n) => serverParameters(i.env, n.name)), ...clientParameters(i.env, i.identities.ops)])),
       alarmTopicArn: monitoring.topic.arn,
     });
     const ingestion = new Ingestion(this, 'ingestion', {

@@ -23,7 +23,7 @@ describe.each(Object.entries(variants))('policy over the whole synthesized stack
 
   it('catches a single weakened resource in the real stack', () => {
     const broken = structuredClone(json);
-    const nats1: Json = Object.values(broken.resource.aws_instance as Record<string, Json>).find((i) => i.tags['dsm:node'] === '1');
+    const nats1: Json = Object.values(broken.resource.aws_instance as Record<string, Json>).find((i) => i.tags['dsm:role'] === 'nats' && i.tags['dsm:node'] === '1');
     nats1.metadata_options.http_tokens = 'optional';
     const rule: Json = Object.values(broken.resource.aws_vpc_security_group_egress_rule as Record<string, Json>)[0];
     rule.cidr_ipv4 = '0.0.0.0/0';

@@ -39,6 +39,8 @@ describe('Subscribers', () => {
     const asg = only(out.json, 'aws_autoscaling_group');
     expect(asg.lifecycle).toEqual({ ignore_changes: ['desired_capacity'] });
     expect(asg.enabled_metrics).toContain('GroupInServiceInstances');
+    // Default provider tags do not reach ASG-launched instances; drills find them by these.
+    expect(asg.tag).toEqual([{ key: 'dsm:env', value: 'prod', propagate_at_launch: true }, { key: 'dsm:role', value: 'subscriber', propagate_at_launch: true }]);
   });
 
   it('tracks delivered messages per in-service instance through metric math', () => {

@@ -78,7 +78,8 @@ export class Subscribers extends Construct {
       ...launchTemplateHardening(props.rootVolumeGb),
       userData: Buffer.from(script, 'utf8').toString('base64'),
       updateDefaultVersion: true,
-      tagSpecifications: [{ resourceType: 'instance', tags: { Name: asgName, 'dsm:role': 'subscriber' } }, { resourceType: 'volume', tags: { Name: asgName } }],
+      // Provider default tags reach neither launched instances nor their volumes: tag them here.
+      tagSpecifications: [{ resourceType: 'instance', tags: { Name: asgName, 'dsm:env': props.env, 'dsm:role': 'subscriber' } }, { resourceType: 'volume', tags: { Name: asgName, 'dsm:env': props.env } }],
     });
 
     const s = props.scaling;
@@ -98,7 +99,7 @@ export class Subscribers extends Construct {
       instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: String(s.warmupSeconds) } },
       // The policies own the desired count once the group exists.
       lifecycle: { ignoreChanges: ['desired_capacity'] },
-      tag: [{ key: 'dsm:role', value: 'subscriber', propagateAtLaunch: true }],
+      tag: [{ key: 'dsm:env', value: props.env, propagateAtLaunch: true }, { key: 'dsm:role', value: 'subscriber', propagateAtLaunch: true }],
     });
 
     new AutoscalingLifecycleHook(this, 'drain', {

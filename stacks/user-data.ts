@@ -1,21 +1,27 @@
 /**
- * Boot scripts (cloud-init user data) as plain text, no cdktf: they are shellchecked in tests.
- * Every DSM host fetches its TLS files from SSM (refusing placeholders), writes /etc/dsm/dsm.env for
- * the systemd units baked into the AMI, and starts its services. NATS nodes render
- * nats-server.conf with `dsm render nats-config`: the same renderer the local cluster uses.
+ * Boot scripts (cloud-init user data) as plain text, no cdktf: they are shellchecked and run in a
+ * sandbox in tests. Every DSM host writes /etc/dsm/dsm.env (and /etc/dsm/instance.env for service
+ * arguments) for the systemd units baked into the AMI, fetches its TLS files from SSM (waiting
+ * while they still hold placeholders), and starts its services.
  */
 import type { TlsParameter } from './tls-layout.js';
+
+export interface TlsFetch {
+  dir: string;
+  /** Owner of the files (a service user baked into the AMI). */
+  owner: string;
+  parameters: readonly TlsParameter[];
+}
 
 export interface BootScript {
   /** Why this host exists, for the script's header. */
   title: string;
   region: string;
-  /** Values the AMI's units read from /etc/dsm/dsm.env (DSM_ENV, DSM_ROLE, ...). */
+  /** /etc/dsm/dsm.env: replaces the AMI's baked file (DSM_ENV, DSM_ROLE, ...). */
   env: Record<string, string>;
-  tlsDir: string;
-  /** Owner of the TLS files (the service user baked into the AMI). */
-  tlsOwner: string;
-  tlsParameters: readonly TlsParameter[];
+  /** /etc/dsm/instance.env: extra service arguments (DSM_INGEST_ARGS, ...). */
+  instanceEnv?: Record<string, string>;
+  tls: readonly TlsFetch[];
   /** Commands run after TLS is in place and before services start. */
   prepare?: string[];
   /** systemd units to enable and start. */
@@ -26,21 +32,59 @@ export interface BootScript {
 
 const SAFE = /^[A-Za-z0-9_./:=@%+,-]*$/;
 
-/** How long a booting host waits for `dsm certs push` before giving up (DSM_TLS_WAIT_SECONDS overrides), and how often it looks. */
+/** How long a booting host waits for `dsm certs push` (DSM_TLS_WAIT_SECONDS overrides), and how often it looks. */
 export const TLS_WAIT_SECONDS = 3600;
 export const TLS_POLL_SECONDS = 15;
 
-/** Quote for bash unless obviously safe; single quotes cannot be escaped inside single quotes. */
+/** Quote for bash (and systemd EnvironmentFile) unless obviously safe. */
 export function shellQuote(value: string): string {
   return SAFE.test(value) && value !== '' ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-export function renderBootScript(b: BootScript): string {
-  const envLines = Object.entries(b.env).map(([k, v]) => {
+function envFile(path: string, vars: Record<string, string>): string[] {
+  const lines = Object.entries(vars).map(([k, v]) => {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`not an environment variable name: ${k}`);
     return `${k}=${shellQuote(v)}`;
   });
-  const dirs = [...new Set(b.tlsParameters.map((p) => p.file.split('/').slice(0, -1).join('/')).filter(Boolean))];
+  return [`cat > ${path} <<'DSM_ENV_FILE'`, ...lines, 'DSM_ENV_FILE', `chmod 0644 ${path}`];
+}
+
+function fetchFunction(region: string): string[] {
+  return [
+    '# Fetch one SecureString into a TLS directory. Until `dsm certs push` has run the parameter holds',
+    '# a placeholder: wait for it (user data runs once per instance, so giving up early strands the host).',
+    'fetch_tls() {',
+    '  local dir=$1 name=$2 file=$3 mode=$4 value waited=0',
+    '  while true; do',
+    `    value=$(aws ssm get-parameter --region ${shellQuote(region)} --with-decryption --name "$name" --query Parameter.Value --output text || true)`,
+    '    [[ $value == *"-----BEGIN"* ]] && break',
+    `    if (( waited >= \${DSM_TLS_WAIT_SECONDS:-${TLS_WAIT_SECONDS}} )); then`,
+    '      echo "dsm-boot: $name still holds no PEM after ${waited}s; run dsm certs push, then replace this instance" >&2',
+    '      exit 1',
+    '    fi',
+    '    (( waited % 300 == 0 )) && echo "dsm-boot: waiting for $name (dsm certs push)"',
+    `    sleep ${TLS_POLL_SECONDS}`,
+    `    waited=$(( waited + ${TLS_POLL_SECONDS} ))`,
+    '  done',
+    '  printf \'%s\\n\' "$value" > "$dir/$file.tmp"',
+    '  chmod "$mode" "$dir/$file.tmp"',
+    '  mv "$dir/$file.tmp" "$dir/$file"',
+    '}',
+  ];
+}
+
+function fetchInto(t: TlsFetch): string[] {
+  const dir = shellQuote(t.dir);
+  const subdirs = [...new Set(t.parameters.map((p) => p.file.split('/').slice(0, -1).join('/')).filter(Boolean))];
+  return [
+    `install -d -m 0750 ${dir}`,
+    ...subdirs.map((d) => `install -d -m 0750 ${dir}/${d}`),
+    ...t.parameters.map((p) => `fetch_tls ${dir} ${shellQuote(p.name)} ${shellQuote(p.file)} ${p.mode}`),
+    `chown -R ${shellQuote(t.owner)}: ${dir}`,
+  ];
+}
+
+export function renderBootScript(b: BootScript): string {
   const files = Object.entries(b.files ?? {}).flatMap(([path, [mode, content]]) => [
     `install -d -m 0755 ${shellQuote(path.split('/').slice(0, -1).join('/') || '/')}`,
     `cat > ${shellQuote(path)} <<'DSM_FILE'`, content.trimEnd(), 'DSM_FILE', `chmod ${mode} ${shellQuote(path)}`,
@@ -53,36 +97,11 @@ export function renderBootScript(b: BootScript): string {
     'exec > >(tee -a /var/log/dsm-boot.log | logger -t dsm-boot) 2>&1',
     '',
     'install -d -m 0755 /etc/dsm',
-    "cat > /etc/dsm/dsm.env <<'DSM_ENV_FILE'",
-    ...envLines,
-    'DSM_ENV_FILE',
-    'chmod 0644 /etc/dsm/dsm.env',
+    ...envFile('/etc/dsm/dsm.env', b.env),
+    ...(b.instanceEnv ? envFile('/etc/dsm/instance.env', b.instanceEnv) : []),
     '',
-    `tls_dir=${shellQuote(b.tlsDir)}`,
-    'install -d -m 0750 "$tls_dir"',
-    ...dirs.map((d) => `install -d -m 0750 "$tls_dir/${d}"`),
-    '',
-    '# Fetch one SecureString into the TLS directory. Until `dsm certs push` has run the parameter holds',
-    '# a placeholder: wait for it (user data runs once per instance, so giving up early strands the host).',
-    'fetch_tls() {',
-    '  local name=$1 file=$2 mode=$3 value waited=0',
-    '  while true; do',
-    `    value=$(aws ssm get-parameter --region ${shellQuote(b.region)} --with-decryption --name "$name" --query Parameter.Value --output text || true)`,
-    '    [[ $value == *"-----BEGIN"* ]] && break',
-    `    if (( waited >= \${DSM_TLS_WAIT_SECONDS:-${TLS_WAIT_SECONDS}} )); then`,
-    '      echo "dsm-boot: $name still holds no PEM after ${waited}s; run dsm certs push, then replace this instance" >&2',
-    '      exit 1',
-    '    fi',
-    '    (( waited % 300 == 0 )) && echo "dsm-boot: waiting for $name (dsm certs push)"',
-    `    sleep ${TLS_POLL_SECONDS}`,
-    `    waited=$(( waited + ${TLS_POLL_SECONDS} ))`,
-    '  done',
-    '  printf \'%s\\n\' "$value" > "$tls_dir/$file.tmp"',
-    '  chmod "$mode" "$tls_dir/$file.tmp"',
-    '  mv "$tls_dir/$file.tmp" "$tls_dir/$file"',
-    '}',
-    ...b.tlsParameters.map((p) => `fetch_tls ${shellQuote(p.name)} ${shellQuote(p.file)} ${p.mode}`),
-    `chown -R ${shellQuote(b.tlsOwner)}: "$tls_dir"`,
+    ...fetchFunction(b.region),
+    ...b.tls.flatMap(fetchInto),
     ...(files.length ? ['', ...files] : []),
     ...(b.prepare?.length ? ['', ...b.prepare] : []),
     '',
