@@ -13,6 +13,14 @@ function synth(env: Record<string, string>) {
   return { outdir, status: run.status, stderr: run.stderr };
 }
 
+describe('cdktf.json', () => {
+  it('runs the same app as make synth, with prebuilt providers only', () => {
+    const cdktf = JSON.parse(readFileSync('cdktf.json', 'utf8'));
+    expect(cdktf).toMatchObject({ language: 'typescript', app: 'npx tsx stacks/main.ts', terraformProviders: [], terraformModules: [] });
+    expect(readFileSync('Makefile', 'utf8')).toMatch(/^synth:.*\n\tnpx tsx stacks\/main\.ts$/m);
+  });
+});
+
 describe('stacks/main.ts', () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

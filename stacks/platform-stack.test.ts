@@ -7,6 +7,8 @@ import { DsmPlatformStack } from './platform-stack.js';
 import { AwsProvider, DataAwsSsmParameter, DxGateway, DxHostedPrivateVirtualInterfaceAccepter, SnsTopicSubscription } from './aws.js';
 import { fiveNodesWithDx, spreadOverAzs, synthPlatform } from './test-configs.js';
 import { resourcesOf, type Json, type Synthesized } from './test-support.js';
+import { validateDashboardBody } from '../dashboards/validate.js';
+import { METRIC_NAMES } from '../config/metrics.js';
 
 const count = (json: Json, type: string) => resourcesOf(json, type).length;
 const DX_TYPES = ['aws_dx_gateway', 'aws_vpn_gateway', 'aws_dx_gateway_association', 'aws_vpn_gateway_route_propagation', 'aws_dx_hosted_private_virtual_interface_accepter'];
@@ -90,6 +92,20 @@ describe('DsmPlatformStack', () => {
     const overview = dashboards.find((d) => d.dashboard_name === 'dsm-prod-overview');
     expect(overview.dashboard_body).toContain('dsm-prod-subscribers');
     expect(overview.dashboard_body).toMatch(/\$\{aws_instance\.nats_nats-1_[A-F0-9]+\.id\}/);
+  });
+
+  it('deploys dashboard bodies the dashboards validator accepts', () => {
+    for (const [, d] of resourcesOf(prod.json, 'aws_cloudwatch_dashboard')) {
+      expect(validateDashboardBody(JSON.parse(d.dashboard_body), 'DSM'), d.dashboard_name).toEqual([]);
+    }
+  });
+
+  it('alarms only on catalog metrics in the DSM namespace, in every variant', () => {
+    for (const out of [prod, five, spread]) {
+      const dsm = resourcesOf(out.json, 'aws_cloudwatch_metric_alarm').map(([, a]) => a).filter((a) => a.namespace === 'DSM');
+      expect(dsm.length).toBeGreaterThanOrEqual(7);
+      for (const a of dsm) expect(METRIC_NAMES.has(a.metric_name), a.metric_name).toBe(true);
+    }
   });
 
   it('outputs node addresses, subject scheme, dashboard names and the ASG name', () => {
