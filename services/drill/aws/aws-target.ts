@@ -88,8 +88,12 @@ export class AwsTarget implements DrillTarget {
       'ec2-start': async (call, ctx) => {
         const c = this.callerFor(ctx);
         const found = await findInstances(c, env, role(call), { node: node(call), states: ['stopping', 'stopped'] });
-        if (!found.length) return { detail: `no stopped instance tagged ${describeSelector(env, role(call), node(call))}: nothing to start` };
-        const ids = found.map((i) => i.id);
+        // A dry run stopped nothing, so it starts what the (dry) stop step would have stopped.
+        const key = `stopped:${role(call)}:${node(call) ?? '*'}`;
+        const planned = ctx.dryRun && !found.length ? (ctx.memory.get(key) as string[] | undefined) ?? [] : [];
+        ctx.memory.delete(key);
+        if (!found.length && !planned.length) return { detail: `no stopped instance tagged ${describeSelector(env, role(call), node(call))}: nothing to start` };
+        const ids = found.length ? found.map((i) => i.id) : planned;
         // StartInstances rejects an instance that is still stopping.
         if (found.some((i) => i.state === 'stopping')) await waitStates(c, ids, 'stopped');
         await c.write('ec2', new StartInstancesCommand({ InstanceIds: ids }));
