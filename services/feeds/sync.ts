@@ -2,10 +2,17 @@
  * What every venue's sync (BinanceSync, KrakenBookSync, CoinbaseSync) hands back per input: the
  * book events it applied, in order, and the problems it found instead of throwing.
  */
+import type { L2Book } from '../marketdata/book/l2-book.js';
 import type { BookEvent, DecodeProblem } from '../marketdata/events.js';
 import type { RecvStamp } from './capture/stamp.js';
 
 export type { RecvStamp };
+
+/**
+ * Called right after each event is applied, with the book in exactly that state. A snapshot
+ * can release many buffered updates in one call; this is the only way to see the book between them.
+ */
+export type AppliedListener = (event: BookEvent, book: L2Book) => void;
 
 export interface SyncResult {
   events: BookEvent[];

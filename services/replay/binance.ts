@@ -17,8 +17,14 @@ import type { ReplayOptions } from './options.js';
 
 export async function replayBinance([wsPath, restPath]: string[], opts: ReplayOptions): Promise<ReplaySummary> {
   const summary = newSummary('binance');
-  const sync = new BinanceSync();
   const truth = new BookTickerCheck();
+  const sync = new BinanceSync({
+    onApplied: (ev, book) => {
+      summary.events++;
+      if (ev.type === 'l2-update') truth.onApplied(book, ev.exchSeq);
+      if (opts.emit.enabled) opts.emit.write(bookLine(book, ev.exchSeq, opts.depth));
+    },
+  });
   const clock = new CaptureClock();
   const wsStats = emptyReadStats();
   const restStats = emptyReadStats();
@@ -29,12 +35,6 @@ export async function replayBinance([wsPath, restPath]: string[], opts: ReplayOp
 
   const take = (r: SyncResult): void => {
     problems.push(...r.problems);
-    for (const ev of r.events) {
-      const book = sync.book(ev.symbol)!;
-      summary.events++;
-      if (ev.type === 'l2-update') truth.onApplied(book, ev.exchSeq);
-      if (opts.emit.enabled) opts.emit.write(bookLine(book, ev.exchSeq, opts.depth));
-    }
   };
   const feedSnapshot = ({ line, rec }: CaptureLine): void => {
     if (rec.kind !== 'rest') return;

@@ -17,17 +17,18 @@ import { addSyncStats, countProblems, newSummary, type ReplaySummary } from './s
 
 export async function replayCoinbase([path]: string[], opts: ReplayOptions): Promise<ReplaySummary> {
   const summary = newSummary('coinbase');
-  const sync = new CoinbaseSync();
+  const sync = new CoinbaseSync({
+    onApplied: (ev, book) => {
+      summary.events++;
+      if (opts.emit.enabled) opts.emit.write(bookLine(book, ev.exchSeq, opts.depth));
+    },
+  });
   const clock = new CaptureClock();
   const stats = emptyReadStats();
   const problems: DecodeProblem[] = [];
   const tickers = { compared: 0, agreed: 0 };
   const take = (r: SyncResult): void => {
     problems.push(...r.problems);
-    for (const ev of r.events) {
-      summary.events++;
-      if (opts.emit.enabled) opts.emit.write(bookLine(sync.book(ev.symbol)!, ev.exchSeq, opts.depth));
-    }
   };
   const checkTicker = (t: CoinbaseTicker): void => {
     const book = sync.book(t.product);

@@ -14,16 +14,17 @@ import { addSyncStats, countProblems, newSummary, type ReplaySummary } from './s
 
 export async function replayKraken([path]: string[], opts: ReplayOptions): Promise<ReplaySummary> {
   const summary = newSummary('kraken');
-  const sync = new KrakenBookSync();
+  const sync = new KrakenBookSync({
+    onApplied: (ev, book) => {
+      summary.events++;
+      if (opts.emit.enabled) opts.emit.write(bookLine(book, ev.exchSeq, opts.depth));
+    },
+  });
   const clock = new CaptureClock();
   const stats = emptyReadStats();
   const problems: DecodeProblem[] = [];
   const take = (r: SyncResult): void => {
     problems.push(...r.problems);
-    for (const ev of r.events) {
-      summary.events++;
-      if (opts.emit.enabled) opts.emit.write(bookLine(sync.book(ev.symbol)!, ev.exchSeq, opts.depth));
-    }
   };
   for await (const { line, rec } of readCaptureFile(path!, stats)) {
     if (rec.kind !== 'recv') continue;

@@ -10,7 +10,7 @@
 import { L2Book } from '../../marketdata/book/l2-book.js';
 import type { DecodeProblem, EventTags, LevelChange, PriceFormat } from '../../marketdata/events.js';
 import { formatFromLevels, isProblem, scaleLevels, toChanges } from '../levels.js';
-import { emptySyncStats, result, type RecvStamp, type SyncResult } from '../sync.js';
+import { emptySyncStats, result, type AppliedListener, type RecvStamp, type SyncResult } from '../sync.js';
 import type { BinanceDepthSnapshot, BinanceDepthUpdate } from './decode.js';
 
 export const BINANCE = 'BINANCE';
@@ -39,17 +39,20 @@ export interface BinanceSyncOptions {
   exchange?: string;
   /** Updates kept per symbol while waiting for a snapshot; older ones are dropped first. */
   maxBuffered?: number;
+  onApplied?: AppliedListener;
 }
 
 export class BinanceSync {
   readonly exchange: string;
   readonly stats = emptySyncStats();
   private readonly maxBuffered: number;
+  private readonly onApplied?: AppliedListener;
   private readonly symbols = new Map<string, SymbolState>();
 
   constructor(opts: BinanceSyncOptions = {}) {
     this.exchange = opts.exchange ?? BINANCE;
     this.maxBuffered = opts.maxBuffered ?? 10_000;
+    this.onApplied = opts.onApplied;
   }
 
   book(symbol: string): L2Book | undefined {
@@ -89,7 +92,9 @@ export class BinanceSync {
     if (st.afterGap) this.stats.resyncs++;
     st.afterGap = false;
     this.stats.applied++;
-    out.events.push({ type: 'l2-snapshot', ...this.tags(symbol, snap.lastUpdateId, 0, stamp), bids, asks });
+    const event = { type: 'l2-snapshot' as const, ...this.tags(symbol, snap.lastUpdateId, 0, stamp), bids, asks };
+    out.events.push(event);
+    this.onApplied?.(event, st.book);
     const buffered = st.buffer;
     st.buffer = [];
     for (const p of buffered) merge(out, this.onDepthUpdate(p.upd, p.stamp, p.at));
@@ -136,7 +141,9 @@ export class BinanceSync {
     st.prevFinalId = upd.finalId;
     this.stats.applied++;
     if (book.isCrossed()) this.stats.crossed++;
-    out.events.push({ type: 'l2-update', ...this.tags(upd.symbol, upd.finalId, upd.eventTimeMs * 1000, stamp), changes });
+    const event = { type: 'l2-update' as const, ...this.tags(upd.symbol, upd.finalId, upd.eventTimeMs * 1000, stamp), changes };
+    out.events.push(event);
+    this.onApplied?.(event, book);
     return out;
   }
 

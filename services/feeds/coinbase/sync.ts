@@ -7,7 +7,7 @@
 import { L2Book } from '../../marketdata/book/l2-book.js';
 import type { DecodeProblem, EventTags, LevelChange, PriceFormat } from '../../marketdata/events.js';
 import { formatFromLevels, isProblem, scaleLevels } from '../levels.js';
-import { emptySyncStats, result, type RecvStamp, type SyncResult } from '../sync.js';
+import { emptySyncStats, result, type AppliedListener, type RecvStamp, type SyncResult } from '../sync.js';
 import type { CoinbaseL2Update, CoinbaseSnapshot } from './decode.js';
 
 export const COINBASE = 'COINBASE';
@@ -22,12 +22,14 @@ interface ProductState {
 export class CoinbaseSync {
   readonly exchange: string;
   readonly stats = emptySyncStats();
+  private readonly onApplied?: AppliedListener;
   /** First few crossings: product and where. */
   readonly crossings: Array<{ product: string; at?: number }> = [];
   private readonly products = new Map<string, ProductState>();
 
-  constructor(opts: { exchange?: string } = {}) {
+  constructor(opts: { exchange?: string; onApplied?: AppliedListener } = {}) {
     this.exchange = opts.exchange ?? COINBASE;
+    this.onApplied = opts.onApplied;
   }
 
   book(product: string): L2Book | undefined {
@@ -61,7 +63,9 @@ export class CoinbaseSync {
     st.seq++;
     this.stats.applied++;
     this.checkCrossed(st.book, at);
-    out.events.push({ type: 'l2-snapshot', ...this.tags(snap.product, st.seq, 0, stamp), bids, asks });
+    const event = { type: 'l2-snapshot' as const, ...this.tags(snap.product, st.seq, 0, stamp), bids, asks };
+    out.events.push(event);
+    this.onApplied?.(event, st.book);
     return out;
   }
 
@@ -88,7 +92,9 @@ export class CoinbaseSync {
     st.seq++;
     this.stats.applied++;
     this.checkCrossed(book, at);
-    out.events.push({ type: 'l2-update', ...this.tags(upd.product, st.seq, upd.timeUs, stamp), changes });
+    const event = { type: 'l2-update' as const, ...this.tags(upd.product, st.seq, upd.timeUs, stamp), changes };
+    out.events.push(event);
+    this.onApplied?.(event, book);
     return out;
   }
 

@@ -9,7 +9,7 @@
 import { L2Book, formatLevels } from '../../marketdata/book/l2-book.js';
 import type { DecodeProblem, EventTags, LevelChange, PriceFormat } from '../../marketdata/events.js';
 import { formatFromLevels, isProblem, scaleLevels, toChanges } from '../levels.js';
-import { emptySyncStats, result, type RecvStamp, type SyncResult } from '../sync.js';
+import { emptySyncStats, result, type AppliedListener, type RecvStamp, type SyncResult } from '../sync.js';
 import { CHECKSUM_DEPTH, krakenChecksum } from './checksum.js';
 import type { KrakenBookSnapshot, KrakenBookUpdate } from './decode.js';
 
@@ -35,11 +35,13 @@ export interface ChecksumMismatch {
 export class KrakenBookSync {
   readonly exchange: string;
   readonly stats = emptySyncStats();
+  private readonly onApplied?: AppliedListener;
   readonly mismatches: ChecksumMismatch[] = [];
   private readonly pairs = new Map<string, PairState>();
 
-  constructor(opts: { exchange?: string } = {}) {
+  constructor(opts: { exchange?: string; onApplied?: AppliedListener } = {}) {
     this.exchange = opts.exchange ?? KRAKEN;
+    this.onApplied = opts.onApplied;
   }
 
   book(pair: string): L2Book | undefined {
@@ -76,7 +78,9 @@ export class KrakenBookSync {
     st.waiting = false;
     st.afterMismatch = false;
     this.stats.applied++;
-    out.events.push({ type: 'l2-snapshot', ...this.tags(snap.pair, st.seq, snap.tsUs, stamp), bids: st.book.top('bid', st.depth), asks: st.book.top('ask', st.depth) });
+    const event = { type: 'l2-snapshot' as const, ...this.tags(snap.pair, st.seq, snap.tsUs, stamp), bids: st.book.top('bid', st.depth), asks: st.book.top('ask', st.depth) };
+    out.events.push(event);
+    this.onApplied?.(event, st.book);
     return out;
   }
 
@@ -114,7 +118,9 @@ export class KrakenBookSync {
     }
     this.stats.applied++;
     if (book.isCrossed()) this.stats.crossed++;
-    out.events.push({ type: 'l2-update', ...this.tags(upd.pair, st.seq, upd.tsUs, stamp), changes });
+    const event = { type: 'l2-update' as const, ...this.tags(upd.pair, st.seq, upd.tsUs, stamp), changes };
+    out.events.push(event);
+    this.onApplied?.(event, book);
     return out;
   }
 
