@@ -1,11 +1,14 @@
 /**
  * Drills on the local target against a real 3-node mTLS cluster from the harness, under the
- * built-in sequenced load: refusal on a degraded cluster, node loss end to end, cert rotation.
+ * built-in sequenced load: node loss end to end, certificate rotation without disconnects, full
+ * restart, and refusal on a cluster that is already degraded.
  */
-import { runDrill } from '../../services/drill/engine.js';
+import { runDrill, type DrillReport } from '../../services/drill/engine.js';
 import { LocalTarget } from '../../services/drill/local-target.js';
+import { fileSerial, presentedSerial } from '../../services/drill/rotate-certs.js';
 import { loadRunbook, validateRunbook } from '../../services/drill/runbook.js';
 import { SequencedLoad } from '../../services/drill/sequenced-load.js';
+import { tlsPaths } from '../../services/nats/tls-paths.js';
 import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 describe('local drills', () => {
@@ -14,20 +17,66 @@ describe('local drills', () => {
   afterAll(async () => { await tc?.stop(); });
 
   const load = () => new SequencedLoad({ cfg: tc.config, tlsDir: tc.tlsDir, servers: tc.clientUrls, rate: 1000, publisherNode: 2, subscriberNodes: [1, 2] });
+  const drill = async (name: string): Promise<DrillReport> => {
+    const rb = await loadRunbook(name);
+    expect(validateRunbook(rb, 'local')).toEqual([]);
+    return runDrill(rb, { target: new LocalTarget(tc.cluster), load: load(), warmupMs: 1000 });
+  };
+  const healthy = async () => (await tc.cluster.status()).every((s) => s.running && s.routes === 2);
 
   it('nats-node-loss: SIGKILL node 2 under load, recovers under 2 s, books consistent', async () => {
-    const rb = await loadRunbook('nats-node-loss');
-    expect(validateRunbook(rb, 'local')).toEqual([]);
-    const report = await runDrill(rb, { target: new LocalTarget(tc.cluster), load: load(), warmupMs: 1000 });
-    console.log(JSON.stringify({ ...report, timeline: report.timeline.map((e) => `${e.t_ms} ${e.phase} ${e.step ?? ''} ${e.what} ${e.ok} ${e.detail ?? ''}`) }, null, 1));
-    expect(report.failures).toEqual([]);
-    expect(report.ok).toBe(true);
-    expect(report.books_consistent).toBe(true);
-    expect(report.published).toBeGreaterThan(2000);
-    expect(report.recovery_ms).not.toBeNull();
-    expect(report.recovery_ms!).toBeLessThan(2000);
-    expect(report.detect_ms).not.toBeNull();
-    const statuses = await tc.cluster.status();
-    expect(statuses.every((s) => s.running && s.routes === 2)).toBe(true);
+    const r = await drill('nats-node-loss');
+    expect(r.failures).toEqual([]);
+    expect(r).toMatchObject({ ok: true, books_consistent: true, rollback_ok: true });
+    // 1000 msg/s for ~1 s warm-up + 2 s degraded.
+    expect(r.published!).toBeGreaterThan(2500);
+    expect(r.received!).toBeGreaterThan(r.published!);
+    expect(r.detect_ms!).toBeGreaterThan(0);
+    expect(r.detect_ms!).toBeLessThan(5000);
+    expect(r.recovery_ms!).toBeGreaterThan(0);
+    expect(r.recovery_ms!).toBeLessThan(2000);
+    // The subscriber on the killed node reconnected; each gap was closed by a resync.
+    expect(r.subscribers.find((s) => s.name.includes('@nats-2'))!.disconnects).toBe(1);
+    expect(r.resyncs).toBe(r.gaps);
+    expect(await healthy()).toBe(true);
+  });
+
+  it('tls-rotation: new leaf certificates, SIGHUP, every node presents them, no client disconnects', async () => {
+    const before = await Promise.all(tc.nodes.map((n) => presentedSerial(n, tc.tlsDir)));
+    const r = await drill('tls-rotation');
+    expect(r.failures).toEqual([]);
+    expect(r).toMatchObject({ ok: true, books_consistent: true, gaps: 0 });
+    expect(r.subscribers.every((s) => s.disconnects === 0)).toBe(true);
+    for (const [i, n] of tc.nodes.entries()) {
+      const now = await presentedSerial(n, tc.tlsDir);
+      expect(now).not.toBe(before[i]);
+      expect(now).toBe(await fileSerial(tlsPaths(tc.tlsDir, n.name).cert));
+    }
+    // New clients connect with the new client certificates.
+    const nc = await tc.connect('ops');
+    await nc.flush();
+    expect(await healthy()).toBe(true);
+  });
+
+  it('cluster-restart: every node stopped and started, clients back and books consistent', async () => {
+    const r = await drill('cluster-restart');
+    expect(r.failures).toEqual([]);
+    expect(r).toMatchObject({ ok: true, books_consistent: true });
+    expect(r.recovery_ms!).toBeLessThan(5000);
+    expect(r.gaps!).toBeGreaterThanOrEqual(1);
+    expect(await healthy()).toBe(true);
+  });
+
+  it('refuses to start on a degraded cluster, with the reason, and changes nothing', async () => {
+    tc.cluster.killNode(2);
+    await tc.cluster.waitReady(10_000, [1, 3]);
+    const l = load();
+    const r = await runDrill(await loadRunbook('nats-node-loss'), { target: new LocalTarget(tc.cluster), load: l });
+    expect(r.ok).toBe(false);
+    expect(r.refused).toBe('cluster already degraded: nats-1 has 1/2 routes; nats-2 is down; nats-3 has 1/2 routes');
+    expect(r.timeline.map((e) => e.phase)).toEqual(['preflight']);
+    expect(r.published).toBeNull();
+    await tc.cluster.startNode(2);
+    expect(await healthy()).toBe(true);
   });
 });
