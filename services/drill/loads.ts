@@ -1,10 +1,13 @@
 /**
  * Where the drill gets its load and its local services. The pipeline (issue 4) registers its own
- * here (`registerLoad('pipeline', ...)`, `setLocalServicesFactory(...)`), and `dsm drill --load
- * pipeline` picks it up; until then the built-in sequenced load is the default.
+ * here (`registerLoad(name, ...)`, `setLocalServicesFactory(...)`). `builtin` (sequenced
+ * publisher + gap-checking mirrors) is the default; `pipeline` runs the real ingest service and
+ * DSM subscribers on recorded sessions.
  */
+import path from 'node:path';
 import type { DsmConfig } from '../../config/schema.js';
 import type { LocalCluster } from '../nats/local-cluster.js';
+import { PipelineLoad } from './pipeline-load.js';
 import { SequencedLoad } from './sequenced-load.js';
 import { unavailableLocalServices, type DrillLoad, type LocalServices } from './types.js';
 
@@ -16,10 +19,13 @@ export interface LoadContext {
   rate?: number;
 }
 
+const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+
 export type LoadFactory = (ctx: LoadContext) => DrillLoad;
 
 const loads = new Map<string, LoadFactory>([
   ['builtin', (ctx) => new SequencedLoad({ cfg: ctx.cfg, tlsDir: ctx.tlsDir, servers: ctx.servers, ...(ctx.rate ? { rate: ctx.rate } : {}) })],
+  ['pipeline', (ctx) => new PipelineLoad({ cfg: ctx.cfg, tlsDir: ctx.tlsDir, servers: ctx.servers, root: REPO_ROOT, ...(ctx.rate ? { rate: ctx.rate } : {}) })],
 ]);
 
 export function registerLoad(name: string, factory: LoadFactory): void {

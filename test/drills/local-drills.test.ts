@@ -7,6 +7,7 @@ import { runDrill, type DrillReport } from '../../services/drill/engine.js';
 import { LocalTarget } from '../../services/drill/local-target.js';
 import { fileSerial, presentedSerial } from '../../services/drill/rotate-certs.js';
 import { loadRunbook, validateRunbook } from '../../services/drill/runbook.js';
+import { PipelineLoad } from '../../services/drill/pipeline-load.js';
 import { SequencedLoad } from '../../services/drill/sequenced-load.js';
 import { tlsPaths } from '../../services/nats/tls-paths.js';
 import { startTestCluster, type TestCluster } from '../harness/cluster.js';
@@ -38,6 +39,20 @@ describe('local drills', () => {
     // The subscriber on the killed node reconnected; each gap was closed by a resync.
     expect(r.subscribers.find((s) => s.name.includes('@nats-2'))!.disconnects).toBe(1);
     expect(r.resyncs).toBe(r.gaps);
+    expect(await healthy()).toBe(true);
+  });
+
+  it('nats-node-loss under the real pipeline (ingest service + DSM subscribers): recovers under 2 s, books consistent', async () => {
+    const rb = await loadRunbook('nats-node-loss');
+    const pipeline = new PipelineLoad({ cfg: tc.config, tlsDir: tc.tlsDir, servers: tc.clientUrls, root: process.cwd(), rate: 1000 });
+    const r = await runDrill(rb, { target: new LocalTarget(tc.cluster), load: pipeline, warmupMs: 1000 });
+    expect(r.failures).toEqual([]);
+    expect(r).toMatchObject({ ok: true, books_consistent: true });
+    expect(r.published!).toBeGreaterThan(2500);
+    expect(r.recovery_ms!).toBeLessThan(2000);
+    // The subscriber that lost its node reconnected and resynced its books from snapshots.
+    expect(r.subscribers.find((s) => s.name.includes('@nats-2'))!).toMatchObject({ disconnects: 1 });
+    expect(r.resyncs!).toBeGreaterThan(0);
     expect(await healthy()).toBe(true);
   });
 

@@ -1,0 +1,132 @@
+/**
+ * The real pipeline as a drill load (`dsm drill ... --load pipeline`): the ingest service
+ * (inline shard, no worker hand-off) replays the recorded sessions at a fixed rate, and DSM
+ * subscribers on different nodes mirror every book through the wire format, sequence checks,
+ * snapshots and resyncs. At the end each subscriber's mirrors are compared with the ingest's books.
+ */
+import type { DsmConfig } from '../../config/schema.js';
+import { monoNs } from '../common/clock.js';
+import type { FeedUpdate } from '../ingest/feed-update.js';
+import { IngestService } from '../ingest/service.js';
+import { isRecorded, sourceFor } from '../ingest/sources/index.js';
+import { compareBooks } from '../pipeline/compare.js';
+import { Subscriber } from '../subscriber/subscriber.js';
+import { nowMs } from './trail.js';
+import type { DrillLoad, LoadCounters } from './types.js';
+
+export interface PipelineLoadOptions {
+  cfg: DsmConfig;
+  tlsDir: string;
+  /** Client URLs in node order. */
+  servers: string[];
+  /** Repository root the config's sample paths are relative to. */
+  root: string;
+  /** Feed updates routed per second. */
+  rate?: number;
+  publisherNode?: number;
+  subscriberNodes?: number[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function preferring(servers: string[], node: number): string[] {
+  const i = Math.max(0, Math.min(servers.length - 1, node - 1));
+  return [...servers.slice(i), ...servers.slice(0, i)];
+}
+
+interface Tracked {
+  sub: Subscriber;
+  name: string;
+  lastUpdateAt: number | undefined;
+  lastPublishedAt: number | undefined;
+}
+
+export class PipelineLoad implements DrillLoad {
+  readonly description: string;
+  private ingest: IngestService | undefined;
+  private subs: Tracked[] = [];
+  private updates: FeedUpdate[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private routed = 0;
+  /** Monotonic ns -> epoch ms on this host (the ingest stamps pubMonoNs). */
+  private readonly monoToEpochMs = nowMs() - monoNs() / 1e6;
+
+  constructor(private readonly opts: PipelineLoadOptions) {
+    this.description = `pipeline: recorded sessions replayed at ${this.rate} updates/s through the ingest (nats-${opts.publisherNode ?? 2}), DSM subscribers on ${(opts.subscriberNodes ?? [1, 2]).map((n) => `nats-${n}`).join(', ')}`;
+  }
+
+  private get rate(): number { return this.opts.rate ?? 1000; }
+
+  async start(): Promise<void> {
+    const { cfg, tlsDir, servers, root } = this.opts;
+    for (const ex of cfg.exchanges.filter(isRecorded)) for await (const u of sourceFor(ex, root, cfg.client).updates()) this.updates.push(u);
+    if (!this.updates.length) throw new Error('pipeline load: the config has no recorded feed to replay');
+    this.updates.sort((a, b) => a.atUs - b.atUs);
+    for (const [i, node] of (this.opts.subscriberNodes ?? [1, 2]).entries()) {
+      const t: Tracked = { sub: await this.subscriberOn(node, i + 1), name: `sub-${i + 1}@nats-${node}`, lastUpdateAt: undefined, lastPublishedAt: undefined };
+      t.sub.addHandler((ctx) => {
+        t.lastUpdateAt = nowMs();
+        t.lastPublishedAt = ctx.message.pubMonoNs / 1e6 + this.monoToEpochMs;
+      });
+      this.subs.push(t);
+    }
+    this.ingest = new IngestService({ config: cfg, tlsDir, root, pace: { mode: 'max' }, sources: [], workers: 0, servers: preferring(servers, this.opts.publisherNode ?? 2) });
+    await this.ingest.start();
+    const started = nowMs();
+    this.timer = setInterval(() => {
+      const due = Math.floor(((nowMs() - started) * this.rate) / 1000);
+      for (; this.routed < due; this.routed++) this.ingest!.route({ ...this.updates[this.routed % this.updates.length]! });
+      this.ingest!.flush();
+    }, 5);
+  }
+
+  /**
+   * A subscriber connected to the given node. The subscriber library randomizes its server
+   * order (and the cluster does not advertise peers), so connect until it lands on the node,
+   * keeping every URL for failover.
+   */
+  private async subscriberOn(node: number, n: number): Promise<Subscriber> {
+    const { cfg, tlsDir, servers } = this.opts;
+    for (let attempt = 0; ; attempt++) {
+      const sub = await new Subscriber({ config: cfg, tlsDir, subjects: [`*.*.${cfg.subjects.dataSuffix}`], servers: preferring(servers, node), name: `dsm-drill-pipeline-sub-${n}` }).start();
+      if (sub.nc?.info?.server_name === `nats-${node}` || attempt >= 20) return sub;
+      await sub.close();
+    }
+  }
+
+  snapshotCounters(): LoadCounters {
+    const published = this.ingest ? this.ingest.workerStats().reduce((a, w) => a + w.published, 0) : 0;
+    return {
+      published,
+      subscribers: this.subs.map((t) => {
+        const m = t.sub.mirrors.totals();
+        return {
+          name: t.name, received: t.sub.counters.received, gaps: m.gaps, resyncs: m.resyncs, duplicatesDropped: m.duplicates,
+          lastUpdateAt: t.lastUpdateAt, lastPublishedAt: t.lastPublishedAt, disconnects: t.sub.counters.reconnects,
+        };
+      }),
+    };
+  }
+
+  async stop(): Promise<LoadCounters> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.ingest?.flush();
+    // Worker stats refresh every 250 ms; let the last updates reach the subscribers first.
+    await sleep(600);
+    await Promise.all(this.subs.map((t) => t.sub.settle(15_000)));
+    return this.snapshotCounters();
+  }
+
+  async booksConsistent(): Promise<boolean> {
+    if (!this.ingest) return false;
+    const dumps = await this.ingest.dump();
+    return this.subs.every((t) => compareBooks(dumps, t.sub.mirrors, () => true).mismatches.length === 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (const t of this.subs) await t.sub.close().catch(() => undefined);
+    await this.ingest?.stop().catch(() => undefined);
+  }
+}
