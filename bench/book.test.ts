@@ -22,6 +22,8 @@ describe('book benchmark (smoke)', () => {
     for (const x of [r.dsm_updates_per_s, r.baseline_updates_per_s, r.ratio, r.dsm_with_deltas_updates_per_s]) expect(x).toBeGreaterThan(0);
     expect(r.dsm_rounds_per_s).toHaveLength(2);
     expect(r.alternatives?.naive_map_sort_with_top10_reads_per_s).toBeGreaterThan(0);
+    expect(r.alternatives?.dense_grid_with_top10_reads_per_s).toBeGreaterThan(0);
+    expect(r.alternatives?.reads_agree).toBe(true);
     expect(formatBookBench(r)).toMatch(/ratio\s+[\d.]+x/);
   });
 });

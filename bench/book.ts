@@ -5,15 +5,15 @@
  * ratio, and checks that both books end identical (otherwise the numbers mean nothing).
  *
  * Optional `alternatives`: the same stream with a top-10 read after every 10 updates (what an
- * emitter does per message) for the DSM ladder and a naive Map + sort, the structure the ladder
- * was chosen over.
+ * emitter does per message) for the DSM ladder and the structures it was chosen over
+ * (bench/book-alternatives.ts).
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import ccxt from 'ccxt';
 import { L2Book } from '../services/marketdata/book/l2-book.js';
-import type { Scaled } from '../services/marketdata/events.js';
+import { replayWithReads, spreadPrices } from './book-alternatives.js';
 import { generateL2Stream, type L2Stream } from './l2-stream.js';
 
 /** The slice of ccxt's OrderBook this benchmark drives (ccxt ships it untyped). */
@@ -52,7 +52,16 @@ export interface BookBenchResult {
   final_depth: { bids: number; asks: number };
   /** With a delta drain after every 10 updates (what the publisher does per message). */
   dsm_with_deltas_updates_per_s: number;
-  alternatives?: { dsm_ladder_with_top10_reads_per_s: number; naive_map_sort_with_top10_reads_per_s: number; ratio: number };
+  alternatives?: {
+    dsm_ladder_with_top10_reads_per_s: number;
+    dense_grid_with_top10_reads_per_s: number;
+    naive_map_sort_with_top10_reads_per_s: number;
+    /** The same, with levels 100 price units apart (sparse in price-unit space). */
+    sparse_dsm_ladder_with_top10_reads_per_s: number;
+    sparse_dense_grid_with_top10_reads_per_s: number;
+    /** All structures returned the same final top 10. */
+    reads_agree: boolean;
+  };
   targets: { min_ratio: number; min_dsm_updates_per_s: number; met: boolean };
   machine: { node: string; cpus: number; model: string };
 }
@@ -103,44 +112,6 @@ function replayCcxt(s: L2Stream, n: number, OrderBook: CcxtOrderBookClass): { se
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) (sides[i] === 0 ? book.bids : book.asks).store(prices[i]!, sizes[i]!);
   return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, book };
-}
-
-/** Naive structure: a Map per side, sorted whenever someone reads the top of the book. */
-class MapSortBook {
-  readonly bids = new Map<Scaled, Scaled>();
-  readonly asks = new Map<Scaled, Scaled>();
-  set(side: 0 | 1, price: Scaled, size: Scaled): void {
-    const m = side === 0 ? this.bids : this.asks;
-    if (size === 0) m.delete(price);
-    else m.set(price, size);
-  }
-  top(side: 0 | 1, n: number): Array<[Scaled, Scaled]> {
-    const levels = [...(side === 0 ? this.bids : this.asks)];
-    levels.sort(side === 0 ? (a, b) => b[0] - a[0] : (a, b) => a[0] - b[0]);
-    return levels.slice(0, n);
-  }
-}
-
-function replayWithReads(s: L2Stream, n: number, kind: 'ladder' | 'map'): number {
-  const { sides, prices, sizes } = s;
-  let sink = 0;
-  const t0 = process.hrtime.bigint();
-  if (kind === 'ladder') {
-    const book = new L2Book('BENCH', 'BTC-USD', FORMAT);
-    for (let i = 0; i < n; i++) {
-      book.set(sides[i] === 0 ? 'bid' : 'ask', prices[i]!, sizes[i]!);
-      if (i % 10 === 9) sink += book.top('bid', 10).length + book.top('ask', 10).length;
-    }
-  } else {
-    const book = new MapSortBook();
-    for (let i = 0; i < n; i++) {
-      book.set(sides[i] as 0 | 1, prices[i]!, sizes[i]!);
-      if (i % 10 === 9) sink += book.top(0, 10).length + book.top(1, 10).length;
-    }
-  }
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (sink === 0) throw new Error('reads returned nothing');
-  return n / seconds;
 }
 
 function sameBooks(dsm: L2Book, cx: CcxtOrderBook): boolean {
@@ -203,15 +174,36 @@ export function runBookBench(opts: BookBenchOptions = {}): BookBenchResult {
   let alternatives: BookBenchResult['alternatives'];
   if (opts.alternatives) {
     const n = Math.min(events, 300_000);
-    replayWithReads(stream, Math.min(n, 50_000), 'ladder');
-    replayWithReads(stream, Math.min(n, 50_000), 'map');
-    const ladder: number[] = [];
-    const map: number[] = [];
+    const sparse = spreadPrices(stream, 100);
+    const runs = [
+      ['ladder', stream],
+      ['grid', stream],
+      ['map', stream],
+      ['ladder', sparse],
+      ['grid', sparse],
+    ] as const;
+    for (const [k, s] of runs) replayWithReads(s, Math.min(n, 50_000), k);
+    const rates: number[][] = runs.map(() => []);
+    const tops: string[][] = [[], []];
     for (let r = 0; r < 3; r++) {
-      ladder.push(replayWithReads(stream, n, 'ladder'));
-      map.push(replayWithReads(stream, n, 'map'));
+      const order = runs.map((_, i) => i);
+      if (r % 2 === 1) order.reverse();
+      for (const i of order) {
+        const [k, s] = runs[i]!;
+        const res = replayWithReads(s, n, k);
+        rates[i]!.push(res.perSecond);
+        if (r === 0) tops[s === stream ? 0 : 1]!.push(JSON.stringify(res.lastTop));
+      }
     }
-    alternatives = { dsm_ladder_with_top10_reads_per_s: Math.round(median(ladder)), naive_map_sort_with_top10_reads_per_s: Math.round(median(map)), ratio: round2(median(ladder) / median(map)) };
+    const m = (i: number) => Math.round(median(rates[i]!));
+    alternatives = {
+      dsm_ladder_with_top10_reads_per_s: m(0),
+      dense_grid_with_top10_reads_per_s: m(1),
+      naive_map_sort_with_top10_reads_per_s: m(2),
+      sparse_dsm_ladder_with_top10_reads_per_s: m(3),
+      sparse_dense_grid_with_top10_reads_per_s: m(4),
+      reads_agree: tops.every((group) => group.every((t) => t === group[0])),
+    };
   }
 
   const dsm = median(dsmRounds);
@@ -252,7 +244,9 @@ export function formatBookBench(r: BookBenchResult): string {
     `  final books identical: ${r.books_agree ? 'yes' : 'NO'} (${r.final_depth.bids} bid / ${r.final_depth.asks} ask levels)`,
   ];
   if (r.alternatives) {
-    lines.push(`  with a top-10 read every 10 updates: DSM ladder ${fmt(r.alternatives.dsm_ladder_with_top10_reads_per_s)}, naive Map+sort ${fmt(r.alternatives.naive_map_sort_with_top10_reads_per_s)} (${r.alternatives.ratio}x)`);
+    const a = r.alternatives;
+    lines.push(`  with a top-10 read every 10 updates: DSM ladder ${fmt(a.dsm_ladder_with_top10_reads_per_s)}, dense price grid ${fmt(a.dense_grid_with_top10_reads_per_s)}, naive Map+sort ${fmt(a.naive_map_sort_with_top10_reads_per_s)}${a.reads_agree ? '' : ' (READS DIFFER)'}`);
+    lines.push(`    levels 100 price units apart: DSM ladder ${fmt(a.sparse_dsm_ladder_with_top10_reads_per_s)}, dense price grid ${fmt(a.sparse_dense_grid_with_top10_reads_per_s)}`);
   }
   lines.push(`  machine: ${r.machine.model}, ${r.machine.cpus} cpus, node ${r.machine.node}`);
   return lines.join('\n');

@@ -29,6 +29,8 @@ export interface L2Stream {
   deleteShare: number;
   /** Distinct price levels touched. */
   distinctPrices: number;
+  /** The mid price the walk starts from. */
+  startMid: number;
 }
 
 export interface L2StreamOptions {
@@ -54,7 +56,8 @@ export function generateL2Stream(opts: L2StreamOptions): L2Stream {
   // Generation state: which levels exist, so deletes target real levels and the book stays uncrossed.
   const live = [new Map<number, number>(), new Map<number, number>()] as const;
   const touched = new Set<number>();
-  let mid = 10_000_000; // 100000.00 at 2 decimals
+  const startMid = 10_000_000; // 100000.00 at 2 decimals
+  let mid = startMid;
   let i = 0;
   let deletes = 0;
   const emit = (side: 0 | 1, price: number, size: number) => {
@@ -91,5 +94,5 @@ export function generateL2Stream(opts: L2StreamOptions): L2Stream {
     if (exists && rand() < 0.35) emit(side, price, 0);
     else emit(side, price, 1 + Math.floor(rand() * 5000));
   }
-  return { sides, prices, sizes, length: n, deleteShare: deletes / n, distinctPrices: touched.size };
+  return { sides, prices, sizes, length: n, deleteShare: deletes / n, distinctPrices: touched.size, startMid };
 }
