@@ -187,3 +187,13 @@ describe('drill engine', () => {
     expect(target.degraded).toBe(false);
   });
 });
+
+describe('drill engine preflight errors', () => {
+  it('refuses when health cannot be checked, and says that is why', async () => {
+    const target = new ScriptedTarget();
+    target.preflight = () => Promise.reject(new Error('EC2 DescribeInstances failed: CredentialsProviderError: Could not load credentials from any providers'));
+    const r = await runDrill(rb(), { target });
+    expect(r.refused).toBe("cannot check the cluster's health: EC2 DescribeInstances failed: CredentialsProviderError: Could not load credentials from any providers");
+    expect(target.calls).toEqual([]);
+  });
+});

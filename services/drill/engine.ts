@@ -171,9 +171,16 @@ export async function runDrill(rb: Runbook, opts: DrillOptions): Promise<DrillRe
   }
 
   // 1. Preflight: never start a drill on a cluster that is already degraded.
-  const problems = await target.preflight(ctx).catch((err: unknown) => [`preflight failed: ${err instanceof Error ? err.message : String(err)}`]);
-  if (problems.length) {
-    refused = `cluster already degraded: ${problems.join('; ')}`;
+  let problems: string[];
+  try {
+    problems = await target.preflight(ctx);
+    if (problems.length) refused = `cluster already degraded: ${problems.join('; ')}`;
+  } catch (err) {
+    // Health unknown is not health: refuse, but say it is the check that failed.
+    problems = [err instanceof Error ? err.message : String(err)];
+    refused = `cannot check the cluster's health: ${problems[0]}`;
+  }
+  if (refused) {
     record('preflight', 'health', false, problems.join('; '));
   } else {
     record('preflight', 'health', true, 'cluster healthy');

@@ -137,3 +137,11 @@ describe('targets implement exactly what the registry promises', () => {
     expect(Object.keys(REGISTRY).length).toBeGreaterThan(30);
   });
 });
+
+describe('runbooks/README.md', () => {
+  it('lists every action and check exactly as the registry defines them', async () => {
+    const { registryTable } = await import('./registry-doc.js');
+    const readme = await readFile(path.join(import.meta.dirname, '../../runbooks/README.md'), 'utf8');
+    expect(readme).toContain(registryTable());
+  });
+});
