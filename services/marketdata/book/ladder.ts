@@ -5,7 +5,7 @@
  * (bids: key = price, asks: key = -price). Most updates land near the top of the book, so
  * lookups scan a few slots back from the end before falling back to binary search, and an
  * insert or delete near the top moves only the handful of levels above it.
- * bench/book-structures.ts measures this layout against a Map + sort and a dense price grid.
+ * bench/book-alternatives.ts measures this layout against a Map + sort and a dense price grid.
  */
 import type { LevelChange, Scaled, Side } from '../events.js';
 import { TouchedSet } from './touched-set.js';
@@ -125,11 +125,6 @@ export class Ladder {
     this.keys.copyWithin(0, drop, this.count);
     this.sizes.copyWithin(0, drop, this.count);
     this.count -= drop;
-  }
-
-  /** Distinct touched prices in first-touch order, then forget them. */
-  drainTouched(): Scaled[] {
-    return this.touched.drain();
   }
 
   /** Append one change per touched price (its current size, 0 if gone), then forget them. */
