@@ -52,6 +52,8 @@ export interface BookBenchResult {
   final_depth: { bids: number; asks: number };
   /** With a delta drain after every 10 updates (what the publisher does per message). */
   dsm_with_deltas_updates_per_s: number;
+  /** The same through the allocation-free `drainDeltas` visitor. */
+  dsm_with_delta_visits_updates_per_s: number;
   alternatives?: {
     dsm_ladder_with_top10_reads_per_s: number;
     dense_grid_with_top10_reads_per_s: number;
@@ -92,17 +94,22 @@ function replayDsm(s: L2Stream, n: number): { seconds: number; book: L2Book } {
   return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, book };
 }
 
-function replayDsmWithDeltas(s: L2Stream, n: number): number {
+/** Drain deltas after every 10 updates, as objects (`takeDeltas`) or through a visitor (`drainDeltas`). */
+function replayDsmWithDeltas(s: L2Stream, n: number, how: 'take' | 'visit'): number {
   const book = new L2Book('BENCH', 'BTC-USD', FORMAT);
   const { sides, prices, sizes } = s;
   let changes = 0;
+  let sizeSum = 0;
+  const visit = (_side: string, _price: number, size: number) => {
+    sizeSum += size;
+  };
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     book.set(sides[i] === 0 ? 'bid' : 'ask', prices[i]!, sizes[i]!);
-    if (i % 10 === 9) changes += book.takeDeltas().length;
+    if (i % 10 === 9) changes += how === 'take' ? book.takeDeltas().length : book.drainDeltas(visit);
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (changes === 0) throw new Error('no deltas recorded');
+  if (changes === 0 || (how === 'visit' && sizeSum === 0)) throw new Error('no deltas recorded');
   return n / seconds;
 }
 
@@ -143,7 +150,8 @@ export function runBookBench(opts: BookBenchOptions = {}): BookBenchResult {
   for (let k = 0; k < 3; k++) {
     replayDsm(stream, warm);
     replayCcxt(stream, warm, OrderBook);
-    replayDsmWithDeltas(stream, warm);
+    replayDsmWithDeltas(stream, warm, 'take');
+    replayDsmWithDeltas(stream, warm, 'visit');
   }
 
   const dsmRounds: number[] = [];
@@ -169,7 +177,11 @@ export function runBookBench(opts: BookBenchOptions = {}): BookBenchResult {
     }
   }
   const withDeltas: number[] = [];
-  for (let r = 0; r < Math.max(1, Math.min(rounds, 3)); r++) withDeltas.push(replayDsmWithDeltas(stream, events));
+  const withVisits: number[] = [];
+  for (let r = 0; r < Math.max(1, Math.min(rounds, 3)); r++) {
+    withDeltas.push(replayDsmWithDeltas(stream, events, 'take'));
+    withVisits.push(replayDsmWithDeltas(stream, events, 'visit'));
+  }
 
   let alternatives: BookBenchResult['alternatives'];
   if (opts.alternatives) {
@@ -222,6 +234,7 @@ export function runBookBench(opts: BookBenchOptions = {}): BookBenchResult {
     books_agree: agree,
     final_depth: depth,
     dsm_with_deltas_updates_per_s: Math.round(median(withDeltas)),
+    dsm_with_delta_visits_updates_per_s: Math.round(median(withVisits)),
     ...(alternatives ? { alternatives } : {}),
     targets: { min_ratio: 3, min_dsm_updates_per_s: 5_000_000, met: ratio >= 3 && dsm >= 5_000_000 && agree },
     machine: machineInfo(),
@@ -240,7 +253,7 @@ export function formatBookBench(r: BookBenchResult): string {
     `  DSM L2Book           ${fmt(r.dsm_updates_per_s)}   rounds: ${r.dsm_rounds_per_s.map(fmt).join(', ')}`,
     `  ${r.baseline.padEnd(20)} ${fmt(r.baseline_updates_per_s)}   rounds: ${r.baseline_rounds_per_s.map(fmt).join(', ')}`,
     `  ratio                ${r.ratio}x   (targets: >= ${r.targets.min_ratio}x and >= ${fmt(r.targets.min_dsm_updates_per_s)}: ${r.targets.met ? 'met' : 'NOT met'})`,
-    `  DSM with deltas drained every 10 updates: ${fmt(r.dsm_with_deltas_updates_per_s)}`,
+    `  DSM with deltas drained every 10 updates: ${fmt(r.dsm_with_deltas_updates_per_s)} (takeDeltas), ${fmt(r.dsm_with_delta_visits_updates_per_s)} (drainDeltas visitor)`,
     `  final books identical: ${r.books_agree ? 'yes' : 'NO'} (${r.final_depth.bids} bid / ${r.final_depth.asks} ask levels)`,
   ];
   if (r.alternatives) {

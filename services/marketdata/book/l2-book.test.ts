@@ -125,6 +125,22 @@ describe('L2Book', () => {
     ]);
   });
 
+  it('drainDeltas visits the same changes as takeDeltas, without building them', () => {
+    const a = book();
+    const b = book();
+    for (const x of [a, b]) {
+      x.set('bid', 100, 1);
+      x.set('ask', 105, 2);
+      x.set('bid', 100, 3);
+      x.set('ask', 106, 1);
+      x.set('ask', 106, 0);
+    }
+    const seen: unknown[] = [];
+    expect(b.drainDeltas((side, price, size) => seen.push({ side, price, size }))).toBe(3);
+    expect(seen).toEqual(a.takeDeltas());
+    expect(b.drainDeltas(() => expect.unreachable())).toBe(0);
+  });
+
   it('formats levels in the exchange format', () => {
     expect(formatLevels([[35210, 672000], [5, 0]], FMT)).toEqual([['352.10', '672.000'], ['0.05', '0.000']]);
   });

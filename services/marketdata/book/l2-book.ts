@@ -110,6 +110,14 @@ export class L2Book {
     return out;
   }
 
+  /**
+   * The same changes as `takeDeltas`, handed to `visit` one by one without allocating (for an
+   * encoder that writes them straight into a buffer). Returns how many there were.
+   */
+  drainDeltas(visit: (side: Side, price: Scaled, size: Scaled) => void): number {
+    return this.bids.drainVisit('bid', visit) + this.asks.drainVisit('ask', visit);
+  }
+
   /** Both sides, best first, optionally limited to `depth` levels each. */
   snapshot(depth = Infinity): { bids: Array<[Scaled, Scaled]>; asks: Array<[Scaled, Scaled]> } {
     return { bids: this.bids.top(depth), asks: this.asks.top(depth) };

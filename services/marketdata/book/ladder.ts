@@ -127,6 +127,18 @@ export class Ladder {
     this.count -= drop;
   }
 
+  /** Call `visit` once per touched price with its current size (0 if gone), then forget them. */
+  drainVisit(side: Side, visit: (side: Side, price: Scaled, size: Scaled) => void): number {
+    const t = this.touched;
+    const n = t.size;
+    for (let k = 0; k < n; k++) {
+      const price = t.at(k);
+      visit(side, price, this.sizeAt(price));
+    }
+    t.clear();
+    return n;
+  }
+
   /** Append one change per touched price (its current size, 0 if gone), then forget them. */
   drainChanges(side: Side, out: LevelChange[]): void {
     const t = this.touched;
