@@ -107,13 +107,13 @@ export function register(program: Command): void {
         const setup = await localSetup(cfg, opts);
         cfg = setup.cfg;
         ephemeral = setup.ephemeral;
-        target = new LocalTarget(setup.cluster, localServicesFor(setup.cluster));
         try {
           load = opts.dryRun ? undefined : createLoad(opts.load ?? 'builtin', { cfg, tlsDir: setup.cluster.tlsDir, servers: setup.cluster.clientUrls, ...(opts.rate ? { rate: opts.rate } : {}) });
         } catch (err) {
           await ephemeral?.dispose();
           throw new UsageError((err as Error).message);
         }
+        target = new LocalTarget(setup.cluster, localServicesFor(setup.cluster, load));
       }
 
       let report;

@@ -197,3 +197,17 @@ describe('drill engine preflight errors', () => {
     expect(target.calls).toEqual([]);
   });
 });
+
+describe('drill engine repair step', () => {
+  it('times recovery from the repair step when the runbook has one', async () => {
+    const text = RUNBOOK.replace('step: repair\nlocal: start-nats-node node=2\naws: none', 'step: repair\nlocal: start-nats-node node=2\naws: none\nrepair: yes\nexpect: updates-resumed within=1s')
+      .replace('step: wait-recovery\nlocal: none\naws: none\nexpect: updates-resumed within=2s', 'step: wait-recovery\nlocal: hold for=100ms\naws: none');
+    const target = new ScriptedTarget(0);
+    // b is cut off for 400 ms after the fault; the repair comes 100 ms after the fault.
+    const r = await runDrill(parseRunbook(text, 'r.md'), { target, load: new ScriptedLoad(target, 400), warmupMs: 50, checkPollMs: 2 });
+    expect(r.failures).toEqual([]);
+    expect(r.recovery_from).toBe('repair');
+    expect(r.recovery_ms!).toBeGreaterThan(250);
+    expect(r.recovery_ms!).toBeLessThan(450);
+  });
+});

@@ -58,6 +58,8 @@ export interface DrillReport {
   timeline: TimelineEntry[];
   /** Dry run: every call the drill would make. */
   plan: string[];
+  /** What recovery_ms is timed from: the fault, or the runbook's repair step (e.g. a link restored). */
+  recovery_from: 'fault' | 'repair' | null;
   /** How precisely recovery is timed (poll interval of the update trail). */
   recovery_resolution_ms: number | null;
 }
@@ -90,6 +92,7 @@ export async function runDrill(rb: Runbook, opts: DrillOptions): Promise<DrillRe
   const ctx: DrillContext = { dryRun, baseline: undefined, load, memory: new Map(), plan: [] };
   const trail = load && !dryRun ? new UpdateTrail(load, opts.trailPollMs ?? 5) : undefined;
   let faultAt: number | undefined;
+  let repairAt: number | undefined;
   let detectMs: number | undefined;
   let rollbackOk = true;
   let refused: string | null = null;
@@ -127,12 +130,14 @@ export async function runDrill(rb: Runbook, opts: DrillOptions): Promise<DrillRe
 
   function updatesResumed(): CheckOutcome {
     if (!trail) return { ok: true, detail: 'no load attached: nothing to measure' };
-    if (faultAt === undefined) return { ok: false, detail: 'no fault step has run' };
-    const r = trail.recoveryMs(faultAt);
+    const from = repairAt ?? faultAt;
+    if (from === undefined) return { ok: false, detail: 'no fault step has run' };
+    const what = repairAt !== undefined ? 'repair' : 'fault';
+    const r = trail.recoveryMs(from);
     const waiting = Object.entries(r.perSubscriber).filter(([, v]) => v === null).map(([k]) => k);
     return r.recoveryMs !== undefined
-      ? { ok: true, detail: `every subscriber received an update ${r.recoveryMs} ms after the fault` }
-      : { ok: false, detail: `no update since the fault yet at ${waiting.join(', ')}` };
+      ? { ok: true, detail: `every subscriber received an update ${r.recoveryMs} ms after the ${what}` }
+      : { ok: false, detail: `no update since the ${what} yet at ${waiting.join(', ')}` };
   }
 
   async function runAction(phase: Phase, step: DrillStep): Promise<void> {
@@ -150,6 +155,7 @@ export async function runDrill(rb: Runbook, opts: DrillOptions): Promise<DrillRe
     try {
       const out = await target.action(call, ctx);
       if (step.fault && !dryRun) faultAt = out?.faultAt ?? started;
+      if (step.repair && !dryRun) repairAt = started;
       record(phase, label, true, out?.detail, step.id);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
@@ -228,7 +234,8 @@ export async function runDrill(rb: Runbook, opts: DrillOptions): Promise<DrillRe
   }
   await target.close().catch(() => undefined);
 
-  const recovery = faultAt !== undefined && trail ? trail.recoveryMs(faultAt) : undefined;
+  const recoveryFrom = repairAt ?? faultAt;
+  const recovery = recoveryFrom !== undefined && trail ? trail.recoveryMs(recoveryFrom) : undefined;
   const sum = (k: 'received' | 'gaps' | 'resyncs' | 'duplicatesDropped') => finalCounters ? finalCounters.subscribers.reduce((a, s) => a + s[k], 0) : null;
   if (booksConsistent === false) failures.push('books differ between ingest and a subscriber');
   const ok = !refused && !failures.length && rollbackOk;
@@ -258,6 +265,7 @@ export async function runDrill(rb: Runbook, opts: DrillOptions): Promise<DrillRe
     })),
     timeline,
     plan: ctx.plan,
+    recovery_from: recovery ? (repairAt !== undefined ? 'repair' : 'fault') : null,
     recovery_resolution_ms: trail ? trail.pollMs : null,
   };
 }

@@ -9,7 +9,8 @@ import type { DsmConfig } from '../../config/schema.js';
 import type { LocalCluster } from '../nats/local-cluster.js';
 import { PipelineLoad } from './pipeline-load.js';
 import { SequencedLoad } from './sequenced-load.js';
-import { unavailableLocalServices, type DrillLoad, type LocalServices } from './types.js';
+import { loadBackedServices } from './load-services.js';
+import type { DrillLoad, LocalServices } from './types.js';
 
 export interface LoadContext {
   cfg: DsmConfig;
@@ -43,12 +44,15 @@ export function createLoad(name: string, ctx: LoadContext): DrillLoad | undefine
   return f(ctx);
 }
 
-let localServicesFactory: (cluster: LocalCluster) => LocalServices = () => unavailableLocalServices;
+type ServicesFactory = (cluster: LocalCluster, load: DrillLoad | undefined) => LocalServices;
 
-export function setLocalServicesFactory(f: (cluster: LocalCluster) => LocalServices): void {
+/** Default: what the load itself can do (subscriber scaling, feed cut); no ingest pair. */
+let localServicesFactory: ServicesFactory = (_cluster, load) => loadBackedServices(load);
+
+export function setLocalServicesFactory(f: ServicesFactory): void {
   localServicesFactory = f;
 }
 
-export function localServicesFor(cluster: LocalCluster): LocalServices {
-  return localServicesFactory(cluster);
+export function localServicesFor(cluster: LocalCluster, load: DrillLoad | undefined): LocalServices {
+  return localServicesFactory(cluster, load);
 }

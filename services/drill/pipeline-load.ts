@@ -48,6 +48,9 @@ export class PipelineLoad implements DrillLoad {
   private updates: FeedUpdate[] = [];
   private timer: NodeJS.Timeout | undefined;
   private routed = 0;
+  private paused = false;
+  private paceStart = 0;
+  private paceBase = 0;
   /** Monotonic ns -> epoch ms on this host (the ingest stamps pubMonoNs). */
   private readonly monoToEpochMs = nowMs() - monoNs() / 1e6;
 
@@ -63,21 +66,50 @@ export class PipelineLoad implements DrillLoad {
     if (!this.updates.length) throw new Error('pipeline load: the config has no recorded feed to replay');
     this.updates.sort((a, b) => a.atUs - b.atUs);
     for (const [i, node] of (this.opts.subscriberNodes ?? [1, 2]).entries()) {
-      const t: Tracked = { sub: await this.subscriberOn(node, i + 1), name: `sub-${i + 1}@nats-${node}`, lastUpdateAt: undefined, lastPublishedAt: undefined };
-      t.sub.addHandler((ctx) => {
-        t.lastUpdateAt = nowMs();
-        t.lastPublishedAt = ctx.message.pubMonoNs / 1e6 + this.monoToEpochMs;
-      });
-      this.subs.push(t);
+      this.track({ sub: await this.subscriberOn(node, i + 1), name: `sub-${i + 1}@nats-${node}`, lastUpdateAt: undefined, lastPublishedAt: undefined });
     }
     this.ingest = new IngestService({ config: cfg, tlsDir, root, pace: { mode: 'max' }, sources: [], workers: 0, servers: preferring(servers, this.opts.publisherNode ?? 2) });
     await this.ingest.start();
-    const started = nowMs();
+    this.paceStart = nowMs();
     this.timer = setInterval(() => {
-      const due = Math.floor(((nowMs() - started) * this.rate) / 1000);
+      if (this.paused) return;
+      const due = this.paceBase + Math.floor(((nowMs() - this.paceStart) * this.rate) / 1000);
       for (; this.routed < due; this.routed++) this.ingest!.route({ ...this.updates[this.routed % this.updates.length]! });
       this.ingest!.flush();
     }, 5);
+  }
+
+  /** The ingest's input goes quiet (it keeps its books and heartbeats), as on a lost exchange link. */
+  pauseFeed(): void { this.paused = true; }
+
+  resumeFeed(): void {
+    this.paused = false;
+    this.paceStart = nowMs();
+    this.paceBase = this.routed;
+  }
+
+  /** Scale-out: a new DSM subscriber joins mid-stream (snapshots for every book). */
+  async addSubscriber(): Promise<string> {
+    const n = this.subs.length + 1;
+    const node = ((n - 1) % this.opts.servers.length) + 1;
+    const t: Tracked = { sub: await this.subscriberOn(node, n), name: `sub-${n}@nats-${node}`, lastUpdateAt: undefined, lastPublishedAt: undefined };
+    this.track(t);
+    return t.name;
+  }
+
+  async removeSubscriber(): Promise<string> {
+    const t = this.subs.pop();
+    if (!t) throw new Error('no subscriber left to stop');
+    await t.sub.close().catch(() => undefined);
+    return t.name;
+  }
+
+  private track(t: Tracked): void {
+    t.sub.addHandler((ctx) => {
+      t.lastUpdateAt = nowMs();
+      t.lastPublishedAt = ctx.message.pubMonoNs / 1e6 + this.monoToEpochMs;
+    });
+    this.subs.push(t);
   }
 
   /**

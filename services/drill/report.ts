@@ -15,7 +15,7 @@ export function renderMarkdown(r: DrillReport): string {
     const rows: Array<[string, unknown]> = [
       ['published', r.published], ['received (all subscribers)', r.received], ['gaps', r.gaps], ['resyncs', r.resyncs],
       ['duplicates dropped', r.duplicates_dropped], ['time to detect (ms)', r.detect_ms],
-      [`time to recover (ms, ±${v(r.recovery_resolution_ms)} ms)`, r.recovery_ms], ['books consistent', r.books_consistent], ['rollback ok', r.rollback_ok],
+      [`time to recover (ms from the ${r.recovery_from ?? 'fault'}, ±${v(r.recovery_resolution_ms)} ms)`, r.recovery_ms], ['books consistent', r.books_consistent], ['rollback ok', r.rollback_ok],
     ];
     for (const [k, x] of rows) out.push(`| ${k} | ${v(x)} |`);
     out.push('');
@@ -37,7 +37,7 @@ export function summary(r: DrillReport, files?: { json: string; markdown: string
   return {
     drill: r.drill, target: r.target, ok: r.ok, dry_run: r.dry_run, refused: r.refused,
     published: r.published, received: r.received, gaps: r.gaps, resyncs: r.resyncs, duplicates_dropped: r.duplicates_dropped,
-    detect_ms: r.detect_ms, recovery_ms: r.recovery_ms, books_consistent: r.books_consistent, rollback_ok: r.rollback_ok,
+    detect_ms: r.detect_ms, recovery_ms: r.recovery_ms, recovery_from: r.recovery_from, books_consistent: r.books_consistent, rollback_ok: r.rollback_ok,
     failures: r.failures, ...(r.dry_run ? { calls: r.plan } : {}), ...(files ? { report: files } : {}),
   };
 }

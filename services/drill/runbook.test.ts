@@ -83,6 +83,13 @@ describe('drill blocks in Markdown', () => {
     expect(validateRunbook(noMetrics, 'local')).toEqual(['x.md:1: missing section "## Metrics to watch"']);
   });
 
+  it('takes one repair step, after the fault', () => {
+    const before = parseRunbook(wrap('```drill\nstep: fix\nlocal: none\naws: none\nrepair: yes\n```\n```drill\nstep: cut\nlocal: none\naws: none\nfault: yes\n```'), 'x.md');
+    expect(validateRunbook(before, 'local')).toEqual(['x.md:7: the repair step must come after the fault step']);
+    expect(problemsOf(wrap('```drill\nstep: a\nlocal: none\nfault: yes\nrepair: yes\n```'))).toEqual(['x.md:7: a step is either the fault or the repair']);
+    expect(problemsOf(wrap('```drill\nstep: a\nlocal: none\nrepair: maybe\n```'))).toEqual(['x.md:10: repair must be yes or no']);
+  });
+
   it('parses calls and durations', () => {
     expect(parseCall('hold for=2s', 3)).toEqual({ name: 'hold', args: { for: '2s' }, line: 3 });
     expect(parseCall('hold for=1 for=2', 3)).toBe('argument for given twice');

@@ -6,7 +6,8 @@
  *     step: kill-node                       # id, unique in the runbook
  *     local: kill-nats-node node=2          # what the local target does
  *     aws: ec2-stop role=nats node=2        # what the AWS target does
- *     fault: yes                            # this is the moment recovery is measured from
+ *     fault: yes                            # the moment detection and recovery are timed from
+ *     repair: yes                           # (another step) time recovery from here instead
  *     expect: routes-degraded within=3s     # checks (both targets); expect-local / expect-aws for one
  *     ```
  *
@@ -35,6 +36,8 @@ export interface DrillStep {
   actions: Partial<Record<TargetName, Call>>;
   expects: Expectation[];
   fault: boolean;
+  /** Recovery is timed from this step (the repair) instead of the fault: e.g. a link restored. */
+  repair: boolean;
 }
 
 export interface Runbook {
@@ -56,7 +59,7 @@ export class RunbookError extends Error {
   }
 }
 
-const KEYS = new Set(['step', 'local', 'aws', 'expect', 'expect-local', 'expect-aws', 'fault']);
+const KEYS = new Set(['step', 'local', 'aws', 'expect', 'expect-local', 'expect-aws', 'fault', 'repair']);
 
 /** `kill-nats-node node=2 signal=SIGKILL` -> Call; undefined + reason when malformed. */
 export function parseCall(text: string, line: number): Call | string {
@@ -128,6 +131,7 @@ function toStep(start: number, body: Array<[number, string]>, section: string | 
   }
   let id: string | undefined;
   let fault = false;
+  let repair = false;
   const actions: Partial<Record<TargetName, Call>> = {};
   const expects: Expectation[] = [];
   let ok = true;
@@ -142,8 +146,8 @@ function toStep(start: number, body: Array<[number, string]>, section: string | 
       if (!/^[a-z0-9][a-z0-9-]*$/.test(value)) { at(n, `step id "${value}" must be lower-case letters, digits and -`); ok = false; } else id = value;
       continue;
     }
-    if (key === 'fault') {
-      if (value !== 'yes' && value !== 'no') { at(n, 'fault must be yes or no'); ok = false; } else fault = value === 'yes';
+    if (key === 'fault' || key === 'repair') {
+      if (value !== 'yes' && value !== 'no') { at(n, `${key} must be yes or no`); ok = false; } else if (key === 'fault') fault = value === 'yes'; else repair = value === 'yes';
       continue;
     }
     const call = parseCall(value, n);
@@ -163,8 +167,9 @@ function toStep(start: number, body: Array<[number, string]>, section: string | 
     if (Object.keys(actions).length) { at(start, `step ${id ?? ''} under ## ${section} may only hold expect lines (checks), not actions`); ok = false; }
     if (!expects.length) { at(start, `step ${id ?? ''} under ## ${section} has no expect line`); ok = false; }
   } else if (!Object.keys(actions).length) { at(start, `step ${id ?? ''} has neither a local: nor an aws: line`); ok = false; }
-  if (fault && blockSection !== 'steps') { at(start, 'fault: yes belongs to a step under ## Steps'); ok = false; }
-  return ok && id ? [{ id, section: blockSection, line: start, actions, expects, fault }] : [];
+  if ((fault || repair) && blockSection !== 'steps') { at(start, `${fault ? 'fault' : 'repair'}: yes belongs to a step under ## Steps`); ok = false; }
+  if (fault && repair) { at(start, 'a step is either the fault or the repair'); ok = false; }
+  return ok && id ? [{ id, section: blockSection, line: start, actions, expects, fault, repair }] : [];
 }
 
 /**
@@ -179,6 +184,9 @@ export function validateRunbook(rb: Runbook, target: TargetName): string[] {
   if (!rb.steps.some((s) => s.section === 'steps')) at(1, 'no drill blocks under ## Steps: nothing to execute');
   const faults = rb.steps.filter((s) => s.fault);
   if (faults.length > 1) at(faults[1]!.line, `only one step may be the fault (first at line ${faults[0]!.line})`);
+  const repairs = rb.steps.filter((s) => s.repair);
+  if (repairs.length > 1) at(repairs[1]!.line, `only one step may be the repair (first at line ${repairs[0]!.line})`);
+  if (repairs[0] && (!faults[0] || repairs[0].line < faults[0].line)) at(repairs[0].line, 'the repair step must come after the fault step');
   let faultSeen = false;
   for (const s of rb.steps) {
     const action = s.actions[target];

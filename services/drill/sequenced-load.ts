@@ -177,22 +177,57 @@ export class SequencedLoad implements DrillLoad {
       callback: (err, m) => { if (!err) m.respond(enc.encode(JSON.stringify({ snap: this.seq, book: Array.from(this.book) } satisfies Snapshot))); },
     });
     await this.pub.flush();
-    const ids = this.subscriberIdentities();
     const nodes = this.opts.subscriberNodes ?? [1, 2];
-    this.mirrors = await Promise.all(nodes.map(async (node, i) => {
-      const id = ids[i % ids.length]!;
-      const nc = await connectAs(cfg, id, { tlsDir, servers: preferring(this.servers(), node), noRandomize: true, name: `dsm-drill-sub-${i + 1}` });
-      const m = new Mirror(nc, `sub-${i + 1}@nats-${node}(${id})`, this.keys, this.subject, this.snapSubject);
-      await m.start();
-      return m;
-    }));
-    const started = nowMs();
-    this.timers.push(setInterval(() => this.publishDue(started), 5));
+    this.mirrors = await Promise.all(nodes.map((node, i) => this.connectMirror(node, i + 1)));
+    this.resetPace();
+    this.timers.push(setInterval(() => this.publishDue(), 5));
     this.timers.push(setInterval(() => this.heartbeat(), 100));
   }
 
-  private publishDue(started: number): void {
-    const due = Math.floor(((nowMs() - started) * this.rate) / 1000) - this.published;
+  private nextMirror = 0;
+
+  private async connectMirror(node: number, n: number): Promise<Mirror> {
+    const { cfg, tlsDir } = this.opts;
+    const ids = this.subscriberIdentities();
+    const id = ids[(n - 1) % ids.length]!;
+    const nc = await connectAs(cfg, id, { tlsDir, servers: preferring(this.servers(), node), noRandomize: true, name: `dsm-drill-sub-${n}` });
+    const m = new Mirror(nc, `sub-${n}@nats-${node}(${id})`, this.keys, this.subject, this.snapSubject);
+    await m.start();
+    this.nextMirror = Math.max(this.nextMirror, n);
+    return m;
+  }
+
+  /** Scale-out: one more mirror, joining mid-stream with a snapshot (on the least used node). */
+  async addSubscriber(): Promise<string> {
+    const n = natsNodes(this.opts.cfg).length;
+    const m = await this.connectMirror((this.nextMirror % n) + 1, this.nextMirror + 1);
+    this.mirrors.push(m);
+    return m.counters.name;
+  }
+
+  /** Scale-in: the newest mirror leaves; it no longer counts towards recovery or books. */
+  async removeSubscriber(): Promise<string> {
+    const m = this.mirrors.pop();
+    if (!m) throw new Error('no subscriber left to stop');
+    m.close();
+    await m.nc.close().catch(() => undefined);
+    return m.counters.name;
+  }
+
+  /** The feed goes quiet (the ingest keeps its heartbeats), as on a lost exchange link. */
+  pauseFeed(): void { this.paused = true; }
+
+  resumeFeed(): void { this.paused = false; this.resetPace(); }
+
+  private paused = false;
+  private paceStart = 0;
+  private paceBase = 0;
+
+  private resetPace(): void { this.paceStart = nowMs(); this.paceBase = this.published; }
+
+  private publishDue(): void {
+    if (this.paused) return;
+    const due = this.paceBase + Math.floor(((nowMs() - this.paceStart) * this.rate) / 1000) - this.published;
     for (let i = 0; i < due; i++) {
       const s = ++this.seq;
       const k = s % this.keys;

@@ -51,6 +51,12 @@ export interface DrillLoad {
   /** After stop: does every subscriber's book equal the ingest's? */
   booksConsistent(): Promise<boolean>;
   close(): Promise<void>;
+  /** Optional: a load that owns its feed can cut and restore it (Direct Connect loss drills). */
+  pauseFeed?(): void;
+  resumeFeed?(): void;
+  /** Optional: scale the load's subscribers out and in; returns the subscriber's name. */
+  addSubscriber?(): Promise<string>;
+  removeSubscriber?(): Promise<string>;
 }
 
 /**
@@ -74,7 +80,7 @@ export interface LocalServices {
 
 export class NotAvailableError extends Error {
   constructor(what: string) {
-    super(`${what} is not available yet: the local pipeline services (ingest, subscribers; issue 4) are not wired into the drill engine`);
+    super(`${what} is not available yet: no local service provides it (the hot-standby ingest pair registers itself with setLocalServicesFactory in services/drill/loads.ts)`);
     this.name = 'NotAvailableError';
   }
 }

@@ -4,6 +4,7 @@
  * restart, and refusal on a cluster that is already degraded.
  */
 import { runDrill, type DrillReport } from '../../services/drill/engine.js';
+import { loadBackedServices } from '../../services/drill/load-services.js';
 import { LocalTarget } from '../../services/drill/local-target.js';
 import { fileSerial, presentedSerial } from '../../services/drill/rotate-certs.js';
 import { loadRunbook, validateRunbook } from '../../services/drill/runbook.js';
@@ -80,6 +81,33 @@ describe('local drills', () => {
     expect(r.recovery_ms!).toBeLessThan(5000);
     expect(r.gaps!).toBeGreaterThanOrEqual(1);
     expect(await healthy()).toBe(true);
+  });
+
+  it('subscriber-scale: a subscriber joins mid-stream and one leaves, the others unaffected, books consistent', async () => {
+    const l = load();
+    const r = await runDrill(await loadRunbook('subscriber-scale'), { target: new LocalTarget(tc.cluster, loadBackedServices(l)), load: l, warmupMs: 500 });
+    expect(r.failures).toEqual([]);
+    expect(r).toMatchObject({ ok: true, books_consistent: true, gaps: 0 });
+    expect(r.timeline.find((e) => e.step === 'scale-out')!.detail).toBe('started sub-3@nats-3(subscriber)');
+    expect(r.timeline.find((e) => e.step === 'scale-in')!.detail).toBe('stopped sub-3@nats-3(subscriber)');
+  });
+
+  it('direct-connect-loss: the feed goes quiet, the cluster stays whole, recovery timed from the repair', async () => {
+    const l = load();
+    const r = await runDrill(await loadRunbook('direct-connect-loss'), { target: new LocalTarget(tc.cluster, loadBackedServices(l)), load: l, warmupMs: 500 });
+    expect(r.failures).toEqual([]);
+    expect(r).toMatchObject({ ok: true, books_consistent: true, recovery_from: 'repair' });
+    expect(r.recovery_ms!).toBeLessThan(500);
+    // ~500 ms of warm-up at 1000/s, then 3 s without feed.
+    expect(r.published!).toBeLessThan(1500);
+  });
+
+  it('ingest-failover without the hot-standby pair: fails with the reason, rollback attempted', async () => {
+    const l = load();
+    const r = await runDrill(await loadRunbook('ingest-failover'), { target: new LocalTarget(tc.cluster, loadBackedServices(l)), load: l, warmupMs: 200 });
+    expect(r.ok).toBe(false);
+    expect(r.failures[0]).toMatch(/^kill-leader: kill-ingest-leader: kill-ingest-leader is not available yet/);
+    expect(r.timeline.filter((e) => e.phase === 'rollback').map((e) => e.step)).toEqual(['ensure-ingest-pair']);
   });
 
   it('refuses to start on a degraded cluster, with the reason, and changes nothing', async () => {
