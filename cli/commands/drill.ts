@@ -116,13 +116,23 @@ export function register(program: Command): void {
         target = new LocalTarget(setup.cluster, localServicesFor(setup.cluster, load));
       }
 
+      // First Ctrl-C: stop the forward path and roll back. Second: leave now.
+      const abort = new AbortController();
+      const onSigint = () => {
+        if (abort.signal.aborted) process.exit(130);
+        process.stderr.write('dsm: interrupted: rolling back (Ctrl-C again to exit without rollback)\n');
+        abort.abort();
+      };
+      // An attached (ephemeral) cluster kills its servers on SIGINT; nothing to roll back there.
+      if (!ephemeral) process.on('SIGINT', onSigint);
       let report;
       try {
         report = await runDrill(rb, {
           target, load, dryRun: opts.dryRun ?? false, warmupMs: Number(opts.warmup),
-          checkPollMs: targetName === 'aws' ? 5000 : 10, onEvent: printEvent,
+          checkPollMs: targetName === 'aws' ? 5000 : 10, onEvent: printEvent, signal: abort.signal,
         });
       } finally {
+        process.off('SIGINT', onSigint);
         await ephemeral?.dispose();
       }
 

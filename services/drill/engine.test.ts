@@ -211,3 +211,20 @@ describe('drill engine repair step', () => {
     expect(r.recovery_ms!).toBeLessThan(450);
   });
 });
+
+describe('drill engine abort', () => {
+  it('an abort stops the forward path during a hold and still rolls back', async () => {
+    const text = RUNBOOK.replace('step: wait-recovery\nlocal: none', 'step: wait-recovery\nlocal: hold for=10s');
+    const target = new ScriptedTarget(0);
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 300);
+    const started = nowMs();
+    const r = await runDrill(parseRunbook(text, 'r.md'), { target, load: new ScriptedLoad(target, 0), warmupMs: 50, checkPollMs: 2, signal: abort.signal });
+    expect(nowMs() - started).toBeLessThan(3000);
+    expect(r.ok).toBe(false);
+    expect(r.failures).toEqual(['interrupted: the drill was stopped before it finished (rollback ran)']);
+    expect(target.calls.slice(-1)).toEqual(['start-nats-node']);
+    expect(target.degraded).toBe(false);
+    expect(r.books_consistent).toBe(true);
+  });
+});

@@ -77,11 +77,27 @@ export interface DrillOptions {
   trailPollMs?: number;
   /** Progress lines as the drill goes (the CLI prints them to stderr). */
   onEvent?: (e: TimelineEntry) => void;
+  /**
+   * Abort (Ctrl-C): the forward path stops at the next step, hold or poll, and the rollback
+   * runs. Rollback steps themselves are not interrupted.
+   */
+  signal?: AbortSignal;
 }
 
 class StepFailed extends Error {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sleep that ends early, with a StepFailed, when the drill is aborted. */
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return sleep(ms).then(() => undefined);
+  if (signal.aborted) return Promise.reject(new StepFailed('interrupted'));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => { clearTimeout(t); reject(new StepFailed('interrupted')); };
+    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 export async function runDrill(rb: Runbook, opts: DrillOptions): Promise<DrillReport> {
   const { target, load } = opts;
@@ -122,7 +138,7 @@ export async function runDrill(rb: Runbook, opts: DrillOptions): Promise<DrillRe
         last = { ok: false, detail: err instanceof Error ? err.message : String(err) };
       }
       if (last.ok || nowMs() - started >= withinMs) break;
-      await sleep(call.name === 'updates-resumed' ? (opts.trailPollMs ?? 5) : (opts.checkPollMs ?? 10));
+      await (phase === 'rollback' ? sleep : (ms: number) => abortableSleep(ms, opts.signal))(call.name === 'updates-resumed' ? (opts.trailPollMs ?? 5) : (opts.checkPollMs ?? 10));
     }
     record(phase, label, last.ok, last.detail, step.id);
     return last;
@@ -146,7 +162,9 @@ export async function runDrill(rb: Runbook, opts: DrillOptions): Promise<DrillRe
     const label = `${call.name}${Object.entries(call.args).map(([k, v]) => ` ${k}=${v}`).join('')}`;
     if (call.name === 'none') { record(phase, `none${call.args.reason ? `: ${call.args.reason}` : ''}`, true, undefined, step.id); return; }
     if (call.name === 'hold') {
-      if (dryRun) ctx.plan.push(`[${phase}] ${step.id}: hold ${call.args.for}`); else await sleep(parseDuration(call.args.for!)!);
+      if (dryRun) ctx.plan.push(`[${phase}] ${step.id}: hold ${call.args.for}`);
+      else if (phase === 'rollback') await sleep(parseDuration(call.args.for!)!);
+      else await abortableSleep(parseDuration(call.args.for!)!, opts.signal);
       record(phase, label, true, undefined, step.id);
       return;
     }
@@ -201,16 +219,19 @@ export async function runDrill(rb: Runbook, opts: DrillOptions): Promise<DrillRe
         await load.start();
         trail!.start();
         record('load', 'load started', true, load.description);
-        await sleep(opts.warmupMs ?? 1000);
+        await abortableSleep(opts.warmupMs ?? 1000, opts.signal);
         ctx.baseline = load.snapshotCounters();
         const flowing = ctx.baseline.subscribers.every((s) => s.received > 0);
         record('load', 'baseline', flowing, `published ${ctx.baseline.published}, received ${ctx.baseline.subscribers.map((s) => `${s.name}=${s.received}`).join(' ')}`);
         if (!flowing) throw new StepFailed('load: a subscriber received nothing during warm-up');
       }
-      for (const s of steps('steps')) { await runAction('steps', s); await runExpects('steps', s); }
-      for (const s of steps('verification')) await runExpects('verification', s);
+      const notAborted = () => { if (opts.signal?.aborted) throw new StepFailed('interrupted'); };
+      for (const s of steps('steps')) { notAborted(); await runAction('steps', s); await runExpects('steps', s); }
+      for (const s of steps('verification')) { notAborted(); await runExpects('verification', s); }
     } catch (err) {
-      failures.push(err instanceof Error ? err.message : String(err));
+      const msg = err instanceof Error ? err.message : String(err);
+      failures.push(opts.signal?.aborted ? 'interrupted: the drill was stopped before it finished (rollback ran)' : msg);
+      if (opts.signal?.aborted) record('steps', 'interrupted', false, 'stopping the forward path; rolling back');
     } finally {
       for (const s of steps('rollback')) {
         try { await runAction('rollback', s); await runExpects('rollback', s); } catch (err) {

@@ -10,6 +10,7 @@ import { fileSerial, presentedSerial } from '../../services/drill/rotate-certs.j
 import { loadRunbook, validateRunbook } from '../../services/drill/runbook.js';
 import { PipelineLoad } from '../../services/drill/pipeline-load.js';
 import { SequencedLoad } from '../../services/drill/sequenced-load.js';
+import { LocalCluster } from '../../services/nats/local-cluster.js';
 import { tlsPaths } from '../../services/nats/tls-paths.js';
 import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
@@ -121,5 +122,19 @@ describe('local drills', () => {
     expect(r.published).toBeNull();
     await tc.cluster.startNode(2);
     expect(await healthy()).toBe(true);
+  });
+
+  // Last: it leaves node 2 running as a process this test file did not spawn.
+  it('drives a cluster it did not start (dsm up): nodes found by pid file, restarted detached', async () => {
+    const view = new LocalCluster(tc.config, { dir: tc.dir, detached: true });
+    const r = await runDrill(await loadRunbook('nats-node-loss'), { target: new LocalTarget(view), load: load(), warmupMs: 500 });
+    expect(r.failures).toEqual([]);
+    expect(r).toMatchObject({ ok: true, books_consistent: true });
+    expect(r.recovery_ms!).toBeLessThan(2000);
+    const st = await view.status();
+    expect(st.every((s) => s.running && s.routes === 2)).toBe(true);
+    // Stop by pid files, as dsm down does, so the detached node does not outlive the test.
+    await view.stop(3000);
+    expect((await view.status()).some((s) => s.running)).toBe(false);
   });
 });
