@@ -93,16 +93,23 @@ export function register(program: Command): void {
       if (targetName === 'aws') {
         if (!cfg.aws) throw new UsageError(`environment ${cfg.env} has no aws section; the aws target needs a deployed environment (e.g. --env prod)`);
         if (opts.load && opts.load !== 'none') throw new UsageError('--load on the aws target is not supported yet: AWS drills measure with the deployed pipeline\'s metrics (see the runbook\'s "Metrics to watch")');
+        const calls = rb.steps.map((s) => s.actions.aws).filter((c): c is Call => c !== undefined);
+        const awsTarget = () => new AwsTarget(cfg, { clients: createAwsClients(cfg.aws!.region), roles: rolesOf(calls) });
         if (!opts.dryRun && !opts.yes) {
           try {
-            await confirmOrRefuse(`About to run drill "${rb.title}" against AWS environment ${cfg.env} (${cfg.aws.region}). It stops, restarts or replaces real instances.`);
+            if (!process.stdin.isTTY) await confirmOrRefuse('');
+            // Show exactly what will be done (ids resolved from tags) before asking; a degraded
+            // environment is refused here, before anyone is asked anything.
+            const preview = await runDrill(rb, { target: awsTarget(), dryRun: true });
+            if (preview.refused) throw new CommandFailed(`refusing to run ${rb.name}: ${preview.refused}`);
+            process.stderr.write(`Drill "${rb.title}" on AWS environment ${cfg.env} (${cfg.aws.region}) will make these calls:\n${preview.plan.map((p) => `  ${p}`).join('\n')}\n`);
+            await confirmOrRefuse('It stops, restarts or replaces real instances.');
           } catch (err) {
             if (err instanceof ConfirmationRefused) throw new CommandFailed(err.message);
             throw err;
           }
         }
-        const calls = rb.steps.map((s) => s.actions.aws).filter((c): c is Call => c !== undefined);
-        target = new AwsTarget(cfg, { clients: createAwsClients(cfg.aws.region), roles: rolesOf(calls) });
+        target = awsTarget();
       } else {
         const setup = await localSetup(cfg, opts);
         cfg = setup.cfg;
