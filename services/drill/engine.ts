@@ -123,6 +123,8 @@ export async function runDrill(rb: Runbook, opts: DrillOptions): Promise<DrillRe
   };
 
   const steps = (section: DrillStep['section']) => rb.steps.filter((s) => s.section === section);
+  // The rollback is never cut short by an abort; everything before it is.
+  const pause = (phase: Phase, ms: number) => (phase === 'rollback' ? sleep(ms).then(() => undefined) : abortableSleep(ms, opts.signal));
 
   async function runCheck(phase: Phase, step: DrillStep, call: Call): Promise<CheckOutcome> {
     const withinMs = call.args.within ? parseDuration(call.args.within)! : call.name === 'updates-resumed' ? (opts.recoveryTimeoutMs ?? 10_000) : 0;
@@ -138,7 +140,7 @@ export async function runDrill(rb: Runbook, opts: DrillOptions): Promise<DrillRe
         last = { ok: false, detail: err instanceof Error ? err.message : String(err) };
       }
       if (last.ok || nowMs() - started >= withinMs) break;
-      await (phase === 'rollback' ? sleep : (ms: number) => abortableSleep(ms, opts.signal))(call.name === 'updates-resumed' ? (opts.trailPollMs ?? 5) : (opts.checkPollMs ?? 10));
+      await pause(phase, call.name === 'updates-resumed' ? (opts.trailPollMs ?? 5) : (opts.checkPollMs ?? 10));
     }
     record(phase, label, last.ok, last.detail, step.id);
     return last;
@@ -162,9 +164,7 @@ export async function runDrill(rb: Runbook, opts: DrillOptions): Promise<DrillRe
     const label = `${call.name}${Object.entries(call.args).map(([k, v]) => ` ${k}=${v}`).join('')}`;
     if (call.name === 'none') { record(phase, `none${call.args.reason ? `: ${call.args.reason}` : ''}`, true, undefined, step.id); return; }
     if (call.name === 'hold') {
-      if (dryRun) ctx.plan.push(`[${phase}] ${step.id}: hold ${call.args.for}`);
-      else if (phase === 'rollback') await sleep(parseDuration(call.args.for!)!);
-      else await abortableSleep(parseDuration(call.args.for!)!, opts.signal);
+      if (dryRun) ctx.plan.push(`[${phase}] ${step.id}: hold ${call.args.for}`); else await pause(phase, parseDuration(call.args.for!)!);
       record(phase, label, true, undefined, step.id);
       return;
     }
