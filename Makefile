@@ -5,7 +5,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 DSM := node cli/bin/dsm.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := nats-server openssl shellcheck
+# chromium: the local dashboard's browser test; packer: Debian's 1.6.6 checks what it understands of the template.
+APT_PACKAGES := nats-server openssl shellcheck chromium packer
 
 .PHONY: help deps npm-deps system-deps demo test typecheck unit synth bench bench-book bench-pipeline bundle ami ami-check up down status clean
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DRAIN_WATCH_SCRIPT, ingestBootScript, natsBootScript, subscriberBootScript } from './boot-scripts.js';
 import { shellQuote } from './user-data.js';
 import { clientTlsPaths, tlsPaths } from '../services/nats/tls-paths.js';
-import { clientParameters, serverParameters } from './tls-layout.js';
+import { clientParameters, serverParameters } from '../config/tls-layout.js';
 
 const nats = natsBootScript({ env: 'prod', region: 'us-east-1', node: 2, serverName: 'nats-2', opsIdentity: 'ops' });
 const ingestStandby = ingestBootScript({ env: 'prod', region: 'us-east-1', identity: 'ingest', standby: true });

@@ -6,7 +6,7 @@
  * variables (DSM_METRICS_ARGS, DSM_INGEST_ARGS, DSM_SUBSCRIBE_ARGS).
  */
 import { renderBootScript } from './user-data.js';
-import { clientParameters, serverParameters } from './tls-layout.js';
+import { clientParameters, serverParameters } from '../config/tls-layout.js';
 
 export const NATS_TLS_DIR = '/etc/nats/tls';
 export const NATS_CONFIG_PATH = '/etc/nats/nats-server.conf';

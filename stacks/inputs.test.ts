@@ -1,7 +1,7 @@
 import { prodConfig } from '../config/prod.js';
 import { loadConfig, validateConfig } from '../config/load.js';
 import { partitionOf, platformInputs } from './inputs.js';
-import { allTlsParameters, serverParameters, tlsKeyAlias } from './tls-layout.js';
+import { allTlsParameters, serverParameters, tlsKeyAlias } from '../config/tls-layout.js';
 
 describe('platformInputs', () => {
   const prod = platformInputs(loadConfig('prod'));

@@ -14,7 +14,7 @@ import { Nacls } from './nacls.js';
 import { Endpoints } from './endpoints.js';
 import { DirectConnect } from './direct-connect.js';
 import { TlsMaterial } from './tls-material.js';
-import { allTlsParameters, clientParameters, serverParameters, tlsKeyAlias, tlsParameterPrefix, type TlsParameter } from './tls-layout.js';
+import { allTlsParameters, clientParameters, serverParameters, tlsKeyAlias, tlsParameterPrefix, type TlsParameter } from '../config/tls-layout.js';
 import { Monitoring } from './monitoring.js';
 import { NatsCluster } from './nats-cluster.js';
 import { Ingestion } from './ingestion.js';

@@ -1,5 +1,5 @@
 import { TlsMaterial, TLS_PLACEHOLDER } from './tls-material.js';
-import { allTlsParameters, clientParameters, tlsKeyAlias } from './tls-layout.js';
+import { allTlsParameters, clientParameters, tlsKeyAlias } from '../config/tls-layout.js';
 import { KmsAlias, KmsKey } from './aws.js';
 import { resourcesOf, synthScope, type Json, type Synthesized } from './test-support.js';
 

@@ -5,7 +5,7 @@
  */
 import { Construct } from './cdktf.js';
 import { KmsAlias, KmsKey, SsmParameter } from './aws.js';
-import type { TlsParameter } from './tls-layout.js';
+import type { TlsParameter } from '../config/tls-layout.js';
 
 export const TLS_PLACEHOLDER = 'PLACEHOLDER: set out of band by `dsm certs push`';
 

@@ -4,7 +4,7 @@
  * arguments) for the systemd units baked into the AMI, fetches its TLS files from SSM (waiting
  * while they still hold placeholders), and starts its services.
  */
-import type { TlsParameter } from './tls-layout.js';
+import type { TlsParameter } from '../config/tls-layout.js';
 
 export interface TlsFetch {
   dir: string;

@@ -1,6 +1,6 @@
 /** `dsm bench load`: replay the recordings at a steady rate, ×N, or with a market-open burst. */
 import type { Command } from 'commander';
-import { runLoad, type LoadProfile } from '../../bench/load.js';
+import type { LoadProfile } from '../../bench/load.js';
 import { UsageError } from '../exit.js';
 import { positiveInt } from '../options.js';
 
@@ -24,6 +24,7 @@ export function registerLoad(bench: Command): void {
       else if (opts.profile === 'multiplier') profile = { kind: 'multiplier', speed: opts.speed };
       else if (opts.profile === 'burst') profile = { kind: 'burst', baseRate: opts.rate, peakRate: opts.peak, burstSeconds: opts.burstSeconds };
       else throw new UsageError(`--profile must be steady, multiplier or burst, got "${opts.profile}"`);
+      const { runLoad } = await import('../../bench/load.js');
       const r = await runLoad({ profile, seconds: opts.seconds, subscribers: opts.subscribers, queueBound: opts.queue, root: process.cwd(), log: opts.json ? undefined : (l) => process.stderr.write(`${l}\n`) });
       if (opts.json) { process.stdout.write(`${JSON.stringify(r)}\n`); return; }
       process.stdout.write([

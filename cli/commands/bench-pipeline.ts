@@ -1,6 +1,5 @@
 /** `dsm bench pipeline`: DSM against raw nats.js on the same cluster, in one run. */
 import type { Command } from 'commander';
-import { formatPipelineBench, runPipelineBench } from '../../bench/pipeline.js';
 import { CommandFailed } from '../exit.js';
 import { positiveInt } from '../options.js';
 
@@ -16,6 +15,7 @@ export function registerPipeline(bench: Command): void {
     .option('--strict', 'exit 1 when a target is missed')
     .exitOverride()
     .action(async (opts: { json?: boolean; messages: number; rate: number; symbols: number; workers: number; strict?: boolean }) => {
+      const { formatPipelineBench, runPipelineBench } = await import('../../bench/pipeline.js');
       const result = await runPipelineBench({ ...opts, log: opts.json ? undefined : (l) => process.stderr.write(`${l}\n`) });
       process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${formatPipelineBench(result)}\n`);
       if (!result.books_equal) throw new CommandFailed('subscriber books differ from the reference: the benchmark is invalid');

@@ -4,7 +4,6 @@
  * without touching the others.
  */
 import type { Command } from 'commander';
-import { formatBookBench, runBookBench } from '../../bench/book.js';
 import { CommandFailed } from '../exit.js';
 import { positiveInt } from '../options.js';
 import { registerPipeline } from './bench-pipeline.js';
@@ -30,7 +29,9 @@ function registerBook(bench: Command): void {
     .option('--alternatives', 'also time the naive Map + sort structure the book was chosen over')
     .option('--strict', 'exit 1 when the targets (>= 3x ccxt, >= 5M updates/s) are missed')
     .exitOverride()
-    .action((opts: BookBenchCliOptions) => {
+    .action(async (opts: BookBenchCliOptions) => {
+      // Loaded on use: bench/ (and ccxt, a dev dependency) is not part of the host bundle.
+      const { formatBookBench, runBookBench } = await import('../../bench/book.js');
       const result = runBookBench({ events: opts.events, rounds: opts.rounds, seed: opts.seed, alternatives: opts.alternatives });
       process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${formatBookBench(result)}\n`);
       if (!result.books_agree) throw new CommandFailed('DSM and baseline books differ after the same updates: the benchmark is invalid');

@@ -9,7 +9,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Command } from 'commander';
 import type { DsmConfig } from '../../config/schema.js';
 import { natsNodes } from '../../config/topology.js';
-import { allTlsParameters, tlsKeyAlias } from '../../stacks/tls-layout.js';
+import { allTlsParameters, tlsKeyAlias } from '../../config/tls-layout.js';
 import { CommandFailed, UsageError } from '../exit.js';
 import { DIR_OPTION, localDir } from '../local-dir.js';
 import { ENV_OPTION, configFor } from '../options.js';

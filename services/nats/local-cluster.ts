@@ -159,7 +159,8 @@ export class LocalCluster {
 
   private async readPid(index: number): Promise<number | undefined> {
     const child = this.children.get(index);
-    if (child?.pid && child.exitCode === null) return child.pid;
+    // A child killed by a signal has exitCode null too: it is running only if neither is set.
+    if (child?.pid && child.exitCode === null && child.signalCode === null) return child.pid;
     try {
       const pid = Number((await readFile(this.pidPath(index), 'utf8')).trim());
       return Number.isInteger(pid) && pid > 0 ? pid : undefined;

@@ -3,7 +3,7 @@
  * pipefail`, takes every value from the config (quoted), and is shellchecked by the tests.
  * Paths and unit names match the AMI (ami/units.ts) and the boot scripts (stacks/user-data.ts).
  */
-import { tlsParameterPrefix } from '../../../stacks/tls-layout.js';
+import { tlsParameterPrefix } from '../../../config/tls-layout.js';
 import type { Role } from './resolve.js';
 
 export const UNITS: Record<Role, string> = { nats: 'nats-server.service', ingest: 'dsm-ingest.service', subscriber: 'dsm-subscriber.service' };
