@@ -45,7 +45,8 @@ export function ingestBootScript(o: { env: string; region: string; identity: str
       DSM_ENV: o.env, DSM_ROLE: 'ingest', DSM_NODE: o.standby ? '2' : '1', DSM_STANDBY: String(o.standby),
       DSM_IDENTITY: o.identity, DSM_TLS_DIR: CLIENT_TLS_DIR, DSM_REGION: o.region, ...BAKED,
     },
-    instanceEnv: { DSM_INGEST_ARGS: `--tls-dir ${CLIENT_TLS_DIR} --publisher-id ingest-${member}` },
+    // Both members join the leader lease; the primary is simply the one that starts first.
+    instanceEnv: { DSM_INGEST_ARGS: `--tls-dir ${CLIENT_TLS_DIR} --publisher-id ingest-${member} --lease ingest` },
     tls: [{ dir: CLIENT_TLS_DIR, owner: 'dsm', parameters: clientParameters(o.env, o.identity) }],
     services: ['dsm-ingest'],
   });

@@ -115,7 +115,9 @@ export function register(program: Command): void {
         cfg = setup.cfg;
         ephemeral = setup.ephemeral;
         try {
-          load = opts.dryRun ? undefined : createLoad(opts.load ?? 'builtin', { cfg, tlsDir: setup.cluster.tlsDir, servers: setup.cluster.clientUrls, ...(opts.rate ? { rate: opts.rate } : {}) });
+          // Ingest failover needs an ingest pair to fail over between; the other drills default to the built-in load.
+          const defaultLoad = rb.name === 'ingest-failover' ? 'pipeline-ha' : 'builtin';
+          load = opts.dryRun ? undefined : createLoad(opts.load ?? defaultLoad, { cfg, tlsDir: setup.cluster.tlsDir, servers: setup.cluster.clientUrls, ...(opts.rate ? { rate: opts.rate } : {}) });
         } catch (err) {
           await ephemeral?.dispose();
           throw new UsageError((err as Error).message);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { IngestService } from '../../services/ingest/service.js';
+import { HaIngest } from '../../services/ingest/ha/ha-ingest.js';
 import { parsePace } from '../../services/ingest/sources/pacing.js';
 import { childLogger } from '../../services/common/log.js';
 import { SERVERS_OPTION, TLS_DIR_OPTION, serversFor, tlsDirFor } from '../connection-options.js';
@@ -16,19 +17,22 @@ export function register(program: Command): void {
     .option('--workers <n>', 'worker threads (default from config)', positiveInt('--workers'))
     .option('--epoch <n>', 'publisher epoch (fencing token)', positiveInt('--epoch'), 1)
     .option('--publisher-id <id>', 'stable id of this process', 'ingest')
+    .option('--lease <group>', 'hot standby: join the leader lease of this group and publish only while holding it')
     .option(...TLS_DIR_OPTION)
     .option(...SERVERS_OPTION)
-    .action(async (opts: { env: string; pace: string; exchanges?: string; workers?: number; epoch: number; publisherId: string; tlsDir?: string; servers?: string }) => {
+    .action(async (opts: { env: string; pace: string; exchanges?: string; workers?: number; epoch: number; publisherId: string; lease?: string; tlsDir?: string; servers?: string }) => {
       const config = configFor(opts);
       let pace;
       try { pace = parsePace(opts.pace); } catch (e) { throw new UsageError((e as Error).message); }
       const exchanges = opts.exchanges?.split(',').map((s) => s.trim());
       const unknown = exchanges?.filter((e) => !config.exchanges.some((x) => x.name === e));
       if (unknown?.length) throw new UsageError(`--exchanges: unknown ${unknown.join(', ')}; configured: ${config.exchanges.map((x) => x.name).join(', ')}`);
-      const ingest = new IngestService({ config, pace, exchanges, workers: opts.workers, epoch: opts.epoch, publisherId: opts.publisherId, tlsDir: tlsDirFor(config, opts), servers: serversFor(config, opts), root: process.cwd() });
+      const common = { config, pace, exchanges, workers: opts.workers, publisherId: opts.publisherId, tlsDir: tlsDirFor(config, opts), servers: serversFor(config, opts), root: process.cwd() };
+      const ha = opts.lease ? new HaIngest({ ...common, group: opts.lease }) : undefined;
+      const ingest = ha ? ha.ingest : new IngestService({ ...common, epoch: opts.epoch });
       const log = childLogger('ingest');
-      await ingest.start();
-      const stop = () => { void ingest.stop().then(() => process.exit(0)); };
+      await (ha ?? ingest).start();
+      const stop = () => { void (ha ?? ingest).stop().then(() => process.exit(0)); };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       const timer = setInterval(() => {
@@ -37,7 +41,7 @@ export function register(program: Command): void {
       }, 5000);
       const sources = await ingest.run();
       clearInterval(timer);
-      const workers = await ingest.stop();
+      const workers = ha ? (await ha.stop(), ingest.workerStats()) : await ingest.stop();
       process.stdout.write(`${JSON.stringify({ sources, published: workers.reduce((a, w) => a + w.published, 0), workers }, null, 2)}\n`);
     });
 }

@@ -3,6 +3,7 @@
  * subscribers out and in, and cut / restore its feed. Ingest failover needs the hot-standby pair
  * (leader lease), which a load does not have; those calls say so.
  */
+import { PipelineLoad } from './pipeline-load.js';
 import { NotAvailableError, unavailableLocalServices, type DrillLoad, type LocalServices } from './types.js';
 
 export function loadBackedServices(load: DrillLoad | undefined): LocalServices {
@@ -18,5 +19,20 @@ export function loadBackedServices(load: DrillLoad | undefined): LocalServices {
     subscriberCount: async () => load?.snapshotCounters().subscribers.length ?? 0,
     pauseFeed: async () => need('pauseFeed', 'block-feed')(),
     resumeFeed: async () => need('resumeFeed', 'unblock-feed')(),
+    ...(load instanceof PipelineLoad && load.hasPair ? pairServices(load) : {}),
+  };
+}
+
+/** The hot-standby ingest pair a `pipeline-ha` load runs: kill the lease holder, restart, look up. */
+function pairServices(load: PipelineLoad): Pick<LocalServices, 'killIngestLeader' | 'ensureIngestRunning' | 'ingestLeader'> {
+  // The pair exists once the load has started: look it up at call time.
+  const pair = () => {
+    if (!load.pair) throw new NotAvailableError('the ingest pair (the load has not started)');
+    return load.pair;
+  };
+  return {
+    killIngestLeader: async () => pair().killLeader(),
+    ensureIngestRunning: () => pair().ensureRunning(),
+    ingestLeader: async () => pair().leader(),
   };
 }

@@ -27,6 +27,8 @@ export type LoadFactory = (ctx: LoadContext) => DrillLoad;
 const loads = new Map<string, LoadFactory>([
   ['builtin', (ctx) => new SequencedLoad({ cfg: ctx.cfg, tlsDir: ctx.tlsDir, servers: ctx.servers, ...(ctx.rate ? { rate: ctx.rate } : {}) })],
   ['pipeline', (ctx) => new PipelineLoad({ cfg: ctx.cfg, tlsDir: ctx.tlsDir, servers: ctx.servers, root: REPO_ROOT, ...(ctx.rate ? { rate: ctx.rate } : {}) })],
+  // The real pipeline with a hot-standby ingest pair: what ingest-failover drills run under.
+  ['pipeline-ha', (ctx) => new PipelineLoad({ cfg: ctx.cfg, tlsDir: ctx.tlsDir, servers: ctx.servers, root: REPO_ROOT, pair: true, ...(ctx.rate ? { rate: ctx.rate } : {}) })],
 ]);
 
 export function registerLoad(name: string, factory: LoadFactory): void {

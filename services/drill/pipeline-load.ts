@@ -8,6 +8,7 @@ import type { DsmConfig } from '../../config/schema.js';
 import { monoNs } from '../common/clock.js';
 import type { FeedUpdate } from '../ingest/feed-update.js';
 import { IngestService } from '../ingest/service.js';
+import { LocalIngestPair } from '../ingest/ha/local-pair.js';
 import { isRecorded, sourceFor } from '../ingest/sources/index.js';
 import { compareBooks } from '../pipeline/compare.js';
 import { Subscriber } from '../subscriber/subscriber.js';
@@ -25,6 +26,8 @@ export interface PipelineLoadOptions {
   rate?: number;
   publisherNode?: number;
   subscriberNodes?: number[];
+  /** Run a hot-standby ingest pair (two processes, leader lease) instead of one in-process ingest. */
+  pair?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,6 +47,8 @@ interface Tracked {
 export class PipelineLoad implements DrillLoad {
   readonly description: string;
   private ingest: IngestService | undefined;
+  /** The hot-standby pair, when the load runs one (ingest-failover drills). */
+  pair: LocalIngestPair | undefined;
   private subs: Tracked[] = [];
   private updates: FeedUpdate[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -55,10 +60,13 @@ export class PipelineLoad implements DrillLoad {
   private readonly monoToEpochMs = nowMs() - monoNs() / 1e6;
 
   constructor(private readonly opts: PipelineLoadOptions) {
-    this.description = `pipeline: recorded sessions replayed at ${this.rate} updates/s through the ingest (nats-${opts.publisherNode ?? 2}), DSM subscribers on ${(opts.subscriberNodes ?? [1, 2]).map((n) => `nats-${n}`).join(', ')}`;
+    this.description = `pipeline: recorded sessions replayed at ${this.rate} updates/s through ${opts.pair ? 'a hot-standby ingest pair (two processes, leader lease)' : 'the ingest'} (nats-${opts.publisherNode ?? 2}), DSM subscribers on ${(opts.subscriberNodes ?? [1, 2]).map((n) => `nats-${n}`).join(', ')}`;
   }
 
   private get rate(): number { return this.opts.rate ?? 1000; }
+
+  /** Whether this load runs a hot-standby ingest pair (known before it starts). */
+  get hasPair(): boolean { return this.opts.pair ?? false; }
 
   async start(): Promise<void> {
     const { cfg, tlsDir, servers, root } = this.opts;
@@ -68,14 +76,25 @@ export class PipelineLoad implements DrillLoad {
     for (const [i, node] of (this.opts.subscriberNodes ?? [1, 2]).entries()) {
       this.track({ sub: await this.subscriberOn(node, i + 1), name: `sub-${i + 1}@nats-${node}`, lastUpdateAt: undefined, lastPublishedAt: undefined });
     }
-    this.ingest = new IngestService({ config: cfg, tlsDir, root, pace: { mode: 'max' }, sources: [], workers: 0, servers: preferring(servers, this.opts.publisherNode ?? 2) });
-    await this.ingest.start();
+    const ingestServers = preferring(servers, this.opts.publisherNode ?? 2);
+    if (this.opts.pair) {
+      this.pair = new LocalIngestPair({ config: cfg, tlsDir, servers: ingestServers, root });
+      await this.pair.start();
+    } else {
+      this.ingest = new IngestService({ config: cfg, tlsDir, root, pace: { mode: 'max' }, sources: [], workers: 0, servers: ingestServers });
+      await this.ingest.start();
+    }
     this.paceStart = nowMs();
     this.timer = setInterval(() => {
       if (this.paused) return;
       const due = this.paceBase + Math.floor(((nowMs() - this.paceStart) * this.rate) / 1000);
-      for (; this.routed < due; this.routed++) this.ingest!.route({ ...this.updates[this.routed % this.updates.length]! });
-      this.ingest!.flush();
+      const batch: FeedUpdate[] = [];
+      for (; this.routed < due; this.routed++) batch.push({ ...this.updates[this.routed % this.updates.length]! });
+      if (this.pair) this.pair.send(batch);
+      else {
+        for (const u of batch) this.ingest!.route(u);
+        this.ingest!.flush();
+      }
     }, 5);
   }
 
@@ -127,7 +146,7 @@ export class PipelineLoad implements DrillLoad {
   }
 
   snapshotCounters(): LoadCounters {
-    const published = this.ingest ? this.ingest.workerStats().reduce((a, w) => a + w.published, 0) : 0;
+    const published = this.pair ? this.pair.published() : this.ingest ? this.ingest.workerStats().reduce((a, w) => a + w.published, 0) : 0;
     return {
       published,
       subscribers: this.subs.map((t) => {
@@ -151,8 +170,8 @@ export class PipelineLoad implements DrillLoad {
   }
 
   async booksConsistent(): Promise<boolean> {
-    if (!this.ingest) return false;
-    const dumps = await this.ingest.dump();
+    if (!this.ingest && !this.pair) return false;
+    const dumps = this.pair ? await this.pair.dump() : await this.ingest!.dump();
     return this.subs.every((t) => compareBooks(dumps, t.sub.mirrors, () => true).mismatches.length === 0);
   }
 
@@ -160,5 +179,6 @@ export class PipelineLoad implements DrillLoad {
     if (this.timer) clearInterval(this.timer);
     for (const t of this.subs) await t.sub.close().catch(() => undefined);
     await this.ingest?.stop().catch(() => undefined);
+    await this.pair?.stop().catch(() => undefined);
   }
 }

@@ -80,7 +80,7 @@ export interface LocalServices {
 
 export class NotAvailableError extends Error {
   constructor(what: string) {
-    super(`${what} is not available yet: no local service provides it (the hot-standby ingest pair registers itself with setLocalServicesFactory in services/drill/loads.ts)`);
+    super(`${what} is not available yet: no local service provides it (ingest failover needs the hot-standby pair: --load pipeline-ha)`);
     this.name = 'NotAvailableError';
   }
 }

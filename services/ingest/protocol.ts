@@ -21,7 +21,7 @@ export type ToWorker =
   | WorkerInit
   | { type: 'batch'; updates: FeedUpdate[] }
   | { type: 'dump'; id: number }
-  | { type: 'promote'; epoch: number }
+  | { type: 'promote'; epoch: number; replayWindowMs: number }
   | { type: 'demote' }
   | { type: 'stop' };
 

@@ -9,7 +9,8 @@ import { encodeSubjectToken } from '../marketdata/subject.js';
 import { LatencyRecorder } from '../metrics/latency.js';
 import { connectAs } from '../nats/connect.js';
 import { snapshotSubject, subjectScheme } from '../nats/subjects.js';
-import { stampPublishTime } from '../wire/index.js';
+import { Offset, stampPublishTime } from '../wire/index.js';
+import { writeU32 } from '../wire/bytes.js';
 import type { FeedUpdate } from './feed-update.js';
 import type { WorkerInit, WorkerStats } from './protocol.js';
 import { PublishEngine, type BookDump, type BookState } from './publish-engine.js';
@@ -21,6 +22,13 @@ export class PublisherCore {
   private readonly latency = new LatencyRecorder();
   private readonly responders = new Map<BookState, Subscription>();
   private readonly stats: WorkerStats;
+  /**
+   * A standby's recent would-be publications. On promotion the new leader republishes the last
+   * window of them under its epoch: subscribers drop what the old leader already delivered
+   * (duplicates by sequence) and apply the rest, so a takeover leaves no gap to resync.
+   */
+  private standbyLog: Array<{ subject: string; payload: Uint8Array; atMs: number }> = [];
+  private static readonly STANDBY_LOG_LIMIT = 200_000;
 
   constructor(private readonly init: WorkerInit) {
     this.publishing = init.publishing;
@@ -46,7 +54,10 @@ export class PublisherCore {
     const out = this.engine.apply(u);
     if (!out) return;
     this.ensureResponder(out.state);
-    if (!this.publishing) return;
+    if (!this.publishing) {
+      this.rememberStandby(out.subject, out.payload);
+      return;
+    }
     const now = monoNs();
     stampPublishTime(out.payload, now);
     this.nc.publish(out.subject, out.payload);
@@ -60,13 +71,31 @@ export class PublisherCore {
     return this.engine.dump();
   }
 
-  promote(epoch: number): void {
+  promote(epoch: number, replayWindowMs = 0): number {
     this.engine.epoch = epoch;
     this.publishing = true;
+    const since = performance.now() - replayWindowMs;
+    let replayed = 0;
+    for (const e of this.standbyLog) {
+      if (e.atMs < since) continue;
+      writeU32(e.payload, Offset.epoch, epoch);
+      stampPublishTime(e.payload, monoNs());
+      this.nc.publish(e.subject, e.payload);
+      replayed++;
+    }
+    this.standbyLog = [];
+    return replayed;
   }
 
   demote(): void {
     this.publishing = false;
+  }
+
+  private rememberStandby(subject: string, payload: Uint8Array): void {
+    const log = this.standbyLog;
+    log.push({ subject, payload, atMs: performance.now() });
+    // Keep it bounded: drop the oldest half when full (only the last moments matter).
+    if (log.length > PublisherCore.STANDBY_LOG_LIMIT) this.standbyLog = log.slice(log.length >> 1);
   }
 
   async stop(): Promise<WorkerStats> {

@@ -123,8 +123,10 @@ export class IngestService {
     return (await Promise.all(this.workers.map((h) => h.shard.dump()))).flat();
   }
 
-  promote(epoch: number): void {
-    for (const h of this.workers) h.shard.promote(epoch);
+  /** Become the publisher under `epoch`, republishing the last `replayWindowMs` of standby output. */
+  promote(epoch: number, replayWindowMs = 0): void {
+    this.flush();
+    for (const h of this.workers) h.shard.promote(epoch, replayWindowMs);
   }
 
   demote(): void {

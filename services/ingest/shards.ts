@@ -16,7 +16,7 @@ export interface Shard {
   sendOne(update: FeedUpdate): void;
   stats(): WorkerStats;
   dump(): Promise<BookDump[]>;
-  promote(epoch: number): void;
+  promote(epoch: number, replayWindowMs: number): void;
   demote(): void;
   stop(): Promise<WorkerStats>;
 }
@@ -30,7 +30,7 @@ export class InlineShard implements Shard {
   sendOne(update: FeedUpdate): void { this.core.applyOne(update); }
   stats(): WorkerStats { return this.core.currentStats(); }
   dump(): Promise<BookDump[]> { return Promise.resolve(this.core.dump()); }
-  promote(epoch: number): void { this.core.promote(epoch); }
+  promote(epoch: number, replayWindowMs: number): void { this.core.promote(epoch, replayWindowMs); }
   demote(): void { this.core.demote(); }
   stop(): Promise<WorkerStats> { return this.core.stop(); }
 }
@@ -64,7 +64,7 @@ export class ThreadShard implements Shard {
   send(updates: FeedUpdate[]): void { this.post({ type: 'batch', updates }); }
   sendOne(update: FeedUpdate): void { this.send([update]); }
   stats(): WorkerStats { return this.latest; }
-  promote(epoch: number): void { this.post({ type: 'promote', epoch }); }
+  promote(epoch: number, replayWindowMs: number): void { this.post({ type: 'promote', epoch, replayWindowMs }); }
   demote(): void { this.post({ type: 'demote' }); }
 
   dump(): Promise<BookDump[]> {

@@ -24,7 +24,7 @@ port.on('message', (m: ToWorker) => {
     }
     case 'batch': core?.apply(m.updates); break;
     case 'dump': send({ type: 'dump', id: m.id, books: core?.dump() ?? [] }); break;
-    case 'promote': core?.promote(m.epoch); break;
+    case 'promote': core?.promote(m.epoch, m.replayWindowMs); break;
     case 'demote': core?.demote(); break;
     case 'stop':
       void (async () => {

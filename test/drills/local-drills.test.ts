@@ -111,6 +111,20 @@ describe('local drills', () => {
     expect(r.timeline.filter((e) => e.phase === 'rollback').map((e) => e.step)).toEqual(['ensure-ingest-pair']);
   });
 
+  it('ingest-failover with the hot-standby pair: the standby takes the lease, no gap, under 1 s, books consistent', async () => {
+    const pipeline = new PipelineLoad({ cfg: tc.config, tlsDir: tc.tlsDir, servers: tc.clientUrls, root: process.cwd(), rate: 1000, pair: true });
+    const r = await runDrill(await loadRunbook('ingest-failover'), { target: new LocalTarget(tc.cluster, loadBackedServices(pipeline)), load: pipeline, warmupMs: 1000 });
+    expect(r.failures).toEqual([]);
+    expect(r).toMatchObject({ ok: true, books_consistent: true, rollback_ok: true });
+    expect(r.timeline.some((e) => /leader ingest-b \(killed ingest-a\)/.test(e.detail ?? ''))).toBe(true);
+    // The standby had the same events and replays the takeover window: duplicates, never a gap.
+    expect(r.gaps).toBe(0);
+    expect(r.duplicates_dropped!).toBeGreaterThan(0);
+    expect(r.recovery_ms!).toBeGreaterThan(0);
+    expect(r.recovery_ms!).toBeLessThan(1000);
+    expect(r.published!).toBeGreaterThan(3000);
+  });
+
   it('refuses to start on a degraded cluster, with the reason, and changes nothing', async () => {
     tc.cluster.killNode(2);
     await tc.cluster.waitReady(10_000, [1, 3]);

@@ -1,0 +1,74 @@
+/**
+ * Leader lease over heartbeats, as a pure state machine (no clock, no I/O: the caller passes the
+ * time and carries out the actions). Every member heartbeats; a standby that hears no leader for
+ * `missed` heartbeat periods takes over with a higher epoch. Two leaders (a partition healing,
+ * two members starting together) resolve deterministically: the higher (epoch, id) keeps the
+ * lease and the other steps down. The epoch is the fencing token every published message carries.
+ */
+export interface Heartbeat {
+  id: string;
+  epoch: number;
+  leader: boolean;
+}
+
+export type LeaseAction = { kind: 'promote'; epoch: number } | { kind: 'demote'; by: string; epoch: number };
+
+export interface LeaseOptions {
+  id: string;
+  heartbeatMs: number;
+  missed: number;
+}
+
+const outranks = (a: { epoch: number; id: string }, b: { epoch: number; id: string }) => a.epoch > b.epoch || (a.epoch === b.epoch && a.id > b.id);
+
+export class LeaseMachine {
+  leader = false;
+  epoch = 0;
+  /** Highest epoch seen from anyone (a takeover must exceed it). */
+  private highestEpoch = 0;
+  private leaderSeen: { id: string; epoch: number; at: number } | undefined;
+  private readonly startedAt: number;
+
+  constructor(private readonly opts: LeaseOptions, now: number) {
+    this.startedAt = now;
+  }
+
+  get timeoutMs(): number { return this.opts.heartbeatMs * this.opts.missed; }
+
+  /** Who this member believes holds the lease. */
+  holder(): string | undefined {
+    return this.leader ? this.opts.id : this.leaderSeen?.id;
+  }
+
+  heartbeat(): Heartbeat {
+    return { id: this.opts.id, epoch: this.epoch, leader: this.leader };
+  }
+
+  onHeartbeat(hb: Heartbeat, now: number): LeaseAction | undefined {
+    if (hb.id === this.opts.id) return undefined;
+    this.highestEpoch = Math.max(this.highestEpoch, hb.epoch);
+    if (!hb.leader) return undefined;
+    if (this.leader) {
+      if (outranks(hb, { epoch: this.epoch, id: this.opts.id })) {
+        this.leader = false;
+        this.leaderSeen = { id: hb.id, epoch: hb.epoch, at: now };
+        return { kind: 'demote', by: hb.id, epoch: hb.epoch };
+      }
+      return undefined;
+    }
+    if (!this.leaderSeen || !outranks(this.leaderSeen, hb) || this.leaderSeen.id === hb.id) this.leaderSeen = { id: hb.id, epoch: hb.epoch, at: now };
+    return undefined;
+  }
+
+  /** Called every heartbeat period: take the lease when the leader has gone quiet. */
+  tick(now: number): LeaseAction | undefined {
+    if (this.leader) return undefined;
+    const lastHeard = this.leaderSeen?.at ?? this.startedAt;
+    if (now - lastHeard < this.timeoutMs) return undefined;
+    this.epoch = Math.max(this.highestEpoch, this.epoch) + 1;
+    this.highestEpoch = this.epoch;
+    this.leader = true;
+    this.leaderSeen = undefined;
+    return { kind: 'promote', epoch: this.epoch };
+  }
+}
