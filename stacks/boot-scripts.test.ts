@@ -44,7 +44,7 @@ describe('boot scripts', () => {
 
   it('mark the ingestion standby and give subscribers their drain hook', () => {
     expect(ingestStandby).toContain('\nDSM_NODE=2\nDSM_STANDBY=true\n');
-    expect(ingestStandby).toContain("\nDSM_INGEST_ARGS='--tls-dir /etc/dsm/tls --publisher-id ingest-standby'\n");
+    expect(ingestStandby).toContain("\nDSM_INGEST_ARGS='--tls-dir /etc/dsm/tls --publisher-id ingest-standby --lease ingest'\n");
     expect(subscriber).toContain("\nDSM_SUBSCRIBE_ARGS='--tls-dir /etc/dsm/tls --identity subscriber'\n");
     expect(ingestStandby).toContain('systemctl enable --now dsm-ingest');
     expect(subscriber).toContain('\nDSM_ASG_NAME=dsm-prod-subscribers\nDSM_LIFECYCLE_HOOK=drain\n');
