@@ -14,6 +14,7 @@ import { isRecorded } from '../ingest/sources/index.js';
 import type { Pace } from '../ingest/sources/pacing.js';
 import { dataSubject } from '../marketdata/subject.js';
 import { LatencyRecorder, type HopSummary } from '../metrics/latency.js';
+import { SummaryPublisher } from '../metrics/summary-publisher.js';
 import { LocalCluster } from '../nats/local-cluster.js';
 import { withFreeLoopbackPorts } from '../nats/ports.js';
 import { compareBooks, subjectMatches } from '../pipeline/compare.js';
@@ -69,8 +70,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     const ingest = new IngestService({ config, tlsDir: cluster.tlsDir, root: opts.root, pace: opts.pace, exchanges: recorded.map((e) => e.name), servers: [urls[0]!] });
     await ingest.start();
     cleanup.unshift(async () => { await ingest.stop(); });
-    const stopExtra = await opts.onReady?.({ config, cluster });
-    if (stopExtra) cleanup.unshift(stopExtra);
+    // Subscriber latency goes out as service summaries, which the agent (and the live dashboard) read.
+    const summaries = new SummaryPublisher(subscribers[0]!.sub.nc!, config, { service: 'demo-subscribers', latency, reset: false, intervalMs: 1000 }).start();
+    cleanup.unshift(async () => summaries.stop());
+    try {
+      const stopExtra = await opts.onReady?.({ config, cluster });
+      if (stopExtra) cleanup.unshift(stopExtra);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'live dashboard not started; the demo goes on without it');
+    }
 
     // Live view.
     const view = new TerminalView();
