@@ -4,14 +4,11 @@
  */
 import { decodeBinanceFrame, decodeBinanceSnapshot, symbolFromDepthUrl } from '../../feeds/binance/decode.js';
 import { BinanceSync } from '../../feeds/binance/sync.js';
-import { decodeCoinbaseFrame } from '../../feeds/coinbase/decode.js';
-import { CoinbaseSync } from '../../feeds/coinbase/sync.js';
-import { decodeKrakenFrame } from '../../feeds/kraken/decode.js';
-import { KrakenBookSync } from '../../feeds/kraken/sync.js';
 import { readCaptureFile, readCaptureRecords, type CaptureLine } from '../../feeds/capture/reader.js';
 import { CaptureClock } from '../../feeds/capture/stamp.js';
 import { newSourceStats, type FeedUpdate, type SourceStats } from '../feed-update.js';
 import { updatesFromSync } from './venue-updates.js';
+import { coinbaseProtocol, krakenProtocol, type VenueProtocol } from './websocket.js';
 
 export interface FeedSource {
   readonly stats: SourceStats;
@@ -53,53 +50,36 @@ export class BinanceCaptureSource implements FeedSource {
   }
 }
 
-export class KrakenCaptureSource implements FeedSource {
+/**
+ * A single-file capture of a WebSocket venue (Kraken, Coinbase): the recorded frames go through
+ * the same protocol (decoder + venue sync) the live WebSocket source uses.
+ */
+export class FrameCaptureSource implements FeedSource {
   readonly stats: SourceStats;
-  readonly sync: KrakenBookSync;
 
-  constructor(private readonly path: string, exchange = 'KRAKEN') {
-    this.stats = newSourceStats(`kraken-capture ${path}`, exchange);
-    this.sync = new KrakenBookSync({ exchange });
+  constructor(private readonly path: string, private readonly venue: VenueProtocol, exchange: string) {
+    this.stats = newSourceStats(`${venue.name}-capture ${path}`, exchange);
   }
 
   async *updates(): AsyncGenerator<FeedUpdate> {
-    const { sync, stats } = this;
-    const clock = new CaptureClock();
-    for await (const { line, rec } of readCaptureFile(this.path)) {
+    const { venue, stats } = this;
+    for await (const { rec } of readCaptureFile(this.path)) {
       if (rec.kind !== 'recv') continue;
       stats.inputs++;
-      const frame = decodeKrakenFrame(rec.frame);
-      if (frame.kind === 'snapshot') yield* updatesFromSync(sync.onSnapshot(frame, clock.stamp(rec.wallUs), line), (s) => sync.book(s), rec.wallUs, stats);
-      else if (frame.kind === 'update') yield* updatesFromSync(sync.onUpdate(frame, clock.stamp(rec.wallUs), line), (s) => sync.book(s), rec.wallUs, stats);
-      else if (frame.kind === 'problem') stats.malformed++;
+      const result = venue.onFrame(rec.frame, stats);
+      if (result) yield* updatesFromSync(result, (s) => venue.book(s), rec.wallUs, stats);
     }
-    stats.gaps = sync.stats.gaps;
-    stats.resyncs = sync.stats.resyncs;
-    if (sync.stats.checksumChecks) stats.notes.push(`Kraken checksums: ${sync.stats.checksumMatches}/${sync.stats.checksumChecks} matched`);
+    const sync = venue.syncStats();
+    stats.gaps = sync.gaps;
+    stats.resyncs = sync.resyncs;
+    if (sync.checksumChecks) stats.notes.push(`${stats.exchange} checksums: ${sync.checksumMatches}/${sync.checksumChecks} matched`);
   }
 }
 
-export class CoinbaseCaptureSource implements FeedSource {
-  readonly stats: SourceStats;
-  readonly sync: CoinbaseSync;
+export function krakenCaptureSource(path: string, pairs: string[], exchange = 'KRAKEN'): FrameCaptureSource {
+  return new FrameCaptureSource(path, krakenProtocol('capture', pairs, 1000, exchange), exchange);
+}
 
-  constructor(private readonly path: string, exchange = 'COINBASE') {
-    this.stats = newSourceStats(`coinbase-capture ${path}`, exchange);
-    this.sync = new CoinbaseSync({ exchange });
-  }
-
-  async *updates(): AsyncGenerator<FeedUpdate> {
-    const { sync, stats } = this;
-    const clock = new CaptureClock();
-    for await (const { line, rec } of readCaptureFile(this.path)) {
-      if (rec.kind !== 'recv') continue;
-      stats.inputs++;
-      const frame = decodeCoinbaseFrame(rec.frame);
-      if (frame.kind === 'snapshot') yield* updatesFromSync(sync.onSnapshot(frame, clock.stamp(rec.wallUs), line), (s) => sync.book(s), rec.wallUs, stats);
-      else if (frame.kind === 'l2update') yield* updatesFromSync(sync.onUpdate(frame, clock.stamp(rec.wallUs), line), (s) => sync.book(s), rec.wallUs, stats);
-      else if (frame.kind === 'problem') stats.malformed++;
-    }
-    stats.gaps = sync.stats.gaps;
-    stats.resyncs = sync.stats.resyncs;
-  }
+export function coinbaseCaptureSource(path: string, products: string[], exchange = 'COINBASE'): FrameCaptureSource {
+  return new FrameCaptureSource(path, coinbaseProtocol('capture', products, exchange), exchange);
 }

@@ -18,7 +18,7 @@ import { decodeKrakenFrame } from '../../feeds/kraken/decode.js';
 import { KrakenBookSync } from '../../feeds/kraken/sync.js';
 import { krakenSubscribe } from '../../feeds/kraken/venue.js';
 import type { L2Book } from '../../marketdata/book/l2-book.js';
-import type { SyncResult } from '../../feeds/sync.js';
+import type { SyncResult, SyncStats } from '../../feeds/sync.js';
 import { childLogger } from '../../common/log.js';
 import { newSourceStats, type FeedUpdate, type SourceStats } from '../feed-update.js';
 import type { FeedSource } from './captures.js';
@@ -36,6 +36,8 @@ export interface VenueProtocol {
   onFrame(text: string, stats: SourceStats): SyncResult | undefined;
   /** The venue sync's book for a symbol (what changed in it is what gets published). */
   book(symbol: string): L2Book | undefined;
+  /** The venue sync's own counters (gaps, resyncs, checksums). */
+  syncStats(): SyncStats;
   /** After (re)connecting: anything beyond subscribing (Binance: REST snapshots). */
   afterSubscribe?(push: (r: SyncResult) => void, stats: SourceStats): Promise<void>;
 }
@@ -101,6 +103,7 @@ export function krakenProtocol(url: string, pairs: string[], depth: number, exch
     name: 'kraken', url,
     subscribeFrames: () => [krakenSubscribe(pairs, depth)],
     book: (s) => sync.book(s),
+    syncStats: () => sync.stats,
     onFrame(text, stats) {
       const f = decodeKrakenFrame(text);
       if (f.kind === 'snapshot') return sync.onSnapshot(f, liveStamp());
@@ -117,6 +120,7 @@ export function coinbaseProtocol(url: string, products: string[], exchange: stri
     name: 'coinbase', url,
     subscribeFrames: () => [coinbaseSubscribe(products, ['level2_batch'])],
     book: (s) => sync.book(s),
+    syncStats: () => sync.stats,
     onFrame(text, stats) {
       const f = decodeCoinbaseFrame(text);
       if (f.kind === 'snapshot') return sync.onSnapshot(f, liveStamp());
@@ -133,6 +137,7 @@ export function binanceProtocol(wsBase: string, symbols: string[], exchange: str
     name: 'binance', url: binanceStreamUrl(symbols, wsBase),
     subscribeFrames: () => [],
     book: (s) => sync.book(s),
+    syncStats: () => sync.stats,
     onFrame(text, stats) {
       const f = decodeBinanceFrame(text);
       if (f.kind === 'depth') return sync.onDepthUpdate(f, liveStamp());
