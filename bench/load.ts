@@ -47,11 +47,21 @@ export interface LoadReport {
   timeline: LoadSecond[];
 }
 
-/** Every update of the recorded sessions, in recorded order (recording time kept for ×N pacing). */
+/**
+ * Every update of the recorded sessions, merged as if they had all started together (the
+ * recordings are from different days): each one's recording time becomes an offset from its
+ * own first update, which is what ×N pacing runs on.
+ */
 export async function recordedUpdates(root: string): Promise<FeedUpdate[]> {
   const cfg = loadConfig('local');
   const all: FeedUpdate[] = [];
-  for (const ex of cfg.exchanges.filter(isRecorded)) for await (const u of sourceFor(ex, root, cfg.client).updates()) all.push(u);
+  for (const ex of cfg.exchanges.filter(isRecorded)) {
+    let first: number | undefined;
+    for await (const u of sourceFor(ex, root, cfg.client).updates()) {
+      first ??= u.atUs;
+      all.push({ ...u, atUs: u.atUs - first });
+    }
+  }
   return all.sort((a, b) => a.atUs - b.atUs);
 }
 
