@@ -9,7 +9,7 @@
 import { L2Book } from '../marketdata/book/l2-book.js';
 import type { PriceFormat, Scaled } from '../marketdata/events.js';
 import { dataSubject } from '../marketdata/subject.js';
-import { WireEncoder } from '../wire/index.js';
+import { Flags, WireEncoder } from '../wire/index.js';
 import type { FeedUpdate } from './feed-update.js';
 
 export interface BookState {
@@ -65,7 +65,7 @@ export class PublishEngine {
       book.takeDeltas();
       st.seq++;
       const { bids, asks } = book.snapshot(this.opts.snapshotDepth);
-      return { subject: st.subject, payload: this.encoder.encodeSnapshot(this.header(st), bids, asks), state: st };
+      return { subject: st.subject, payload: this.encoder.encodeSnapshot(this.header(st, this.truncated(book)), bids, asks), state: st };
     }
     const changes = u.changes ?? [];
     for (let i = 0; i < changes.length; i++) {
@@ -83,7 +83,8 @@ export class PublishEngine {
     const st = this.books.get(`${exchange}\u0000${symbol}`);
     if (!st) return undefined;
     const { bids, asks } = st.book.snapshot(this.opts.snapshotDepth);
-    return this.snapshotEncoder.encodeSnapshot(this.header(st), bids, asks).slice();
+    // REPLY: an answer to a request, not part of the data stream; TRUNCATED: deeper levels exist.
+    return this.snapshotEncoder.encodeSnapshot(this.header(st, Flags.REPLY | this.truncated(st.book)), bids, asks).slice();
   }
 
   states(): IterableIterator<BookState> {
@@ -94,7 +95,12 @@ export class PublishEngine {
     return [...this.books.values()].map((st) => ({ exchange: st.book.exchange, symbol: st.book.symbol, seq: st.seq, format: st.book.format, ...st.book.snapshot() }));
   }
 
-  private header(st: BookState) {
-    return { exchange: st.book.exchange, symbol: st.book.symbol, format: st.book.format, epoch: this.opts.epoch, seq: st.seq, exchSeq: st.exchSeq, exchTsUs: st.exchTsUs, recvMonoNs: st.recvMonoNs };
+  private truncated(book: L2Book): number {
+    const d = this.opts.snapshotDepth;
+    return book.depth('bid') > d || book.depth('ask') > d ? Flags.TRUNCATED : 0;
+  }
+
+  private header(st: BookState, flags = 0) {
+    return { exchange: st.book.exchange, symbol: st.book.symbol, format: st.book.format, epoch: this.opts.epoch, seq: st.seq, exchSeq: st.exchSeq, exchTsUs: st.exchTsUs, recvMonoNs: st.recvMonoNs, flags };
   }
 }

@@ -1,0 +1,33 @@
+import { decode, Flags } from '../wire/index.js';
+import type { FeedUpdate } from './feed-update.js';
+import { PublishEngine } from './publish-engine.js';
+
+const base = { exchange: 'NYSE', symbol: 'BRK.B', format: { priceDecimals: 2, sizeDecimals: 0 }, exchTsUs: 1, recvMonoNs: 2, recvWallUs: 3, atUs: 0 };
+const delta = (exchSeq: number, side: 'bid' | 'ask', price: number, size: number): FeedUpdate => ({ ...base, kind: 'delta', exchSeq, changes: [{ side, price, size }] });
+
+describe('PublishEngine', () => {
+  it('publishes only changes, with contiguous per-symbol sequences on the encoded subject', () => {
+    const e = new PublishEngine({ epoch: 3, dataSuffix: 'orderbook', snapshotDepth: 10 });
+    const a = e.apply(delta(10, 'bid', 100, 5))!;
+    expect(a.subject).toBe('NYSE.BRK~2EB.orderbook');
+    expect(e.apply(delta(11, 'bid', 100, 5))).toBeUndefined(); // no change, no message
+    const b = e.apply(delta(12, 'ask', 101, 7))!;
+    const m = decode(b.payload);
+    if (!m.ok) throw new Error(m.detail);
+    expect([m.message.type, m.message.seq, m.message.epoch, m.message.exchSeq, m.message.symbol]).toEqual(['delta', 2, 3, 12, 'BRK.B']);
+    expect([m.message.askCount, m.message.prices[0], m.message.sizes[0]]).toEqual([1, 101, 7]);
+  });
+
+  it('answers snapshot requests flagged REPLY, and TRUNCATED when the book is deeper than the limit', () => {
+    const e = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 2 });
+    for (let i = 0; i < 3; i++) e.apply(delta(i + 1, 'bid', 100 - i, 1 + i));
+    const m = decode(e.snapshot('NYSE', 'BRK.B')!);
+    if (!m.ok) throw new Error(m.detail);
+    expect(m.message.type).toBe('snapshot');
+    expect(m.message.seq).toBe(3);
+    expect(m.message.flags & Flags.REPLY).toBe(Flags.REPLY);
+    expect(m.message.flags & Flags.TRUNCATED).toBe(Flags.TRUNCATED);
+    expect(m.message.bidCount).toBe(2);
+    expect(e.snapshot('NYSE', 'NOPE')).toBeUndefined();
+  });
+});
