@@ -5,7 +5,7 @@
  * thread hand-off costs one postMessage per batch rather than per update.
  */
 import type { DsmConfig } from '../../config/schema.js';
-import { liveStamp } from '../feeds/capture/stamp.js';
+import { monoNs } from '../common/clock.js';
 import { childLogger } from '../common/log.js';
 import type { FeedUpdate, SourceStats } from './feed-update.js';
 import type { BookDump } from './publish-engine.js';
@@ -48,6 +48,10 @@ export class IngestService {
   private readonly log = childLogger('ingest');
   private aborted = new AbortController();
   routed = 0;
+  private readonly monoOriginNs = monoNs();
+  private readonly wallOriginUs = Date.now() * 1000;
+  /** exchange -> symbol -> shard: the hash is computed once per symbol, not per update. */
+  private readonly shards = new Map<string, Map<string, number>>();
 
   constructor(private readonly opts: IngestOptions) {
     const cfg = opts.config;
@@ -82,11 +86,12 @@ export class IngestService {
 
   /** Hand one update to the worker that owns its symbol. */
   route(u: FeedUpdate): void {
-    // Receive time is when the pipeline takes the update in (after any replay pacing).
-    const stamp = liveStamp();
-    u.recvMonoNs = stamp.recvMonoNs;
-    u.recvWallUs = stamp.recvWallUs;
-    const h = this.workers[shardOf(u.exchange, u.symbol, this.workers.length)]!;
+    // Receive time is when the pipeline takes the update in (after any replay pacing). The wall
+    // clock is derived from the monotonic one (one clock read, no BigInt arithmetic per update).
+    const mono = monoNs();
+    u.recvMonoNs = mono;
+    u.recvWallUs = this.wallOriginUs + (mono - this.monoOriginNs) / 1000;
+    const h = this.workers[this.shardFor(u.exchange, u.symbol)]!;
     this.routed++;
     if (h.shard.inline) {
       h.shard.sendOne(u);
@@ -98,6 +103,14 @@ export class IngestService {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
+  }
+
+  private shardFor(exchange: string, symbol: string): number {
+    let bySymbol = this.shards.get(exchange);
+    if (!bySymbol) this.shards.set(exchange, (bySymbol = new Map()));
+    let shard = bySymbol.get(symbol);
+    if (shard === undefined) bySymbol.set(symbol, (shard = shardOf(exchange, symbol, this.workers.length)));
+    return shard;
   }
 
   flush(): void {

@@ -1,43 +1,47 @@
 /**
- * Bounded FIFO of received payloads between the NATS callback and the book/handler loop. It never
- * grows past its capacity: a push into a full queue fails and the caller treats it as a slow
- * consumer (drop everything, resync from snapshots).
+ * Bounded FIFO of received payloads between the NATS callback and the book/handler loop, kept in
+ * two preallocated ring arrays (no object per message). It never grows past its capacity: a push
+ * into a full queue fails and the caller treats it as a slow consumer (drop everything, resync
+ * from snapshots).
  */
-export interface Received {
-  payload: Uint8Array;
-  recvMonoNs: number;
-}
-
 export class BoundedQueue {
-  private readonly items: Array<Received | undefined>;
+  private readonly payloads: Array<Uint8Array | undefined>;
+  private readonly stamps: Float64Array;
   private head = 0;
   private count = 0;
+  /** Receive time of the item `shift` returned last. */
+  lastRecvMonoNs = 0;
 
   constructor(readonly capacity: number) {
-    this.items = new Array<Received | undefined>(capacity);
+    this.payloads = new Array<Uint8Array | undefined>(capacity);
+    this.stamps = new Float64Array(capacity);
   }
 
   get size(): number { return this.count; }
 
-  push(item: Received): boolean {
+  push(payload: Uint8Array, recvMonoNs: number): boolean {
     if (this.count === this.capacity) return false;
-    this.items[(this.head + this.count) % this.capacity] = item;
+    const i = (this.head + this.count) % this.capacity;
+    this.payloads[i] = payload;
+    this.stamps[i] = recvMonoNs;
     this.count++;
     return true;
   }
 
-  shift(): Received | undefined {
+  /** The oldest payload (its receive time in `lastRecvMonoNs`), or undefined when empty. */
+  shift(): Uint8Array | undefined {
     if (this.count === 0) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head] = undefined;
+    const p = this.payloads[this.head];
+    this.lastRecvMonoNs = this.stamps[this.head]!;
+    this.payloads[this.head] = undefined;
     this.head = (this.head + 1) % this.capacity;
     this.count--;
-    return item;
+    return p;
   }
 
   clear(): number {
     const dropped = this.count;
-    this.items.fill(undefined);
+    this.payloads.fill(undefined);
     this.head = 0;
     this.count = 0;
     return dropped;

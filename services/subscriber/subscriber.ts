@@ -117,7 +117,7 @@ export class Subscriber {
   private onPayload(payload: Uint8Array): void {
     if (this.opts.dropFilter?.(payload)) return;
     this.counters.received++;
-    if (!this.queue.push({ payload, recvMonoNs: monoNs() })) {
+    if (!this.queue.push(payload, monoNs())) {
       this.onSlowConsumer();
       return;
     }
@@ -136,8 +136,9 @@ export class Subscriber {
 
   private async drain(): Promise<void> {
     try {
-      for (let item = this.queue.shift(); item; item = this.queue.shift()) {
-        const r = decodeInto(item.payload, this.msg);
+      for (let payload = this.queue.shift(); payload; payload = this.queue.shift()) {
+        const recvMonoNs = this.queue.lastRecvMonoNs;
+        const r = decodeInto(payload, this.msg);
         if (!r.ok) {
           this.counters.malformed++;
           this.mirrors.malformed++;
@@ -145,25 +146,31 @@ export class Subscriber {
         }
         const m = this.msg;
         if (m.type !== 'heartbeat') {
-          this.latency.record('publish_to_subscriber', (item.recvMonoNs - m.pubMonoNs) / 1000);
-          this.latency.record('end_to_end', (item.recvMonoNs - m.recvMonoNs) / 1000);
-          this.lastUpdateMonoNs = item.recvMonoNs;
+          this.latency.record('publish_to_subscriber', (recvMonoNs - m.pubMonoNs) / 1000);
+          this.latency.record('end_to_end', (recvMonoNs - m.recvMonoNs) / 1000);
+          this.lastUpdateMonoNs = recvMonoNs;
         }
         const outcome = this.mirrors.handle(m);
-        if (outcome === 'applied' || outcome === 'resynced') await this.runHandlers(m, outcome);
+        if (outcome === 'applied' || outcome === 'resynced') {
+          // Await only handlers that are asynchronous: a promise per message costs a microtask hop.
+          const pending = this.runHandlers(m, outcome);
+          if (pending) await pending;
+        }
       }
     } finally {
       this.draining = false;
     }
   }
 
-  private async runHandlers(message: WireMessage, outcome: MirrorOutcome): Promise<void> {
-    if (this.handlers.length === 0) return;
+  /** Runs the handlers in order; returns a promise only once one of them is asynchronous. */
+  private runHandlers(message: WireMessage, outcome: MirrorOutcome, from = 0): Promise<void> | undefined {
+    if (this.handlers.length === 0) return undefined;
     const mirror = this.mirrors.get(message.exchange, message.symbol)!;
-    for (const h of this.handlers) {
-      const p = h({ mirror, message, outcome, subscriber: this });
-      if (p) await p;
+    for (let i = from; i < this.handlers.length; i++) {
+      const p = this.handlers[i]!({ mirror, message, outcome, subscriber: this });
+      if (p) return p.then(() => this.runHandlers(message, outcome, i + 1));
     }
+    return undefined;
   }
 
   /** One snapshot request per mirror at a time, retried while the mirror still needs it. */
