@@ -30,7 +30,7 @@ export function register(program: Command): void {
   program
     .command('subscribe')
     .description('mirror books from exact subjects or wildcards (NYSE.*.orderbook, *.AAPL.orderbook), with gap recovery')
-    .argument('[subjects...]', 'data subjects or wildcards')
+    .argument('[subjects...]', 'data subjects or wildcards (default: every exchange the identity is licensed for)')
     .option('--symbol <EX:SYM>', 'an instrument as the exchange spells it (NYSE:BRK.B); repeatable', collect, [])
     .option('--identity <name>', 'client certificate identity', 'subscriber')
     .option('--jsonl <file>', 'write every applied update as a JSON line ("-" for stdout)')
@@ -43,7 +43,13 @@ export function register(program: Command): void {
       const config = configFor(opts);
       let all: string[];
       try { all = [...subjects, ...opts.symbol.map((s) => subjectForInstrument(s, config.subjects.dataSuffix))]; } catch (e) { throw new UsageError((e as Error).message); }
-      if (!all.length) throw new UsageError('name at least one subject or --symbol');
+      if (!all.length) {
+        // No subjects: everything this identity is licensed for (what a subscriber host runs).
+        const id = config.identities.find((i) => i.name === opts.identity);
+        if (!id) throw new UsageError(`--identity: unknown identity "${opts.identity}"; configured: ${config.identities.map((i) => i.name).join(', ')}`);
+        const suffix = config.subjects.dataSuffix;
+        all = id.exchanges ? id.exchanges.map((ex) => `${ex}.*.${suffix}`) : [`*.*.${suffix}`];
+      }
       const log = childLogger('subscribe');
       let sub: Subscriber;
       try {
