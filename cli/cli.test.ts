@@ -1,19 +1,9 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { buildProgram } from './main.js';
+import { runDsm } from '../test/harness/cli.js';
 
-const run = promisify(execFile);
 
-async function dsm(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', ['cli/bin/dsm.js', ...args], { env: { ...process.env, DSM_LOG_FORMAT: 'json' } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const dsm = (...args: string[]) => runDsm(args);
 
 function allCommands(cmd: Command, prefix = ''): Array<[string, Command]> {
   return cmd.commands.flatMap((c) => {

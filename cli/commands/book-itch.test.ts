@@ -1,24 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { encodeItch, stockDirectory } from '../../services/feeds/itch/codec.js';
 import type { ItchMessage } from '../../services/feeds/itch/messages.js';
 import { encodeMoldPacket } from '../../services/feeds/itch/moldudp64.js';
+import { runDsm } from '../../test/harness/cli.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const run = promisify(execFile);
 
-async function dsm(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'cli', 'bin', 'dsm.js'), ...args], { cwd: ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const dsm = (...args: string[]) => runDsm(args);
 
 const h = (stockLocate: number, t: number) => ({ stockLocate, trackingNumber: 0, timestampNs: t });
 

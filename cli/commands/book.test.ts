@@ -1,29 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runDsm } from '../../test/harness/cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CAPTURES = join(ROOT, 'services', 'feeds', 'samples', 'captures');
 const LOBSTER = join(ROOT, 'services', 'feeds', 'samples', 'lobster');
-const run = promisify(execFile);
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function dsm(...args: string[]): Promise<Ran> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'cli', 'bin', 'dsm.js'), ...args], { cwd: ROOT, maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const dsm = (...args: string[]) => runDsm(args);
 
 function jsonl(path: string): Array<{ exchange: string; symbol: string; seq: number; row?: number; bids: string[][]; asks: string[][] }> {
   return readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));

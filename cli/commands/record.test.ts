@@ -1,26 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { WebSocketServer } from 'ws';
 import { readCaptureRecords } from '../../services/feeds/capture/reader.js';
+import { runDsm } from '../../test/harness/cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CAPTURES = join(ROOT, 'services', 'feeds', 'samples', 'captures');
-const run = promisify(execFile);
 
-async function dsm(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'cli', 'bin', 'dsm.js'), ...args], { cwd: ROOT, env: { ...process.env, DSM_LOG_LEVEL: 'warn' } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const dsm = (...args: string[]) => runDsm(args, { env: { DSM_LOG_LEVEL: 'warn' } });
 
 /** Payloads of a real capture's lines of one kind. */
 function payloads(file: string, kind: 'recv' | 'rest'): string[] {

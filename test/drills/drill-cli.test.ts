@@ -1,21 +1,11 @@
 /** `dsm drill` as a user runs it: exit codes, one-line errors, the JSON summary. */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { runDsm } from '../harness/cli.js';
 
-const run = promisify(execFile);
 
-async function dsm(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', ['cli/bin/dsm.js', ...args], { env: { ...process.env, DSM_LOG_FORMAT: 'json' }, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const dsm = (...args: string[]) => runDsm(args, { timeoutMs: 120_000 });
 
 describe('dsm drill', () => {
   let out: string;
