@@ -48,6 +48,22 @@ function renderPermissions(p: Permissions, indent: string): string {
   return lines.join('\n');
 }
 
+/**
+ * A tls block: the node's certificate and the cluster CA, the peer certificate always verified
+ * (`verify_and_map` for clients, whose certificate subject is also their user; `verify` for routes).
+ */
+function tlsBlock(tls: { cert: string; key: string; ca: string }, verify: 'verify' | 'verify_and_map', indent: string): string[] {
+  return [
+    `${indent}tls {`,
+    `${indent}  cert_file: ${q(tls.cert)}`,
+    `${indent}  key_file: ${q(tls.key)}`,
+    `${indent}  ca_file: ${q(tls.ca)}`,
+    `${indent}  ${verify}: true`,
+    `${indent}  timeout: 2`,
+    `${indent}}`,
+  ];
+}
+
 /** Route URL a peer dials: by DNS name on AWS (matches the SAN), by IP on loopback. */
 function routeUrl(cfg: DsmConfig, peer: NatsNode): string {
   const host = cfg.nats.placement === 'private-ip' ? peer.dnsName : peer.ip;
@@ -91,25 +107,13 @@ export function renderNatsConfig(cfg: DsmConfig, nodeIndex: number, opts: Render
   out.push('trace: false');
   out.push('');
   out.push('# Clients: TLS with a verified client certificate mapped to a user below.');
-  out.push('tls {');
-  out.push(`  cert_file: ${q(tls.cert)}`);
-  out.push(`  key_file: ${q(tls.key)}`);
-  out.push(`  ca_file: ${q(tls.ca)}`);
-  out.push('  verify_and_map: true');
-  out.push('  timeout: 2');
-  out.push('}');
+  out.push(...tlsBlock(tls, 'verify_and_map', ''));
   out.push('');
   out.push('cluster {');
   out.push(`  name: ${q(cfg.nats.clusterName)}`);
   out.push(`  listen: ${q(`${bind}:${node.clusterPort}`)}`);
   out.push('  # Routes: TLS both ways, each side verifies the other against the cluster CA.');
-  out.push('  tls {');
-  out.push(`    cert_file: ${q(tls.cert)}`);
-  out.push(`    key_file: ${q(tls.key)}`);
-  out.push(`    ca_file: ${q(tls.ca)}`);
-  out.push('    verify: true');
-  out.push('    timeout: 2');
-  out.push('  }');
+  out.push(...tlsBlock(tls, 'verify', '  '));
   out.push('  # Explicit routes to every peer; gossip would add nothing in a fixed 3/5-node cluster.');
   out.push('  no_advertise: true');
   out.push(`  routes: ${list(peers.map((p) => routeUrl(cfg, p)))}`);
