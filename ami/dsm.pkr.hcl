@@ -67,6 +67,9 @@ source "amazon-ebs" "dsm" {
     device_name           = "/dev/xvda"
     volume_size           = var.root_volume_gb
     volume_type           = "gp3"
+    # gp3 baseline spelled out (stacks/hardening.ts GP3 sets the same on instances and templates).
+    iops                  = 3000
+    throughput            = 125
     encrypted             = true
     delete_on_termination = true
   }
