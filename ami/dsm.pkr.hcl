@@ -113,8 +113,10 @@ build {
       "bash /tmp/dsm-ami/scripts/install-units.sh",
       "bash /tmp/dsm-ami/scripts/tune-kernel.sh",
       "bash /tmp/dsm-ami/scripts/configure-time.sh",
+      "bash /tmp/dsm-ami/scripts/install-log-shipping.sh",
       "/usr/local/bin/dsm --version",
       "/usr/local/bin/nats-server --version",
+      "test -x /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl",
       "rm -rf /tmp/dsm-ami",
     ]
   }

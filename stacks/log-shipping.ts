@@ -59,7 +59,8 @@ export function cloudwatchAgentConfig(env: string, role: keyof typeof ROLE_LOGS)
 export function rsyslogRules(): string {
   return [
     '# DSM service logs into the files the CloudWatch agent ships (stacks/log-shipping.ts; keep equal).',
-    ...Object.entries(SERVICE_LOGS).map(([log, ident]) => `if $programname == '${ident}' then ${logFile(log as ServiceLog)}`),
+    // `& stop`: these lines go to their own file only, not a second time into /var/log/messages.
+    ...Object.entries(SERVICE_LOGS).flatMap(([log, ident]) => [`if $programname == '${ident}' then ${logFile(log as ServiceLog)}`, '& stop']),
     '',
   ].join('\n');
 }
