@@ -7,6 +7,7 @@ export { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 export { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
 export { DataAwsPrefixList } from '@cdktf/provider-aws/lib/data-aws-prefix-list/index.js';
 export { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter/index.js';
+export { DataAwsAvailabilityZone } from '@cdktf/provider-aws/lib/data-aws-availability-zone/index.js';
 // network
 export { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
 export { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';

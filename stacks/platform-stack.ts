@@ -3,7 +3,7 @@
  * is the only place that wires constructs together; each takes plain values derived by inputs.ts.
  */
 import { Construct, LocalBackend, TerraformOutput, TerraformStack } from './cdktf.js';
-import { AwsProvider, DataAwsCallerIdentity, DataAwsPrefixList, DataAwsSsmParameter } from './aws.js';
+import { AwsProvider, DataAwsAvailabilityZone, DataAwsCallerIdentity, DataAwsPrefixList, DataAwsSsmParameter } from './aws.js';
 import type { DsmConfig } from '../config/schema.js';
 import { clientUrls } from '../config/topology.js';
 import { renderDashboards } from '../dashboards/index.js';
@@ -44,6 +44,18 @@ export class DsmPlatformStack extends TerraformStack {
     const accountId = new DataAwsCallerIdentity(this, 'account').accountId;
     const s3PrefixList = new DataAwsPrefixList(this, 's3-prefix-list', { name: `com.amazonaws.${i.region}.s3` });
 
+    // AZ names are per account; the zone behind `aws.az` is checked by its ID when the config pins one.
+    const az = new DataAwsAvailabilityZone(this, 'az', {
+      name: i.az,
+      ...(i.azId ? {
+        lifecycle: {
+          postcondition: [{
+            condition: `\${self.zone_id == "${i.azId}"}`,
+            errorMessage: `aws.az ${i.az} is not ${i.azId} (aws.azId) in this account: AZ names map to zones per account; set aws.az to the name of ${i.azId} here`,
+          }],
+        },
+      } : {}),
+    });
     const net = new Network(this, 'network', {
       name: i.name, vpcCidr: i.vpcCidr, az: i.az,
       natsSubnets: i.nats.nodes.map((n) => ({ nodeName: n.name, cidr: n.subnetCidr, az: n.az })),
@@ -134,6 +146,7 @@ export class DsmPlatformStack extends TerraformStack {
       description: 'NATS nodes: name, private DNS name (the certificate SAN) and fixed private IP',
       value: i.nats.nodes.map((n) => ({ name: n.name, dns_name: n.dnsName, ip: n.ip, az: n.az })),
     });
+    new TerraformOutput(this, 'availability_zone_id', { description: `The zone ID behind aws.az (${i.az}) in this account; pin it with aws.azId`, value: az.zoneId });
     new TerraformOutput(this, 'nats_client_urls', { description: 'Client URLs, every node', value: clientUrls(cfg) });
     new TerraformOutput(this, 'subject_scheme', { description: 'Data and control subjects', value: i.subjects });
     new TerraformOutput(this, 'dashboard_names', { value: monitoring.dashboardNames });

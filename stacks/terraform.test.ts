@@ -8,6 +8,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { prodConfig } from '../config/prod.js';
+import type { DsmConfigInput } from '../config/schema.js';
 import { directConnectOn, fiveNodes, spreadOverAzs, synthPlatform } from './test-configs.js';
 import { findJudge, TerraformWorkdir } from './terraform-judge.js';
 import { decodeUserData } from './user-data.js';
@@ -62,6 +63,15 @@ describe.runIf(lookup.ok)('the synthesized stack under real terraform', () => {
     const r = wd.test(prod, suite);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Success! \d+ passed, 0 failed\./);
+  }, SLOW);
+
+  it('terraform test: with aws.azId set, the plan stops when aws.az names another zone in the account', () => {
+    const pinned: DsmConfigInput = { ...prodConfig, aws: { ...prodConfig.aws!, azId: 'use1-az4' } };
+    const azSuite = { 'az-id.tftest.hcl': readFileSync(path.join(SUITE_DIR, 'az-id', 'az-id.tftest.hcl'), 'utf8') };
+    const r = wd.test(synthPlatform(pinned).out.json, azSuite);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('run "az_name_maps_to_another_zone_in_this_account"... pass');
+    expect(r.stdout).toMatch(/Success! 2 passed, 0 failed\./);
   }, SLOW);
 
   it('terraform test fails on a weakened stack, naming each broken run', () => {

@@ -49,6 +49,14 @@ override_data {
 }
 
 override_data {
+  target = data.aws_availability_zone.az
+  values = {
+    name    = "us-east-1a"
+    zone_id = "use1-az4"
+  }
+}
+
+override_data {
   target = data.aws_ssm_parameter.ami
   values = {
     insecure_value = "ami-0123456789abcdef0"
