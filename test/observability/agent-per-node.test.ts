@@ -10,6 +10,8 @@ import { startAgentRuntime, type AgentRuntime } from '../../services/metrics/run
 import { SummaryPublisher } from '../../services/metrics/summary-publisher.js';
 import type { MetricPoint } from '../../services/metrics/points.js';
 import { publishAtRate } from './load.js';
+import { runDsm } from '../harness/cli.js';
+import { findFreePortBlock } from '../../services/nats/ports.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SUMMARIES = 30;
@@ -73,3 +75,17 @@ describe('metrics agents, one per NATS node (the AWS layout)', () => {
     expect(seen.some(({ p }) => p.metric === 'clusterDeliveredRate' || p.metric === 'clusterPublishedRate')).toBe(false);
   });
 });
+
+describe('dsm metrics-agent --prometheus-host (what DSM_METRICS_ARGS passes on a NATS host)', () => {
+  it('serves Prometheus on the given address, the one the NATS security group opens to monitoring', async () => {
+    // 127.0.0.2 stands in for the node's private IP: any loopback address but the default.
+    const port = await findFreePortBlock(1, '127.0.0.2');
+    const r = await runDsm(['metrics-agent', '--env', 'local', '--cloudwatch', 'off', '--prometheus-host', '127.0.0.2', '--prometheus-port', String(port), '--interval', '1', '--duration', '1', '--tls-dir', '/nonexistent-dsm-tls'], { timeoutMs: 60_000 });
+    // --tls-dir must exist: a usage error, exit 2, before anything listens.
+    expect(r.code).toBe(2);
+    const ok = await runDsm(['metrics-agent', '--env', 'local', '--dir', '/nonexistent-dsm-dir', '--cloudwatch', 'off', '--prometheus-host', '127.0.0.2', '--prometheus-port', String(port), '--interval', '1', '--duration', '1'], { timeoutMs: 60_000 });
+    expect(ok.stdout).toContain(`prometheus metrics on http://127.0.0.2:${port}/metrics`);
+    expect(ok.code, ok.stderr).toBe(0);
+  }, 120_000);
+});
+
