@@ -68,14 +68,18 @@ export interface BootResult {
   log: string;
 }
 
-function runBash(script: string, env: NodeJS.ProcessEnv, cwd: string, logFile: string, timeoutMs: number): Promise<number | null> {
+function runBash(script: string, env: NodeJS.ProcessEnv, cwd: string, logFile: string, timeoutMs: number, signal?: AbortSignal): Promise<number | null> {
   return new Promise((resolve) => {
     const out = openSync(logFile, 'a');
-    const child = spawn('bash', ['-c', script], { env, cwd, stdio: ['ignore', out, out] });
+    // Its own process group, so that a timeout or Ctrl-C takes the script's children (dsm render, tee) along.
+    const child = spawn('bash', ['-c', script], { env, cwd, stdio: ['ignore', out, out], detached: true });
     closeSync(out);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', (code) => { clearTimeout(timer); resolve(code); });
-    child.once('error', () => { clearTimeout(timer); resolve(null); });
+    const kill = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } };
+    const timer = setTimeout(kill, timeoutMs);
+    signal?.addEventListener('abort', kill, { once: true });
+    const onExit = process.once('exit', kill);
+    child.once('exit', (code) => { clearTimeout(timer); signal?.removeEventListener('abort', kill); onExit.removeListener('exit', kill); resolve(code); });
+    child.once('error', () => { clearTimeout(timer); signal?.removeEventListener('abort', kill); onExit.removeListener('exit', kill); resolve(null); });
   });
 }
 
@@ -92,14 +96,14 @@ function spawnSyncText(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd:
   return spawnSync(cmd, args, { env: { PATH: env.PATH }, cwd, encoding: 'utf8' }).stdout ?? '';
 }
 
-export async function bootHost(rt: TwinRuntime, hostRoot: string, userData: string, hostEnv: NodeJS.ProcessEnv): Promise<BootResult> {
+export async function bootHost(rt: TwinRuntime, hostRoot: string, userData: string, hostEnv: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<BootResult> {
   mkdirSync(path.join(hostRoot, 'var', 'log'), { recursive: true });
   mkdirSync(path.join(hostRoot, 'etc'), { recursive: true });
   const script = sandboxPaths(userData, hostRoot);
   writeFileSync(path.join(hostRoot, 'user-data.sh'), script, { mode: 0o700 });
   const logFile = path.join(hostRoot, 'boot.log');
   const env: NodeJS.ProcessEnv = { ...hostEnv, PATH: `${rt.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`, DSM_TWIN_TLS: rt.tlsDir, DSM_TWIN_HOST_ROOT: hostRoot };
-  const code = await runBash(script, env, rt.root, logFile, 120_000);
+  const code = await runBash(script, env, rt.root, logFile, 300_000, signal);
   const calls = existsSync(path.join(hostRoot, 'systemctl.log')) ? readFileSync(path.join(hostRoot, 'systemctl.log'), 'utf8').trim().split('\n') : [];
   const units = calls.flatMap((c) => {
     const m = /^enable\s+--now\s+(.+)$/.exec(c.trim());

@@ -99,8 +99,9 @@ export interface TwinReport {
 
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
   if (signal?.aborted) return resolve();
-  const t = setTimeout(resolve, ms);
-  signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  const onAbort = () => { clearTimeout(t); resolve(); };
+  const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+  signal?.addEventListener('abort', onAbort, { once: true });
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -251,6 +252,7 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
     const prodArgv = expandExec(spec.execStart, vars);
     const running: RunningUnit = { host: h.stack.name, unit, argv: localArgv(rt, prodArgv, h.dir), restarts: 0, exits: [], logFile };
     const launch = () => {
+      if (stopping) return;
       const out = openSync(logFile, 'a');
       const child = spawn(running.argv[0]!, running.argv.slice(1), { env, cwd: rt.root, stdio: ['ignore', out, out] });
       closeSync(out);
@@ -283,11 +285,13 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
   process.once('exit', killHook);
 
   let sampler: NodeJS.Timeout | undefined;
+  // Ctrl-C reaches the children too (same process group): none of them may be restarted after it.
+  opts.signal?.addEventListener('abort', () => { stopping = true; }, { once: true });
   try {
     say(`booting ${hosts.length} hosts from their user data`);
     await Promise.all(hosts.map(async (h) => {
       if (!h.stack.userData) { h.report.problems.push('no user data to boot from'); return; }
-      const boot = await bootHost(rt, h.dir, h.stack.userData, baseEnv(h));
+      const boot = await bootHost(rt, h.dir, h.stack.userData, baseEnv(h), opts.signal);
       h.env = boot.environment;
       h.report.booted = boot.ok;
       if (!boot.ok) h.report.problems.push(`user data failed: ${boot.log.trim().split('\n').slice(-3).join(' | ')}`);
@@ -307,9 +311,11 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
       if (counts.every((c) => c === n - 1)) break;
       await sleep(200, opts.signal);
     }
+    if (opts.signal?.aborted) throw new Error('interrupted');
     say('starting the other units (metrics agents, ingest pair, subscribers)');
     for (const h of hosts) {
       for (const unit of enabled(h).filter((u) => u !== 'nats-server')) {
+        if (opts.signal?.aborted) throw new Error('interrupted');
         await startUnit(h, unit).catch((e: Error) => { h.report.problems.push(`${unit}: ${e.message}`); });
       }
     }
