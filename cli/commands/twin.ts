@@ -30,6 +30,11 @@ function human(r: TwinReport): string {
     out.push('', 'ports the security groups open where nothing reachable listens:');
     for (const u of r.listeners.unreachable) out.push(`  ${u.tier} ${u.proto}/${u.ports} from ${u.from}: ${u.why}`);
   }
+  if (r.logs.unshipped.length || r.logs.unknown.length) {
+    out.push('', 'service logs:');
+    for (const g of r.logs.unshipped) out.push(`  NOT SHIPPED ${g}: no host's CloudWatch agent writes this log group`);
+    for (const g of r.logs.unknown) out.push(`  UNKNOWN ${g}: a host ships into a log group the stack does not create`);
+  }
   if (r.problems.length) { out.push('', 'problems:'); for (const p of r.problems) out.push(`  ${p}`); }
   out.push('', r.ok ? 'OK: every referenced metric was emitted and every flow is allowed' : 'NOT OK');
   return `${out.join('\n')}\n`;

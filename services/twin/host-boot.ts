@@ -54,9 +54,12 @@ if [[ -f $file ]]; then cat "$file"; else echo "twin: no TLS file for $name" >&2
   fake('dsm', `exec ${JSON.stringify(rt.node)} ${JSON.stringify(rt.dsmJs)} "$@"`);
 }
 
-/** The host's absolute paths moved under its directory (what a script or unit line writes or reads). */
+/**
+ * The host's absolute paths moved under its directory (what a script or unit line writes or reads):
+ * /etc, /var/log, /usr/local/sbin and the CloudWatch agent's /opt/aws.
+ */
 export function sandboxPaths(text: string, hostRoot: string): string {
-  return text.replace(/(?<=^|[\s'"=>])\/(etc|var\/log|usr\/local\/sbin)(?=[/\s'"]|$)/gm, `${hostRoot}/$1`);
+  return text.replace(/(?<=^|[\s'"=>:])\/(etc|var\/log|usr\/local\/sbin|opt\/aws)(?=[/\s'"]|$)/gm, `${hostRoot}/$1`);
 }
 
 export interface BootResult {
@@ -66,6 +69,23 @@ export interface BootResult {
   /** /etc/dsm/dsm.env then /etc/dsm/instance.env, as systemd would read them. */
   environment: Record<string, string>;
   log: string;
+  /** Log groups the CloudWatch agent was configured (and started) to ship into, from its config file. */
+  shippedLogGroups: string[];
+}
+
+/** `amazon-cloudwatch-agent-ctl -a fetch-config ... -c file:PATH -s` calls -> the log groups of each config. */
+export function shippedLogGroups(ctlCalls: string[]): string[] {
+  const groups: string[] = [];
+  for (const call of ctlCalls) {
+    if (!/-a\s+fetch-config/.test(call) || !/(^|\s)-s(\s|$)/.test(call)) continue;
+    const file = /-c\s+file:(\S+)/.exec(call)?.[1];
+    if (!file || !existsSync(file)) continue;
+    try {
+      const cfg = JSON.parse(readFileSync(file, 'utf8')) as { logs?: { logs_collected?: { files?: { collect_list?: Array<{ log_group_name?: string }> } } } };
+      for (const c of cfg.logs?.logs_collected?.files?.collect_list ?? []) if (c.log_group_name) groups.push(c.log_group_name);
+    } catch { /* an unreadable config ships nothing */ }
+  }
+  return [...new Set(groups)];
 }
 
 function runBash(script: string, env: NodeJS.ProcessEnv, cwd: string, logFile: string, timeoutMs: number, signal?: AbortSignal): Promise<number | null> {
@@ -99,6 +119,10 @@ function spawnSyncText(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd:
 export async function bootHost(rt: TwinRuntime, hostRoot: string, userData: string, hostEnv: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<BootResult> {
   mkdirSync(path.join(hostRoot, 'var', 'log'), { recursive: true });
   mkdirSync(path.join(hostRoot, 'etc'), { recursive: true });
+  // The CloudWatch agent the AMI installs: here it records how user data configured it.
+  const ctl = path.join(hostRoot, 'opt', 'aws', 'amazon-cloudwatch-agent', 'bin', 'amazon-cloudwatch-agent-ctl');
+  mkdirSync(path.dirname(ctl), { recursive: true });
+  writeFileSync(ctl, `#!/bin/bash\necho "$*" >> "$DSM_TWIN_HOST_ROOT/cloudwatch-agent.log"\n`, { mode: 0o755 });
   const script = sandboxPaths(userData, hostRoot);
   writeFileSync(path.join(hostRoot, 'user-data.sh'), script, { mode: 0o700 });
   const logFile = path.join(hostRoot, 'boot.log');
@@ -110,7 +134,9 @@ export async function bootHost(rt: TwinRuntime, hostRoot: string, userData: stri
     return m ? m[1]!.split(/\s+/).map((u) => u.replace(/\.service$/, '')) : [];
   });
   const environment = readEnvFiles([path.join(hostRoot, 'etc', 'dsm', 'dsm.env'), path.join(hostRoot, 'etc', 'dsm', 'instance.env')], env, rt.root);
-  return { ok: code === 0, units, environment, log: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '' };
+  const ctlLog = path.join(hostRoot, 'cloudwatch-agent.log');
+  const ctlCalls = existsSync(ctlLog) ? readFileSync(ctlLog, 'utf8').trim().split('\n') : [];
+  return { ok: code === 0, units, environment, log: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '', shippedLogGroups: shippedLogGroups(ctlCalls) };
 }
 
 export interface UnitSpec {

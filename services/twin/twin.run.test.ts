@@ -22,6 +22,8 @@ const KNOWN_OPEN = {
   missingMetric: (m: string) => /^DSM\/(ClusterDeliveredMsgRate|Latency(P50|P99|P999|Max)|IngestEventsRate|PublishedRate|ReceivedRate|SequenceGaps|Resyncs|MalformedMessages|SubscriberSlowConsumer)\{/.test(m),
   // Issue 11 item 2: 9464 opened on ingestion and subscribers, where no exporter runs.
   unreachable: (u: TwinReport['listeners']['unreachable'][number]) => u.ports === '9464' && ['dsm-prod-ingestion', 'dsm-prod-subscribers'].includes(u.tier),
+  // Issue 11 item 2: no host ships journald into the stack's service log groups.
+  unshippedLog: (g: string) => /^\/dsm\/prod\/(boot|ingest|metrics-agent|nats-server|subscriber)$/.test(g),
   // Issue 11 item 1: bash ${...} in user data, which Terraform reads as interpolation.
   problem: (p: string) => /user data holds Terraform interpolation/.test(p),
 };
@@ -74,7 +76,10 @@ describe('dsm twin --json (prod)', () => {
     expect(report.metrics.missing.map((m) => m.metric).filter((m) => !KNOWN_OPEN.missingMetric(m))).toEqual([]);
     expect(report.listeners.unreachable.filter((u) => !KNOWN_OPEN.unreachable(u))).toEqual([]);
     expect(report.problems.filter((p) => !KNOWN_OPEN.problem(p))).toEqual([]);
-    const holds = report.flows.denied.length === 0 && report.metrics.missing.every((m) => m.allowed) && report.listeners.unreachable.length === 0 && report.problems.length === 0;
+    expect(report.logs.unshipped.filter((g) => !KNOWN_OPEN.unshippedLog(g))).toEqual([]);
+    expect(report.logs.unknown).toEqual([]);
+    const holds = report.flows.denied.length === 0 && report.metrics.missing.every((m) => m.allowed) && report.listeners.unreachable.length === 0
+      && report.problems.length === 0 && report.logs.unshipped.length === 0;
     expect(report.ok).toBe(holds);
     expect(code).toBe(holds ? 0 : 1);
   });

@@ -66,7 +66,17 @@ export interface ObservedFlow {
 
 export interface DeniedFlow extends ObservedFlow { reasons: string[] }
 
-export interface ListenerReport { host: string; unit: string; proto: Protocol; bind: string; port: number; service: string; twinPort: number }
+export interface ListenerReport {
+  host: string;
+  unit: string;
+  proto: Protocol;
+  bind: string;
+  port: number;
+  service: string;
+  twinPort: number;
+  /** The unit was told to bind the host's private address (moved to 127.0.0.1 here): reachable on AWS. */
+  hostAddress?: boolean;
+}
 
 export interface UnreachablePort { tier: string; proto: string; ports: string; from: string; rule: string; why: string }
 
@@ -78,6 +88,8 @@ export interface HostReport {
   ip: string;
   booted: boolean;
   units: Array<{ unit: string; command: string; pid?: number; restarts: number; exits: Array<{ code: number | null; signal: string | null }> }>;
+  /** CloudWatch Logs groups the host's CloudWatch agent was configured to ship into. */
+  shipsLogsTo: string[];
   skipped: Array<{ unit: string; why: string }>;
   problems: string[];
   dir: string;
@@ -91,6 +103,8 @@ export interface TwinReport {
   metrics: MetricContract & { allowedMissing: string[] };
   flows: { observed: ObservedFlow[]; denied: DeniedFlow[]; unmapped: string[]; unresolvedRules: string[] };
   listeners: { observed: ListenerReport[]; unreachable: UnreachablePort[] };
+  /** Service log groups of the stack no host ships into, and groups hosts ship into that the stack lacks. */
+  logs: { groups: string[]; unshipped: string[]; unknown: string[] };
   hosts: HostReport[];
   /** Anything that kept the twin from being a faithful run (a host that did not boot, ...). */
   problems: string[];
@@ -173,7 +187,7 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
     twinPorts.set(key('tcp', promPort), { port: cfg.metrics.prometheusPort, service: 'prometheus', proto: 'tcp', host: h.stack.name, movedBind: false });
     const hostCfg = { ...base, metrics: { ...base.metrics, prometheusPort: promPort } };
     writeFileSync(path.join(h.dir, 'config.json'), JSON.stringify(hostCfg, null, 2));
-    h.report = { name: h.stack.name, role: h.stack.role, tier: h.stack.tier, resource: h.stack.resource, ip: h.stack.net.ip, booted: false, units: [], skipped: [], problems: [...h.stack.problems], dir: h.dir };
+    h.report = { name: h.stack.name, role: h.stack.role, tier: h.stack.tier, resource: h.stack.resource, ip: h.stack.net.ip, booted: false, units: [], shipsLogsTo: [], skipped: [], problems: [...h.stack.problems], dir: h.dir };
   }
 
   const children: RunningUnit[] = [];
@@ -205,6 +219,8 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
     return byInode;
   };
 
+  /** host|unit of units told to bind their host's private address. */
+  const hostAddressUnits = new Set<string>();
   /** host|unit of every service seen holding a NATS client connection. */
   const connected = new Set<string>();
   let lastSockets: Array<SocketEntry & { owner?: { host: string; unit: string } }> = [];
@@ -218,7 +234,10 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
         const info = twinPorts.get(key(s.proto, s.localPort));
         listening.set(key(s.proto, s.localPort), s.owner);
         const lk = `${s.owner.host}|${s.proto}|${s.localPort}|${s.localIp}`;
-        if (!listeners.has(lk)) listeners.set(lk, { host: s.owner.host, unit: s.owner.unit, proto: s.proto, bind: s.localIp, port: info?.port ?? s.localPort, service: info?.service ?? 'unexpected listener', twinPort: s.localPort });
+        if (!listeners.has(lk)) {
+          const hostAddress = hostAddressUnits.has(`${s.owner.host}|${s.owner.unit}`) && s.localIp === '127.0.0.1';
+          listeners.set(lk, { host: s.owner.host, unit: s.owner.unit, proto: s.proto, bind: s.localIp, port: info?.port ?? s.localPort, service: info?.service ?? 'unexpected listener', twinPort: s.localPort, ...(hostAddress ? { hostAddress } : {}) });
+        }
       }
     }
     for (const s of lastSockets) {
@@ -250,7 +269,11 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
     const logFile = path.join(h.dir, 'var', 'log', `${unit}.log`);
     for (const pre of spec.execStartPre) await runPre(localArgv(rt, expandExec(pre, vars), h.dir), env, rt.root, logFile);
     const prodArgv = expandExec(spec.execStart, vars);
-    const running: RunningUnit = { host: h.stack.name, unit, argv: localArgv(rt, prodArgv, h.dir), restarts: 0, exits: [], logFile };
+    // The host's own private address (e.g. --prometheus-host 10.40.1.10) is 127.0.0.1 here.
+    const ip = h.stack.net.ip;
+    const argv = localArgv(rt, prodArgv, h.dir).map((a) => a.split(ip).join('127.0.0.1'));
+    if (prodArgv.some((a) => a.includes(ip))) hostAddressUnits.add(`${h.stack.name}|${unit}`);
+    const running: RunningUnit = { host: h.stack.name, unit, argv, restarts: 0, exits: [], logFile };
     const launch = () => {
       if (stopping) return;
       const out = openSync(logFile, 'a');
@@ -293,6 +316,7 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
       if (!h.stack.userData) { h.report.problems.push('no user data to boot from'); return; }
       const boot = await bootHost(rt, h.dir, h.stack.userData, baseEnv(h), opts.signal);
       h.env = boot.environment;
+      h.report.shipsLogsTo = boot.shippedLogGroups;
       h.report.booted = boot.ok;
       if (!boot.ok) h.report.problems.push(`user data failed: ${boot.log.trim().split('\n').slice(-3).join(' | ')}`);
       (h as { enabled?: string[] }).enabled = boot.units;
@@ -380,13 +404,16 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
   const listenerList = [...listeners.values()].sort((a, b) => `${a.host}${a.port}`.localeCompare(`${b.host}${b.port}`));
   const unreachable = unreachablePorts(model, hosts.map((h) => h.stack), listenerList, twinPorts);
 
+  const logs = logContract(json, hosts.map((h) => h.report));
+
   const hostProblems = hosts.flatMap((h) => h.report.problems.map((p) => `${h.stack.name}: ${p}`));
   const allProblems = [...problems, ...hostProblems];
-  const ok = allProblems.length === 0 && denied.length === 0 && unreachable.length === 0 && metrics.missing.every((m) => m.allowed);
+  const ok = allProblems.length === 0 && denied.length === 0 && unreachable.length === 0 && logs.unshipped.length === 0 && logs.unknown.length === 0 && metrics.missing.every((m) => m.allowed);
   const report: TwinReport = {
     ok, env: cfg.env, stack, seconds: opts.seconds, metrics,
     flows: { observed, denied, unmapped: [...unmapped], unresolvedRules: model.unresolved },
     listeners: { observed: listenerList, unreachable },
+    logs,
     hosts: hosts.map((h) => h.report), problems: allProblems, dir,
   };
   if (!opts.keep && !opts.dir) rmSync(dir, { recursive: true, force: true });
@@ -408,7 +435,7 @@ export function unreachablePorts(model: NetworkModel, hosts: StackHost[], listen
       const names = new Set(members.map((m) => m.name));
       const protos: Protocol[] = r.protocol === '-1' ? ['tcp', 'udp'] : r.protocol === 'udp' || r.protocol === '17' ? ['udp'] : ['tcp'];
       const here = listeners.filter((l) => names.has(l.host) && protos.includes(l.proto) && l.port >= r.from && l.port <= r.to);
-      const reachable = here.filter((l) => twinPorts.get(`${l.proto}/${l.twinPort}`)?.movedBind || !/^127\.|^::1$/.test(l.bind));
+      const reachable = here.filter((l) => twinPorts.get(`${l.proto}/${l.twinPort}`)?.movedBind || l.hostAddress || !/^127\.|^::1$/.test(l.bind));
       if (reachable.length) continue;
       const ports = r.from === r.to ? String(r.from) : `${r.from}-${r.to}`;
       const from = r.refSg ? (model.sgNames.get(r.refSg) ?? r.refSg) : r.cidrs.join(',') || (r.unresolved ?? '?');
@@ -419,4 +446,19 @@ export function unreachablePorts(model: NetworkModel, hosts: StackHost[], listen
     }
   }
   return out;
+}
+
+/**
+ * Every CloudWatch Logs group of the stack that AWS itself does not write (VPC flow logs) must be
+ * one some host's CloudWatch agent ships into; and no host ships into a group the stack lacks.
+ */
+export function logContract(json: Json, hosts: Array<Pick<HostReport, 'shipsLogsTo'>>): TwinReport['logs'] {
+  const groups = Object.entries((json?.resource?.aws_cloudwatch_log_group ?? {}) as Record<string, Json>);
+  const byAws = new Set(Object.values((json?.resource?.aws_flow_log ?? {}) as Record<string, Json>)
+    .map((f) => /^\$\{aws_cloudwatch_log_group\.([^.}]+)\.(arn|name)\}$/.exec(String(f.log_destination ?? f.log_group_name ?? ''))?.[1])
+    .filter(Boolean) as string[]);
+  const serviceGroups = groups.filter(([n]) => !byAws.has(n)).map(([, g]) => String(g.name));
+  const shipped = new Set(hosts.flatMap((h) => h.shipsLogsTo));
+  const all = new Set(groups.map(([, g]) => String(g.name)));
+  return { groups: serviceGroups.sort(), unshipped: serviceGroups.filter((g) => !shipped.has(g)).sort(), unknown: [...shipped].filter((g) => !all.has(g)).sort() };
 }
