@@ -52,6 +52,18 @@ if [[ -f $file ]]; then cat "$file"; else echo "twin: no TLS file for $name" >&2
   fake('logger', 'cat > /dev/null');
   fake('sleep', ':');
   fake('dsm', `exec ${JSON.stringify(rt.node)} ${JSON.stringify(rt.dsmJs)} "$@"`);
+  // Instance metadata (IMDSv2) for the boot script: a token, and this host's instance id, address
+  // and AZ from DSM_TWIN_IMDS_*; any other URL goes to the real curl.
+  fake('curl', `url=; for a in "$@"; do [[ $a == http://169.254.169.254/* ]] && url=$a; done
+if [[ -z $url ]]; then exec /usr/bin/curl "$@"; fi
+case $url in
+  */latest/api/token) echo twin-imds-token ;;
+  */meta-data/instance-id) echo "$DSM_TWIN_IMDS_INSTANCE_ID" ;;
+  */meta-data/local-ipv4) echo "$DSM_TWIN_IMDS_LOCAL_IPV4" ;;
+  */meta-data/placement/availability-zone) echo "$DSM_TWIN_IMDS_AZ" ;;
+  */meta-data/placement/availability-zone-id) echo "$DSM_TWIN_IMDS_AZ_ID" ;;
+  *) echo "twin: no instance metadata at $url" >&2; exit 22 ;;
+esac`);
 }
 
 /**
@@ -136,7 +148,10 @@ export async function bootHost(rt: TwinRuntime, hostRoot: string, userData: stri
   const environment = readEnvFiles([path.join(hostRoot, 'etc', 'dsm', 'dsm.env'), path.join(hostRoot, 'etc', 'dsm', 'instance.env')], env, rt.root);
   const ctlLog = path.join(hostRoot, 'cloudwatch-agent.log');
   const ctlCalls = existsSync(ctlLog) ? readFileSync(ctlLog, 'utf8').trim().split('\n') : [];
-  return { ok: code === 0, units, environment, log: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '', shippedLogGroups: shippedLogGroups(ctlCalls) };
+  // The script sends its own output to /var/log/dsm-boot.log (exec > >(tee ...)); bash's own errors may land in either.
+  const bootLog = path.join(hostRoot, 'var', 'log', 'dsm-boot.log');
+  const log = [logFile, bootLog].filter(existsSync).map((f) => readFileSync(f, 'utf8')).join('');
+  return { ok: code === 0, units, environment, log: code === 0 ? log : `${log}exit status ${code}\n`, shippedLogGroups: shippedLogGroups(ctlCalls) };
 }
 
 export interface UnitSpec {

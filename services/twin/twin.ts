@@ -86,6 +86,8 @@ export interface HostReport {
   tier: string;
   resource: string;
   ip: string;
+  /** What the twin's instance metadata answers for instance-id. */
+  instanceId: string;
   booted: boolean;
   units: Array<{ unit: string; command: string; pid?: number; restarts: number; exits: Array<{ code: number | null; signal: string | null }> }>;
   /** CloudWatch Logs groups the host's CloudWatch agent was configured to ship into. */
@@ -179,7 +181,7 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
   say('issuing the twin\'s TLS material (stands in for `dsm certs push`)');
   await initCerts(validateConfig(base, cfg.env), rt.tlsDir);
 
-  const hosts = stackHostList.map((h) => ({ stack: h, dir: path.join(dir, 'hosts', h.name), report: undefined as unknown as HostReport, env: {} as Record<string, string>, units: [] as RunningUnit[] }));
+  const hosts = stackHostList.map((h, i) => ({ stack: h, instanceId: `i-0${(0x7317000 + i).toString(16)}0000000`, dir: path.join(dir, 'hosts', h.name), report: undefined as unknown as HostReport, env: {} as Record<string, string>, units: [] as RunningUnit[] }));
   for (const h of hosts) {
     mkdirSync(h.dir, { recursive: true });
     // Each host its own Prometheus port: on AWS every host has its own address for 9464.
@@ -187,7 +189,7 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
     twinPorts.set(key('tcp', promPort), { port: cfg.metrics.prometheusPort, service: 'prometheus', proto: 'tcp', host: h.stack.name, movedBind: false });
     const hostCfg = { ...base, metrics: { ...base.metrics, prometheusPort: promPort } };
     writeFileSync(path.join(h.dir, 'config.json'), JSON.stringify(hostCfg, null, 2));
-    h.report = { name: h.stack.name, role: h.stack.role, tier: h.stack.tier, resource: h.stack.resource, ip: h.stack.net.ip, booted: false, units: [], shipsLogsTo: [], skipped: [], problems: [...h.stack.problems], dir: h.dir };
+    h.report = { name: h.stack.name, role: h.stack.role, tier: h.stack.tier, resource: h.stack.resource, ip: h.stack.net.ip, instanceId: h.instanceId, booted: false, units: [], shipsLogsTo: [], skipped: [], problems: [...h.stack.problems], dir: h.dir };
   }
 
   const children: RunningUnit[] = [];
@@ -314,7 +316,11 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
     say(`booting ${hosts.length} hosts from their user data`);
     await Promise.all(hosts.map(async (h) => {
       if (!h.stack.userData) { h.report.problems.push('no user data to boot from'); return; }
-      const boot = await bootHost(rt, h.dir, h.stack.userData, baseEnv(h), opts.signal);
+      const imds = {
+        DSM_TWIN_IMDS_INSTANCE_ID: h.instanceId, DSM_TWIN_IMDS_LOCAL_IPV4: h.stack.net.ip,
+        DSM_TWIN_IMDS_AZ: cfg.aws!.az, DSM_TWIN_IMDS_AZ_ID: 'use1-az1',
+      };
+      const boot = await bootHost(rt, h.dir, h.stack.userData, { ...baseEnv(h), ...imds }, opts.signal);
       h.env = boot.environment;
       h.report.shipsLogsTo = boot.shippedLogGroups;
       h.report.booted = boot.ok;
