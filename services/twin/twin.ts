@@ -213,21 +213,31 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
 
   /** Sockets of every running unit, by inode -> owner. */
   const owners = () => {
-    const byInode = new Map<number, { host: string; unit: string }>();
+    const byInode = new Map<number, { host: string; unit: string; pid: number }>();
     for (const u of children) {
-      if (!u.child?.pid) continue;
-      for (const pid of withDescendants([u.child.pid])) for (const inode of socketInodes(pid)) byInode.set(inode, { host: u.host, unit: u.unit });
+      if (!u.child?.pid || u.child.exitCode !== null || u.child.signalCode !== null) continue;
+      for (const pid of withDescendants([u.child.pid])) for (const inode of socketInodes(pid)) byInode.set(inode, { host: u.host, unit: u.unit, pid: u.child.pid });
     }
     return byInode;
   };
 
   /** host|unit of units told to bind their host's private address. */
   const hostAddressUnits = new Set<string>();
-  /** host|unit of every service seen holding a NATS client connection. */
-  const connected = new Set<string>();
-  let lastSockets: Array<SocketEntry & { owner?: { host: string; unit: string } }> = [];
+  /**
+   * host|unit|pid seen holding a NATS client socket in the latest sample, and since when. A service
+   * counts as connected once its current process has held one for longer than the servers' TLS
+   * handshake timeout (a socket whose handshake fails is ESTABLISHED too, briefly).
+   */
+  let seenConnected = new Set<string>();
+  const connectedSince = new Map<string, number>();
+  const isConnected = (u: RunningUnit) => {
+    const since = connectedSince.get(`${u.host}|${u.unit}|${u.child?.pid}`);
+    return since !== undefined && Date.now() - since >= 3000;
+  };
+  let lastSockets: Array<SocketEntry & { owner?: { host: string; unit: string; pid: number } }> = [];
   const sample = () => {
     const byInode = owners();
+    seenConnected = new Set();
     lastSockets = allSockets().map((s) => ({ ...s, owner: byInode.get(s.inode) }));
     const listening = new Map<string, { host: string; unit: string }>();
     for (const s of lastSockets) {
@@ -248,8 +258,14 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
       if (!server || listening.has(key('tcp', s.localPort))) continue; // not a client-side socket
       const info = twinPorts.get(key('tcp', s.remotePort));
       addFlow({ from: s.owner.host, to: server.host, proto: 'tcp', port: info?.port ?? s.remotePort, service: info?.service ?? 'unknown' }, 'socket');
-      if (info?.service === 'nats-client') connected.add(`${s.owner.host}|${s.owner.unit}`);
+      if (info?.service === 'nats-client') seenConnected.add(`${s.owner.host}|${s.owner.unit}|${s.owner.pid}`);
     }
+  };
+  const sampleAndTrack = () => {
+    sample();
+    const now = Date.now();
+    for (const k of seenConnected) if (!connectedSince.has(k)) connectedSince.set(k, now);
+    for (const k of [...connectedSince.keys()]) if (!seenConnected.has(k)) connectedSince.delete(k);
   };
   const ownerOfPort = (port: number) => {
     const find = () => lastSockets.find((s) => s.proto === 'tcp' && s.localPort === port && s.owner)?.owner;
@@ -329,7 +345,7 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
     }));
     if (opts.signal?.aborted) throw new Error('interrupted');
 
-    sampler = setInterval(() => { try { sample(); } catch { /* a process exited mid-read */ } }, 500);
+    sampler = setInterval(() => { try { sampleAndTrack(); } catch { /* a process exited mid-read */ } }, 500);
     // nats-server first (as systemd's network-online ordering and the clients' retries would have it), then the rest.
     const enabled = (h: (typeof hosts)[number]) => ((h as { enabled?: string[] }).enabled ?? []);
     say('starting nats-server on the NATS hosts');
@@ -353,9 +369,9 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
     const clients = children.filter((u) => u.unit !== 'nats-server');
     const readyDeadline = Date.now() + (opts.readyTimeoutSeconds ?? 180) * 1000;
     say(`waiting for ${clients.length} services to connect to NATS`);
-    while (Date.now() < readyDeadline && !opts.signal?.aborted && clients.some((u) => !connected.has(`${u.host}|${u.unit}`))) await sleep(500, opts.signal);
+    while (Date.now() < readyDeadline && !opts.signal?.aborted && clients.some((u) => !isConnected(u))) await sleep(500, opts.signal);
     for (const u of clients) {
-      if (!connected.has(`${u.host}|${u.unit}`)) hosts.find((h) => h.stack.name === u.host)!.report.problems.push(`${u.unit} made no NATS connection within ${opts.readyTimeoutSeconds ?? 180}s (see ${u.logFile})`);
+      if (!isConnected(u)) hosts.find((h) => h.stack.name === u.host)!.report.problems.push(`${u.unit} made no NATS connection within ${opts.readyTimeoutSeconds ?? 180}s (see ${u.logFile})`);
     }
     say(`running for ${opts.seconds}s`);
     await sleep(opts.seconds * 1000, opts.signal);
