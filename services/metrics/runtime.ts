@@ -12,6 +12,7 @@ import { connectAs } from '../nats/connect.js';
 import { clientUrls } from '../../config/topology.js';
 import { defaultAgentNodes, MetricsAgent, type AgentNode, type MetricSink } from './agent.js';
 import { CloudWatchEmitter, toDatum } from './cloudwatch.js';
+import { recordingClientFromEnv } from './cloudwatch-record.js';
 import { PrometheusExporter } from './prometheus.js';
 
 export interface AgentRuntimeOptions {
@@ -64,7 +65,8 @@ export async function startAgentRuntime(cfg: DsmConfig, opts: AgentRuntimeOption
     const region = opts.region ?? cfg.aws?.region;
     if (!region) throw new Error(`environment "${cfg.env}" has no aws.region for CloudWatch; pass a region or turn CloudWatch off`);
     // One attempt per SDK call: the emitter owns retries, backoff and the drop accounting.
-    emitter = new CloudWatchEmitter(new CloudWatchClient({ region, maxAttempts: 1 }), { namespace: cfg.metrics.namespace, storageResolution: cfg.metrics.storageResolution });
+    // DSM_CLOUDWATCH_RECORD (the twin): record the requests to a file instead of sending them.
+    emitter = new CloudWatchEmitter(recordingClientFromEnv() ?? new CloudWatchClient({ region, maxAttempts: 1 }), { namespace: cfg.metrics.namespace, storageResolution: cfg.metrics.storageResolution });
     emitter.start(opts.intervalMs ?? cfg.metrics.scrapeIntervalSeconds * 1000);
     sinks.push({ write: (p) => emitter!.enqueue(p) });
   } else if (opts.cloudwatch === 'dry-run') {
