@@ -191,6 +191,22 @@ export const MetricsSchema = z.object({
   localDashboardPort: port.default(8090),
 }).prefault({});
 
+/**
+ * Subscriber groups (`dsm subscribe --group`): members heartbeat on `_DSM.group.<identity>.<group>`
+ * and divide the group's symbols by rendezvous hashing over the live member list.
+ */
+export const GroupsSchema = z.object({
+  heartbeatMs: z.number().int().min(10).default(200),
+  /** Heartbeats a member may miss before the others drop it and take its symbols. */
+  missedHeartbeats: z.number().int().min(2).default(3),
+  /** Longest a symbol may be applied by both its old and new owner while ownership moves. */
+  handoverMs: z.number().int().min(10).default(1500),
+  /** How often the ingest announces the symbols it publishes (`_DSM.symbols.<EXCHANGE>`). */
+  announceIntervalMs: z.number().int().min(100).default(2000),
+  /** Group the AWS subscriber hosts join (their user data passes it to `dsm subscribe --group`). */
+  hostGroup: z.string().regex(/^[A-Za-z0-9_-]+$/).default('subscribers'),
+}).prefault({});
+
 const tuneRange = (min: number, max: number) => z.object({ min: z.number().int().min(1).default(min), max: z.number().int().min(1).default(max) }).prefault({});
 
 /**
@@ -239,6 +255,7 @@ export const DsmConfigSchema = z.object({
   metrics: MetricsSchema,
   host: HostSchema,
   tune: TuneSchema,
+  groups: GroupsSchema,
   /** Present for deployable environments; absent for loopback-only ones. */
   aws: AwsSchema.optional(),
   autoscaling: AutoscalingSchema.optional(),

@@ -113,6 +113,11 @@ export class IngestService {
     return shard;
   }
 
+  /** exchange -> every symbol routed so far (what the ingest announces to subscriber groups). */
+  knownSymbols(): ReadonlyMap<string, Iterable<string>> {
+    return new Map([...this.shards].map(([ex, bySymbol]) => [ex, bySymbol.keys()]));
+  }
+
   flush(): void {
     this.flushScheduled = false;
     for (const h of this.workers) this.flushWorker(h);
@@ -126,8 +131,8 @@ export class IngestService {
   }
 
   /** Latest stats from every worker (refreshed every 250 ms). */
-  workerStats(): WorkerStats[] {
-    return this.workers.map((h) => h.shard.stats());
+  workerStats(withHistogram = false): WorkerStats[] {
+    return this.workers.map((h) => h.shard.stats(withHistogram));
   }
 
   /** Every book the ingest holds, as it stands after everything routed so far was applied. */
