@@ -118,7 +118,7 @@ export class GroupMember {
 
   private replan(): void {
     const sub = this.opts.subscriber;
-    const plan = this.membership.plan(this.universe.subjects(), performance.now());
+    const plan = this.membership.plan(this.universe.subjects(), performance.now(), (subject) => this.isLive(subject));
     if (plan.gain.length === 0 && plan.release.length === 0) return;
     this.stats.rebalances++;
     for (const subject of plan.gain) {
@@ -140,6 +140,9 @@ export class GroupMember {
       this.stats.released++;
     }
     if (plan.gain.length) this.watchWarming();
+    if (plan.timedOut.length) {
+      this.log.warn({ group: this.opts.group, member: this.opts.member, subjects: plan.timedOut.slice(0, 20), owners: plan.timedOut.slice(0, 20).map((s) => this.membership.owner(s)) }, 'hand-over bound passed before the new owner reported these live; released anyway');
+    }
     this.log.info({ group: this.opts.group, member: this.opts.member, gained: plan.gain.length, released: plan.release.length, held: this.membership.held.size, members: this.membership.members().length }, 'ownership changed');
   }
 
@@ -161,14 +164,14 @@ export class GroupMember {
     }, 10);
   }
 
+  private isLive(subject: string): boolean {
+    const name = this.universe.nameOf(subject);
+    return name !== undefined && (this.opts.subscriber.mirrors.get(name[0], name[1])?.isLive ?? false);
+  }
+
   /** Data subjects this member has a live book for. */
   liveSubjects(): string[] {
-    const out: string[] = [];
-    for (const subject of this.membership.held) {
-      const name = this.universe.nameOf(subject);
-      if (name && this.opts.subscriber.mirrors.get(name[0], name[1])?.isLive) out.push(subject);
-    }
-    return out;
+    return [...this.membership.held].filter((s) => this.isLive(s));
   }
 
   private beat(): void {
@@ -204,6 +207,8 @@ export class GroupMember {
       await new Promise((r) => setTimeout(r, 10));
       this.replan();
     }
+    // A last word with nothing live, so nobody counts this member as an owner until it times out.
+    this.beat();
     this.stop();
   }
 

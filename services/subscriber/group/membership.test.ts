@@ -72,6 +72,16 @@ describe('group membership', () => {
     expect(b.held.size).toBe(0);
   });
 
+  it('a book the loser never had live is let go at once (nobody is served from it)', () => {
+    const a = new Membership(opts('a'));
+    a.plan(universe, 0);
+    a.onHeartbeat(hb('b'), 1);
+    const lost = [...a.held].filter((s) => a.owner(s) === 'b');
+    const dead = new Set(lost.slice(0, 3));
+    expect(a.plan(universe, 2, (s) => !dead.has(s)).release.sort()).toEqual([...dead].sort());
+    expect(a.handingOver).toBe(lost.length - 3);
+  });
+
   it('symbols that leave the universe are released at once', () => {
     const a = new Membership(opts('a'));
     a.plan(universe, 0);

@@ -37,6 +37,8 @@ export interface Plan {
   gain: string[];
   /** Stop applying these (the new owner is live, the hand-over timed out, or they left the universe). */
   release: string[];
+  /** Of release: those let go because the hand-over bound passed before the new owner was live. */
+  timedOut: string[];
 }
 
 interface Peer {
@@ -106,11 +108,16 @@ export class Membership {
     return ownerOf(subject, this.members());
   }
 
-  /** What to subscribe to and what to let go of, given the universe now. */
-  plan(universe: ReadonlySet<string>, now: number): Plan {
+  /**
+   * What to subscribe to and what to let go of, given the universe now. `selfLive` says whether
+   * this member has a live book for a subject: one it never got live (a symbol nobody publishes,
+   * a book still awaiting its snapshot) is let go at once, since nobody is being served from it.
+   */
+  plan(universe: ReadonlySet<string>, now: number, selfLive: (subject: string) => boolean = () => true): Plan {
     const members = this.members();
     const gain: string[] = [];
     const release: string[] = [];
+    const timedOut: string[] = [];
     for (const subject of universe) {
       if (this.held.has(subject)) continue;
       if (ownerOf(subject, members) === this.opts.member) {
@@ -133,16 +140,19 @@ export class Membership {
       if (owner !== undefined && this.peers.get(owner)?.live.has(subject)) {
         this.stats.handedOver++;
         release.push(subject);
+      } else if (!selfLive(subject)) {
+        release.push(subject);
       } else if (now - since >= this.opts.handoverMs) {
         this.stats.handoverTimeouts++;
         release.push(subject);
+        timedOut.push(subject);
       }
     }
     for (const subject of release) {
       this.held.delete(subject);
       this.losing.delete(subject);
     }
-    return { gain, release };
+    return { gain, release, timedOut };
   }
 
   /** Subjects held only until their new owner is live. */
