@@ -14,7 +14,7 @@ interface Seen { applied: number; gaps: number; resyncs: number }
 
 export function subscriberSummaries(
   sub: Subscriber, nc: NatsConnection, cfg: DsmConfig,
-  opts: { service: string; intervalMs?: number; group?: () => GroupStatus },
+  opts: { service: string; intervalMs?: number; group?: () => GroupStatus; now?: () => number },
 ): SummaryPublisher {
   // Mirrors come and go (a group member releases books): remember each one's counters by identity.
   let seen = new WeakMap<BookMirror, Seen>();
@@ -23,6 +23,7 @@ export function subscriberSummaries(
     service: opts.service,
     latency: sub.latency,
     ...(opts.intervalMs ? { intervalMs: opts.intervalMs } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
     collect: (p, intervalMs) => {
       const next = new WeakMap<BookMirror, Seen>();
       for (const m of sub.mirrors.mirrors()) {
