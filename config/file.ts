@@ -2,12 +2,12 @@
  * Environments defined outside config/: `--config FILE` on the CLI and `DSM_CONFIG` for the stacks.
  * A file is JSON, or a TypeScript/JavaScript module whose default export (or `config` export) is
  * the environment; either way it is validated by the same schema as config/<env>.ts, and every
- * problem names its field. A TypeScript file needs the tsx loader, which both `dsm` and the
- * stacks' entry (`npx tsx stacks/main.ts`) run under.
+ * problem names its field. TypeScript is loaded with tsx (a runtime dependency already).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import { ConfigError, validateConfig } from './load.js';
 import type { DsmConfig } from './schema.js';
 
@@ -27,10 +27,15 @@ export async function loadConfigFile(file: string): Promise<DsmConfig> {
     }
   } else if (MODULE_EXT.has(ext)) {
     let mod: Record<string, unknown>;
-    try { mod = await import(pathToFileURL(abs).href) as Record<string, unknown>; } catch (e) {
+    // tsImport loads TypeScript wherever the file lives (a .ts outside this package would otherwise
+    // be taken for CommonJS), under `dsm` and the stacks' entry alike.
+    try { mod = await tsImport(pathToFileURL(abs).href, import.meta.url) as Record<string, unknown>; } catch (e) {
       throw new ConfigError(label, [`(file): cannot load module: ${(e as Error).message.split('\n')[0]}`]);
     }
     input = mod.default ?? mod.config;
+    // A file outside an ESM package loads as CommonJS: its exports sit one level down.
+    const inner = input as Record<string, unknown> | undefined;
+    if (inner && typeof inner === 'object' && !('env' in inner) && ('default' in inner || 'config' in inner)) input = inner.default ?? inner.config;
     if (input === undefined) throw new ConfigError(label, ['(file): the module must export the environment as default or as `config`']);
   } else {
     throw new ConfigError(label, [`--config: expected a .json, .ts or .js file, got "${ext || file}"`]);
