@@ -279,6 +279,13 @@ export const DsmConfigSchema = z.object({
   }
   const p = cfg.nats.ports;
   if (new Set([p.client, p.cluster, p.monitor]).size !== 3) ctx.addIssue({ code: 'custom', path: ['nats', 'ports'], message: 'client, cluster and monitor ports must differ' });
+  else if (cfg.nats.placement === 'loopback') {
+    // Loopback nodes take port + index - 1 from each range: the three ranges must not overlap.
+    const n = cfg.nats.nodes;
+    const bases = [p.client, p.cluster, p.monitor].sort((a, b) => a - b);
+    if (bases[1]! - bases[0]! < n || bases[2]! - bases[1]! < n) ctx.addIssue({ code: 'custom', path: ['nats', 'ports'], message: `loopback nodes use ${n} consecutive ports from each of client, cluster and monitor; the ranges overlap (client ${p.client}, cluster ${p.cluster}, monitor ${p.monitor})` });
+    else if (bases[2]! + n - 1 > 65535) ctx.addIssue({ code: 'custom', path: ['nats', 'ports'], message: `the monitor range ends past 65535` });
+  }
   if (cfg.nats.placement === 'private-ip' && !cfg.aws) ctx.addIssue({ code: 'custom', path: ['aws'], message: 'required when nats.placement is private-ip' });
   if (cfg.aws) refineAws(cfg.aws, cfg.nats.nodes, ctx);
   if (cfg.aws && !cfg.autoscaling) ctx.addIssue({ code: 'custom', path: ['autoscaling'], message: 'required for an AWS environment' });
