@@ -45,9 +45,10 @@ export class IngestSummaries {
           const s = src.stats;
           const key = `${s.exchange}\u0000${s.source}`;
           const prev = last.get(key) ?? { updates: 0, malformed: 0, gaps: 0 };
-          if (s.updates > prev.updates) p.counters.count(s.exchange, 'ingestEvents', s.updates - prev.updates);
-          if (s.malformed > prev.malformed) p.counters.count(s.exchange, 'malformed', s.malformed - prev.malformed);
-          if (s.gaps > prev.gaps) p.counters.count(s.exchange, 'feedGaps', s.gaps - prev.gaps);
+          // Zeros too: a quiet feed is reported as quiet (0/s), not as missing.
+          p.counters.count(s.exchange, 'ingestEvents', Math.max(0, s.updates - prev.updates));
+          p.counters.count(s.exchange, 'malformed', Math.max(0, s.malformed - prev.malformed));
+          p.counters.count(s.exchange, 'feedGaps', Math.max(0, s.gaps - prev.gaps));
           last.set(key, { updates: s.updates, malformed: s.malformed, gaps: s.gaps });
         }
         return {};
