@@ -6,6 +6,7 @@ import { childLogger } from '../../services/common/log.js';
 import { SymbolAnnouncer } from '../../services/ingest/announce.js';
 import { IngestSummaries } from '../../services/ingest/summaries.js';
 import { connectAs } from '../../services/nats/connect.js';
+import { ServiceTuning } from '../../services/tune/apply.js';
 import { SERVERS_OPTION, TLS_DIR_OPTION, serversFor, tlsDirFor } from '../connection-options.js';
 import { UsageError } from '../exit.js';
 import { ENV_OPTION, configFor, positiveInt } from '../options.js';
@@ -41,8 +42,11 @@ export function register(program: Command): void {
       const control = await connectAs(config, 'ingest', { tlsDir: common.tlsDir, name: `${opts.publisherId}-control`, ...(common.servers ? { servers: common.servers } : {}) });
       const summaries = new IngestSummaries(control, config, ingest, opts.publisherId, opts.summaryInterval).start();
       const announcer = new SymbolAnnouncer(control, config, opts.publisherId, () => ingest.knownSymbols()).start();
+      // The feedback loop's batch size (updates per hand-off to a worker), applied live and acknowledged.
+      const tuning = new ServiceTuning(control, config, opts.publisherId.replace(/[^A-Za-z0-9_-]/g, '-'), [{ setting: 'batchMessages', get: () => ingest.batchSize, set: (v) => ingest.setBatchMessages(v) }]).start();
       const stop = () => {
         announcer.stop();
+        tuning.stop();
         void summaries.stop().then(async () => { await (ha ?? ingest).stop(); await control.close(); }).then(() => process.exit(0));
       };
       process.once('SIGINT', stop);
@@ -54,6 +58,7 @@ export function register(program: Command): void {
       const sources = await ingest.run();
       clearInterval(timer);
       announcer.stop();
+      tuning.stop();
       await summaries.stop();
       summaries.flush();
       await control.close().catch(() => undefined);

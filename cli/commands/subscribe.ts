@@ -8,6 +8,7 @@ import { GroupMember } from '../../services/subscriber/group/member.js';
 import { MEMBER_ID } from '../../services/subscriber/group/membership.js';
 import { subscriberSummaries } from '../../services/subscriber/summary.js';
 import { defaultMemberId } from '../../services/subscriber/group/member-id.js';
+import { ServiceTuning } from '../../services/tune/apply.js';
 import { toJsonLine } from '../../services/wire/index.js';
 import { SERVERS_OPTION, TLS_DIR_OPTION, serversFor, tlsDirFor } from '../connection-options.js';
 import { UsageError } from '../exit.js';
@@ -89,8 +90,11 @@ export function register(program: Command): void {
         group = await new GroupMember({ config, subscriber: sub, identity: opts.identity, group: opts.group, member, patterns: all, ...(licensed ? { licensed } : {}) }).start();
       }
       const g = group;
+      const service = `subscriber-${opts.group ? `${opts.group}-` : ''}${member}`.slice(0, 128);
+      // The feedback loop's queue bound, applied live within the config's bounds and acknowledged.
+      const tuning = new ServiceTuning(sub.nc!, config, service, [{ setting: 'maxQueuedMessages', get: () => sub.maxQueued, set: (v) => sub.setMaxQueued(v) }]).start();
       const summaries = subscriberSummaries(sub, sub.nc!, config, {
-        service: `subscriber-${opts.group ? `${opts.group}-` : ''}${member}`.slice(0, 128),
+        service,
         ...(summaryMs ? { intervalMs: summaryMs } : {}),
         ...(g ? { group: () => g.status() } : {}),
       }).start();
@@ -102,6 +106,7 @@ export function register(program: Command): void {
       });
       clearInterval(timer);
       // Hand every symbol over before going (bounded by the hand-over), then a last summary.
+      tuning.stop();
       await group?.leave();
       await summaries.stop();
       summaries.flush();

@@ -43,7 +43,7 @@ interface ShardHandle {
 export class IngestService {
   readonly sources: FeedSource[];
   private readonly workers: ShardHandle[] = [];
-  private readonly batchMessages: number;
+  private batchMessages: number;
   private flushScheduled = false;
   private readonly log = childLogger('ingest');
   private aborted = new AbortController();
@@ -58,6 +58,14 @@ export class IngestService {
     const wanted = opts.exchanges ? new Set(opts.exchanges) : undefined;
     this.sources = opts.sources ?? cfg.exchanges.filter((ex) => (wanted ? wanted.has(ex.name) : true)).map((ex) => sourceFor(ex, opts.root, cfg.client));
     this.batchMessages = cfg.ingest.batchMessages;
+  }
+
+  /** Updates handed to a worker thread per postMessage (the feedback loop's batchMessages). */
+  get batchSize(): number { return this.batchMessages; }
+
+  setBatchMessages(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`batchMessages must be a positive integer, got ${n}`);
+    this.batchMessages = n;
   }
 
   get workerCount(): number { return this.opts.workers ?? this.opts.config.ingest.workers; }

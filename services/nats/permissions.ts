@@ -34,7 +34,7 @@ export function permissionsFor(cfg: DsmConfig, id: Identity): Permissions {
       const group = groupWildcard(s, id.name);
       const announced = exchanges ? exchanges.map((ex) => symbolsSubject(s, ex)) : [symbolsSubject(s, '*')];
       return {
-        publish: { allow: [...snapshots, metricsSubject(s, '*'), group], deny: [allDataWildcard(s)] },
+        publish: { allow: [...snapshots, metricsSubject(s, '*'), group, tuneSubject(s, 'ack.*')], deny: [allDataWildcard(s)] },
         subscribe: { allow: [...data, inbox, tuneSubject(s, '>'), `${s.controlPrefix}.lease.>`, group, ...announced] },
       };
     }

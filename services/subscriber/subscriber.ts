@@ -74,7 +74,7 @@ export class Subscriber {
   readonly latency: LatencyRecorder;
   readonly counters: SubscriberCounters = { received: 0, malformed: 0, slowConsumer: 0, droppedOnOverflow: 0, snapshotRequests: 0, snapshotFailures: 0, reconnects: 0, processed: 0, busyNs: 0 };
   nc: NatsConnection | undefined;
-  private readonly queue: BoundedQueue;
+  private queue: BoundedQueue;
   private readonly subs: Subscription[] = [];
   /** Subjects added after start (group members): subject -> subscription. */
   private readonly dynamic = new Map<string, Subscription>();
@@ -267,6 +267,26 @@ export class Subscriber {
   }
 
   get queued(): number { return this.queue.size; }
+
+  get maxQueued(): number { return this.queue.capacity; }
+
+  /**
+   * Change the queue bound (the feedback loop's maxQueuedMessages). What is queued moves to the
+   * new queue in order; if it does not fit, that is an overflow like any other (drop, resync).
+   */
+  setMaxQueued(capacity: number): void {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`queue bound must be a positive integer, got ${capacity}`);
+    if (capacity === this.queue.capacity) return;
+    const next = new BoundedQueue(capacity);
+    const old = this.queue;
+    this.queue = next;
+    for (let p = old.shift(); p; p = old.shift()) {
+      if (!next.push(p, old.lastRecvMonoNs)) {
+        this.onSlowConsumer();
+        return;
+      }
+    }
+  }
 
   async close(): Promise<void> {
     this.closed = true;
