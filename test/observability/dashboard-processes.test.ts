@@ -53,7 +53,8 @@ export default {
     const tls = ['--tls-dir', path.join(state, 'tls')];
     start('ingest', ['ingest', ...tls, '--pace', '5x', '--workers', '1', '--publisher-id', 'ingest-1', '--summary-interval', '500']);
     start('subscribe', ['subscribe', ...tls, '--summary-interval', '500']);
-    start('member', ['subscribe', ...tls, '--group', 'g1', '--member', 'm1', '--summary-interval', '500']);
+    // A member of the host group (groups.hostGroup), whose panels the exchanges dashboard shows.
+    start('member', ['subscribe', ...tls, '--group', 'subscribers', '--member', 'm1', '--summary-interval', '500']);
     const dash = start('dashboard', ['dashboard', '--local', '--dir', state, '--port', String(http), '--interval', '1']);
     for (let i = 0; i < 300 && !url; i++) {
       url = /live dashboard on (\S+)/.exec(dash.out.join(''))?.[1] ?? '';
@@ -85,7 +86,8 @@ export default {
       ...exchanges!.panels.filter((p) => !p.awsOnly),
     ];
     expect(wanted.filter((p) => p.title.startsWith('Latency'))).toHaveLength(3);
-    expect(wanted.length).toBeGreaterThanOrEqual(3 + 1 + 2 * 5);
+    expect(wanted.length).toBeGreaterThanOrEqual(3 + 1 + 2 + 2 * 5);
+    expect(wanted.map((p) => p.title)).toContain('Group subscribers: messages per member');
     const ids = wanted.map((p) => p.id);
     try {
       await page.waitForFunction((want) => {
