@@ -96,7 +96,7 @@ export class MetricsAgent {
   private readonly nodes: AgentNode[];
   private readonly now: () => number;
   private readonly log = childLogger('metrics-agent');
-  readonly stats = { ticks: 0, scrapeErrors: 0, badSummaries: 0 };
+  readonly stats = { ticks: 0, scrapeErrors: 0, badSummaries: 0, summaries: 0 };
 
   constructor(private readonly cfg: DsmConfig, private readonly opts: MetricsAgentOptions = {}) {
     this.nodes = opts.nodes ?? defaultAgentNodes(cfg);
@@ -143,6 +143,7 @@ export class MetricsAgent {
     try {
       const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
       this.pending.push(ServiceSummarySchema.parse(JSON.parse(text)));
+      this.stats.summaries++;
     } catch (err) {
       this.stats.badSummaries++;
       this.log.warn({ err: String(err).slice(0, 200) }, 'ignored a malformed metrics summary');

@@ -49,6 +49,15 @@ export const GroupStatusSchema = z.object({
 });
 export type GroupStatus = z.infer<typeof GroupStatusSchema>;
 
+export const AgentHealthSchema = z.object({
+  ticks: z.number().int().nonnegative(),
+  scrapeErrors: z.number().int().nonnegative(),
+  badSummaries: z.number().int().nonnegative(),
+  summaries: z.number().int().nonnegative(),
+  nodesScraped: z.number().int().nonnegative(),
+  nodesFailed: z.array(z.string().max(64)).max(64),
+});
+
 export const ServiceSummarySchema = z.object({
   service: z.string().min(1),
   /** Length of the interval the summary covers, so the agent can turn counts into rates. */
@@ -63,6 +72,8 @@ export const ServiceSummarySchema = z.object({
   processing: ProcessingSchema.optional(),
   /** Subscriber group membership, for members of a group. */
   group: GroupStatusSchema.optional(),
+  /** A metrics agent's own health over the interval. */
+  agent: AgentHealthSchema.optional(),
 });
 export type ServiceSummary = z.infer<typeof ServiceSummarySchema>;
 
