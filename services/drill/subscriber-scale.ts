@@ -22,11 +22,14 @@ import type { FeedUpdate } from '../ingest/feed-update.js';
 import { IngestService } from '../ingest/service.js';
 import { isRecorded, sourceFor } from '../ingest/sources/index.js';
 import { encodeSubjectToken } from '../marketdata/subject.js';
+import { MetricsAgent } from '../metrics/agent.js';
+import type { SummaryPublisher } from '../metrics/summary-publisher.js';
 import { connectAs } from '../nats/connect.js';
 import { groupSubject, subjectScheme, symbolsSubject } from '../nats/subjects.js';
 import { compareBooks } from '../pipeline/compare.js';
 import { GroupMember } from '../subscriber/group/member.js';
 import { Subscriber } from '../subscriber/subscriber.js';
+import { subscriberSummaries } from '../subscriber/summary.js';
 import { GroupObserver } from './group-observer.js';
 
 export interface SubscriberScaleOptions {
@@ -58,6 +61,11 @@ export interface SubscriberScaleReport {
   per_member_rate_back: number;
   /** after / before: about 0.5 when the group doubles. */
   rate_ratio: number;
+  /**
+   * The same, as the scaling policy sees it: GroupMemberProcessedRate from the metrics agent
+   * (members' summaries -> agent), mean over the steady window at each size.
+   */
+  metric_member_rate: number[];
   books_consistent: boolean;
   gaps: number;
   resyncs: number;
@@ -66,7 +74,7 @@ export interface SubscriberScaleReport {
   violations: Array<{ symbol: string; owners: number; ms: number }>;
 }
 
-interface Member { name: string; sub: Subscriber; group: GroupMember }
+interface Member { name: string; sub: Subscriber; group: GroupMember; summaries: SummaryPublisher }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -115,6 +123,12 @@ export async function runSubscriberScale(o: SubscriberScaleOptions): Promise<Sub
         } catch { /* the members validate announcements; the observer only counts */ }
       },
     });
+    // The metrics pipeline as on AWS: members publish summaries, an agent turns them into the group figure.
+    const agent = new MetricsAgent(cfg, { nc: opsNc, intervalMs: 500 });
+    await agent.start();
+    closers.push(() => agent.stop());
+    const memberRates: Array<{ at: number; rate: number }> = [];
+    agent.onTick((o) => { const g = o.groups[groupName]; if (g) memberRates.push({ at: performance.now(), rate: g.memberRate }); });
     const observer = new GroupObserver({ timeoutMs: g.heartbeatMs * g.missedHeartbeats, boundMs: g.handoverMs + g.heartbeatMs * 2, symbols: () => published }).start(opsNc, groupSubject(s, identity, groupName));
     closers.push(async () => observer.stop());
 
@@ -139,23 +153,29 @@ export async function runSubscriberScale(o: SubscriberScaleOptions): Promise<Sub
       const sub = await new Subscriber({ config: cfg, tlsDir, servers: preferred, identity, subjects: [], name: `dsm-drill-${groupName}-${name}`, accept: (ex, sym) => group.accepts(ex, sym) }).start();
       group = new GroupMember({ config: cfg, subscriber: sub, identity, group: groupName, member: name, patterns: [`*.*.${cfg.subjects.dataSuffix}`] });
       await group.start();
-      const m = { name, sub, group };
+      const summaries = subscriberSummaries(sub, sub.nc!, cfg, { service: `subscriber-${groupName}-${name}`, intervalMs: 500, group: () => group.status() }).start();
+      const m = { name, sub, group, summaries };
       members.push(m);
       return m;
     };
     const removeMember = async (): Promise<void> => {
       const m = members.pop()!;
       await m.group.leave();
+      await m.summaries.stop();
       retired.push(m);
     };
-    /** Mean per-member processed rate over a steady window. */
+    const metricRates: number[] = [];
+    /** Mean per-member processed rate over a steady window (counted here, and as the agent reports it). */
     const measure = async (): Promise<number> => {
       const before = members.map((m) => m.sub.counters.processed);
       const ts = performance.now();
       await sleep(windowMs);
       const secs = (performance.now() - ts) / 1000;
       const rates = members.map((m, i) => (m.sub.counters.processed - before[i]!) / secs);
-      say(`per-member rates at ${members.length}: ${rates.map((r) => r.toFixed(0)).join(', ')} msg/s`);
+      // Summaries cover the interval before they are sent: skip the first one of the window.
+      const seen = memberRates.filter((r) => r.at > ts + 1100).map((r) => r.rate);
+      metricRates.push(seen.length ? Math.round(seen.reduce((a, r) => a + r, 0) / seen.length) : 0);
+      say(`per-member rates at ${members.length}: ${rates.map((r) => r.toFixed(0)).join(', ')} msg/s (GroupMemberProcessedRate ${metricRates.at(-1)})`);
       return rates.reduce((a, r) => a + r, 0) / rates.length;
     };
 
@@ -220,16 +240,19 @@ export async function runSubscriberScale(o: SubscriberScaleOptions): Promise<Sub
     if (observer.violations > 0) failures.push(`${observer.violations} ownership violations`);
     if (rebalance.some((ms) => ms >= 2000)) failures.push(`a rebalance took ${Math.max(...rebalance)} ms (limit 2000)`);
     if (rates.length >= 2 && Math.abs(ratio - expected) > expected * 0.35) failures.push(`per-member rate went ${before.toFixed(0)} -> ${after.toFixed(0)} msg/s (ratio ${ratio.toFixed(2)}, expected about ${expected.toFixed(2)})`);
+    const [mBefore = 0, mAfter = 0] = metricRates;
+    if (rates.length >= 2 && (mBefore <= 0 || Math.abs(mAfter / mBefore - expected) > expected * 0.35)) failures.push(`GroupMemberProcessedRate went ${mBefore} -> ${mAfter} msg/s (expected a ratio of about ${expected.toFixed(2)})`);
     return {
       drill: 'subscriber-scale', ok: failures.length === 0, sizes, rate, symbols: published.size,
       rebalance_ms: rebalance, ownership_violations: observer.violations,
       per_member_rate_before: Math.round(before), per_member_rate_after: Math.round(after), per_member_rate_back: Math.round(back),
-      rate_ratio: Math.round(ratio * 100) / 100, books_consistent: consistent, gaps, resyncs, handover_timeouts: handoverTimeouts,
+      rate_ratio: Math.round(ratio * 100) / 100, metric_member_rate: metricRates, books_consistent: consistent, gaps, resyncs, handover_timeouts: handoverTimeouts,
       failures, violations: observer.violationLog,
     };
   } finally {
     if (feedTimer) clearInterval(feedTimer);
     for (const m of [...members, ...retired]) {
+      await m.summaries.stop();
       m.group.stop();
       await m.sub.close().catch(() => undefined);
     }

@@ -23,6 +23,10 @@ describe('subscriber-scale drill (local)', () => {
     for (const ms of r.rebalance_ms) expect(ms).toBeLessThan(2000);
     expect(r.rate_ratio).toBeGreaterThan(0.3);
     expect(r.rate_ratio).toBeLessThan(0.7);
+    // The scaling metric, through summaries and the agent, halves too.
+    const [m2, m4] = r.metric_member_rate;
+    expect(m4! / m2!).toBeGreaterThan(0.3);
+    expect(m4! / m2!).toBeLessThan(0.7);
     expect(r.ok).toBe(true);
   }, 120_000);
 });
