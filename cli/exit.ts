@@ -18,3 +18,6 @@ export class CommandFailed extends Error {
     this.name = 'CommandFailed';
   }
 }
+
+/** A long-running start interrupted by Ctrl-C/SIGTERM after cleaning up (the shell's 128 + SIGINT). */
+export const EXIT_INTERRUPTED = 130;

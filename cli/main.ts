@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { CommandFailed, EXIT_FAILURE, EXIT_USAGE, UsageError } from './exit.js';
 import { COMMANDS } from './commands/index.js';
+import { addConfigOptions } from './options.js';
 
 export function buildProgram(): Command {
   const program = new Command('dsm')
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const register of COMMANDS) register(program);
+  addConfigOptions(program);
   // Every subcommand inherits the override so usage errors surface here, not as process.exit.
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

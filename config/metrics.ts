@@ -8,7 +8,7 @@
  */
 
 export type MetricUnit = 'Count' | 'Count/Second' | 'Microseconds' | 'Bytes' | 'Bytes/Second' | 'Percent' | 'None';
-export type MetricDimension = 'Cluster' | 'Node' | 'Hop' | 'Exchange';
+export type MetricDimension = 'Cluster' | 'Node' | 'Hop' | 'Exchange' | 'Group';
 
 export interface MetricDef {
   name: string;
@@ -51,6 +51,15 @@ export const METRICS = {
   resyncs: metric('Resyncs', 'Count', ['Cluster', 'Exchange'], 'Snapshot resyncs by subscribers'),
   malformed: metric('MalformedMessages', 'Count', ['Cluster', 'Exchange'], 'Feed or wire messages counted and skipped'),
   subscriberSlow: metric('SubscriberSlowConsumer', 'Count', ['Cluster'], 'Times a DSM subscriber queue overflowed and fell back to a snapshot'),
+  feedGaps: metric('FeedGaps', 'Count', ['Cluster', 'Exchange'], 'Sequence gaps the ingest saw in the exchange feed'),
+  // Subscriber groups. Members divide the group's symbols, so the per-member rate falls as the
+  // group grows: the subscriber ASG's target-tracking policy reads groupMemberRate.
+  groupMemberRate: metric('GroupMemberProcessedRate', 'Count/Second', ['Cluster', 'Group'], 'Book messages processed per second per group member (mean over the members that reported)'),
+  groupProcessedRate: metric('GroupProcessedRate', 'Count/Second', ['Cluster', 'Group'], 'Book messages processed per second by the whole group'),
+  groupMembers: metric('GroupMembers', 'Count', ['Cluster', 'Group'], 'Members that reported in the interval'),
+  groupQueueDepth: metric('GroupMaxQueueDepth', 'Count', ['Cluster', 'Group'], 'Deepest member inbound queue at the end of the interval'),
+  groupBusyPercent: metric('GroupMaxBusyPercent', 'Percent', ['Cluster', 'Group'], 'Busiest member: share of the interval spent processing'),
+  groupProcessingMicros: metric('GroupProcessingMicros', 'Microseconds', ['Cluster', 'Group'], 'Mean processing time per message across members'),
 } as const satisfies Record<string, MetricDef>;
 
 export type MetricKey = keyof typeof METRICS;

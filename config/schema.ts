@@ -197,6 +197,22 @@ export const MetricsSchema = z.object({
   localDashboardPort: port.default(8090),
 }).prefault({});
 
+/**
+ * Subscriber groups (`dsm subscribe --group`): members heartbeat on `_DSM.group.<identity>.<group>`
+ * and divide the group's symbols by rendezvous hashing over the live member list.
+ */
+export const GroupsSchema = z.object({
+  heartbeatMs: z.number().int().min(10).default(200),
+  /** Heartbeats a member may miss before the others drop it and take its symbols. */
+  missedHeartbeats: z.number().int().min(2).default(3),
+  /** Longest a symbol may be applied by both its old and new owner while ownership moves. */
+  handoverMs: z.number().int().min(10).default(1500),
+  /** How often the ingest announces the symbols it publishes (`_DSM.symbols.<EXCHANGE>`). */
+  announceIntervalMs: z.number().int().min(100).default(2000),
+  /** Group the AWS subscriber hosts join (their user data passes it to `dsm subscribe --group`). */
+  hostGroup: z.string().regex(/^[A-Za-z0-9_-]+$/).default('subscribers'),
+}).prefault({});
+
 const tuneRange = (min: number, max: number) => z.object({ min: z.number().int().min(1).default(min), max: z.number().int().min(1).default(max) }).prefault({});
 
 /**
@@ -245,6 +261,7 @@ export const DsmConfigSchema = z.object({
   metrics: MetricsSchema,
   host: HostSchema,
   tune: TuneSchema,
+  groups: GroupsSchema,
   /** Present for deployable environments; absent for loopback-only ones. */
   aws: AwsSchema.optional(),
   autoscaling: AutoscalingSchema.optional(),
@@ -268,6 +285,13 @@ export const DsmConfigSchema = z.object({
   }
   const p = cfg.nats.ports;
   if (new Set([p.client, p.cluster, p.monitor]).size !== 3) ctx.addIssue({ code: 'custom', path: ['nats', 'ports'], message: 'client, cluster and monitor ports must differ' });
+  else if (cfg.nats.placement === 'loopback') {
+    // Loopback nodes take port + index - 1 from each range: the three ranges must not overlap.
+    const n = cfg.nats.nodes;
+    const bases = [p.client, p.cluster, p.monitor].sort((a, b) => a - b);
+    if (bases[1]! - bases[0]! < n || bases[2]! - bases[1]! < n) ctx.addIssue({ code: 'custom', path: ['nats', 'ports'], message: `loopback nodes use ${n} consecutive ports from each of client, cluster and monitor; the ranges overlap (client ${p.client}, cluster ${p.cluster}, monitor ${p.monitor})` });
+    else if (bases[2]! + n - 1 > 65535) ctx.addIssue({ code: 'custom', path: ['nats', 'ports'], message: `the monitor range ends past 65535` });
+  }
   if (cfg.nats.placement === 'private-ip' && !cfg.aws) ctx.addIssue({ code: 'custom', path: ['aws'], message: 'required when nats.placement is private-ip' });
   if (cfg.aws) refineAws(cfg.aws, cfg.nats.nodes, ctx);
   if (cfg.aws && !cfg.autoscaling) ctx.addIssue({ code: 'custom', path: ['autoscaling'], message: 'required for an AWS environment' });

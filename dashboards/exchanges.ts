@@ -1,4 +1,7 @@
-/** The per-exchange view: one row per configured exchange (feed in, published, received, faults). */
+/**
+ * The per-exchange view: the subscriber tier (queue overflows, the host group's per-member rate
+ * the ASG scales on), then one row per configured exchange (feed in, published, received, faults).
+ */
 import type { DsmConfig } from '../config/schema.js';
 import type { DashboardDef, Panel, Tile } from './model.js';
 import { dashboardName } from './names.js';
@@ -24,6 +27,29 @@ function exchangeRow(cluster: string, exchange: string, symbols: number): Tile[]
   return [{ kind: 'note', width: 24, height: 1, markdown: `## ${exchange} (${symbols} symbol${symbols === 1 ? '' : 's'})` }, flow, faults];
 }
 
+/** The subscriber hosts' group: what each member processes (the scaling metric) and its backlog. */
+function groupPanels(cfg: DsmConfig): Panel[] {
+  const dims = { Cluster: cfg.nats.clusterName, Group: cfg.groups.hostGroup };
+  const target = cfg.autoscaling?.targetMsgsPerInstance;
+  return [
+    {
+      kind: 'panel', title: `Group ${cfg.groups.hostGroup}: messages per member`, unit: 'msg/s', stat: 'Average', width: 12, height: 6, yMin: 0,
+      lines: [
+        { kind: 'dsm', metric: 'groupMemberRate', dimensions: dims, label: 'per member (ASG target tracking)' },
+        { kind: 'dsm', metric: 'groupProcessedRate', dimensions: dims, label: 'whole group' },
+      ],
+      ...(target ? { thresholds: [{ label: 'scaling target', value: target, color: '#ff7f0e' }] } : {}),
+    },
+    {
+      kind: 'panel', title: `Group ${cfg.groups.hostGroup}: members and backlog`, unit: 'count', stat: 'Maximum', width: 12, height: 6, yMin: 0,
+      lines: [
+        { kind: 'dsm', metric: 'groupMembers', dimensions: dims, label: 'members reporting' },
+        { kind: 'dsm', metric: 'groupQueueDepth', dimensions: dims, label: 'deepest member queue' },
+      ],
+    },
+  ];
+}
+
 export function exchangesDashboard(cfg: DsmConfig): DashboardDef {
   const cluster = cfg.nats.clusterName;
   return {
@@ -31,6 +57,7 @@ export function exchangesDashboard(cfg: DsmConfig): DashboardDef {
     title: `DSM ${cfg.env}: per exchange`,
     tiles: [
       { kind: 'panel', title: 'Subscriber queue overflows (fell back to snapshot)', unit: 'count', stat: 'Sum', width: 24, height: 4, yMin: 0, lines: [{ kind: 'dsm', metric: 'subscriberSlow', dimensions: { Cluster: cluster }, label: 'all subscribers' }] },
+      ...groupPanels(cfg),
       ...cfg.exchanges.flatMap((ex) => exchangeRow(cluster, ex.name, ex.symbols.length)),
     ],
   };

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ingestBootScript, natsBootScript } from './boot-scripts.js';
+import { ingestBootScript, natsBootScript, subscriberBootScript } from './boot-scripts.js';
 import { TLS_WAIT_SECONDS, TLS_POLL_SECONDS } from './user-data.js';
 
 const PEM = (what: string) => `-----BEGIN ${what}-----\nMIIB${what.replace(/ /g, '')}\n-----END ${what}-----`;
@@ -37,6 +37,8 @@ esac`);
   fake('dsm', `${record}\nwhile [[ $# -gt 0 ]]; do [[ $1 == --out ]] && out=$2; shift; done\necho "# rendered" > "$out"`);
   for (const name of ['nats-server', 'systemctl', 'chown']) fake(name, record);
   fake('logger', 'cat > /dev/null');
+  // IMDSv2: a token, then the instance id.
+  fake('curl', `${record}\ncase "$*" in *api/token*) echo token ;; *instance-id*) echo i-0123456789abcdef0 ;; esac`);
   fake('sleep', ':');
   // Point the script's absolute paths into the temp root.
   const sandboxed = script.replace(/(?<=[\s'"=>:])\/(etc|var\/log|opt)\//g, `${root}/$1/`);
@@ -88,6 +90,15 @@ describe('boot scripts, run', () => {
     expect(run.calls[8]).toBe(`chown -R dsm: ${run.root}/etc/dsm/tls`);
     expect(run.calls[9]).toBe(`dsm render nats-config --env prod --node 2 --tls-dir ${run.root}/etc/nats/tls --out ${run.root}/etc/nats/nats-server.conf`);
     expect(run.calls[11]).toBe('systemctl enable --now nats-server dsm-metrics');
+  });
+
+  it('subscriber: joins the host group, member id = the instance id from IMDS', () => {
+    const run = runInSandbox(subscriberBootScript({ env: 'prod', region: 'us-east-1', identity: 'subscriber', asgName: 'dsm-prod-subscribers', lifecycleHook: 'drain', group: 'subscribers' }), 0);
+    roots.push(run.root);
+    expect(run.status).toBe(0);
+    const env = spawnSync('bash', ['-c', `. ${run.root}/etc/dsm/dsm.env; . ${run.root}/etc/dsm/instance.env; printf '%s|' "$DSM_MEMBER" $DSM_SUBSCRIBE_ARGS`], { encoding: 'utf8' }).stdout;
+    expect(env).toBe(`i-0123456789abcdef0|--tls-dir|${run.root}/etc/dsm/tls|--identity|subscriber|--group|subscribers|`);
+    expect(run.calls.at(-1)).toBe('systemctl enable --now dsm-subscriber dsm-drain-watch');
   });
 
   it('waits for `dsm certs push` while the parameters hold placeholders, then carries on', async () => {

@@ -9,7 +9,7 @@ import { clientParameters, serverParameters } from '../config/tls-layout.js';
 
 const nats = natsBootScript({ env: 'prod', region: 'us-east-1', node: 2, serverName: 'nats-2', opsIdentity: 'ops', ip: '10.40.2.10' });
 const ingestStandby = ingestBootScript({ env: 'prod', region: 'us-east-1', identity: 'ingest', standby: true });
-const subscriber = subscriberBootScript({ env: 'prod', region: 'us-east-1', identity: 'subscriber', asgName: 'dsm-prod-subscribers', lifecycleHook: 'drain' });
+const subscriber = subscriberBootScript({ env: 'prod', region: 'us-east-1', identity: 'subscriber', asgName: 'dsm-prod-subscribers', lifecycleHook: 'drain', group: 'subscribers' });
 
 describe('boot scripts', () => {
   it('render the NATS config with the shared renderer, then start nats-server', () => {
@@ -45,7 +45,7 @@ describe('boot scripts', () => {
   it('mark the ingestion standby and give subscribers their drain hook', () => {
     expect(ingestStandby).toContain('\nDSM_NODE=2\nDSM_STANDBY=true\n');
     expect(ingestStandby).toContain("\nDSM_INGEST_ARGS='--tls-dir /etc/dsm/tls --publisher-id ingest-standby --lease ingest'\n");
-    expect(subscriber).toContain("\nDSM_SUBSCRIBE_ARGS='--tls-dir /etc/dsm/tls --identity subscriber'\n");
+    expect(subscriber).toContain("\nDSM_SUBSCRIBE_ARGS='--tls-dir /etc/dsm/tls --identity subscriber --group subscribers'\n");
     expect(ingestStandby).toContain('systemctl enable --now dsm-ingest');
     expect(subscriber).toContain('\nDSM_ASG_NAME=dsm-prod-subscribers\nDSM_LIFECYCLE_HOOK=drain\n');
     expect(subscriber).toContain('systemctl enable --now dsm-subscriber dsm-drain-watch');

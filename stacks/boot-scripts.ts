@@ -92,7 +92,16 @@ Restart=on-failure
 WantedBy=multi-user.target
 `;
 
-export function subscriberBootScript(o: { env: string; region: string; identity: string; asgName: string; lifecycleHook: string }): string {
+/** Writes the instance id as DSM_MEMBER (the subscriber's group member id) into dsm.env. */
+export const MEMBER_ID_STEP = [
+  '# The group member id is the instance id: a replacement instance is a new member.',
+  'imds_token=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H \'X-aws-ec2-metadata-token-ttl-seconds: 60\')',
+  'instance_id=$(curl -sf -H "X-aws-ec2-metadata-token: $imds_token" http://169.254.169.254/latest/meta-data/instance-id)',
+  '[[ $instance_id =~ ^i-[0-9a-f]+$ ]] || { echo "dsm-boot: no instance id from IMDS" >&2; exit 1; }',
+  'echo "DSM_MEMBER=$instance_id" >> /etc/dsm/dsm.env',
+];
+
+export function subscriberBootScript(o: { env: string; region: string; identity: string; asgName: string; lifecycleHook: string; group: string }): string {
   return renderBootScript({
     title: `DSM subscriber (${o.env}), member of ${o.asgName}`,
     region: o.region,
@@ -101,13 +110,14 @@ export function subscriberBootScript(o: { env: string; region: string; identity:
       DSM_ENV: o.env, DSM_ROLE: 'subscriber', DSM_IDENTITY: o.identity, DSM_TLS_DIR: CLIENT_TLS_DIR, DSM_REGION: o.region,
       DSM_ASG_NAME: o.asgName, DSM_LIFECYCLE_HOOK: o.lifecycleHook, ...BAKED,
     },
-    instanceEnv: { DSM_SUBSCRIBE_ARGS: `--tls-dir ${CLIENT_TLS_DIR} --identity ${o.identity}` },
+    // Every instance joins the group; `dsm subscribe` reads its member id from DSM_MEMBER.
+    instanceEnv: { DSM_SUBSCRIBE_ARGS: `--tls-dir ${CLIENT_TLS_DIR} --identity ${o.identity} --group ${o.group}` },
     tls: [{ dir: CLIENT_TLS_DIR, owner: 'dsm', parameters: clientParameters(o.env, o.identity) }],
     files: {
       [DRAIN_WATCH_PATH]: ['0755', DRAIN_WATCH_SCRIPT],
       '/etc/systemd/system/dsm-drain-watch.service': ['0644', DRAIN_WATCH_UNIT],
     },
-    prepare: ['systemctl daemon-reload'],
+    prepare: [...MEMBER_ID_STEP, 'systemctl daemon-reload'],
     services: ['dsm-subscriber', 'dsm-drain-watch'],
   });
 }

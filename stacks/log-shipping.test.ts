@@ -35,7 +35,7 @@ describe('log shipping: journald -> rsyslog -> file -> CloudWatch agent -> log g
     const scripts = {
       nats: natsBootScript({ env: 'prod', region: 'us-east-1', node: 1, serverName: 'nats-1', opsIdentity: 'ops', ip: '10.40.1.10' }),
       ingest: ingestBootScript({ env: 'prod', region: 'us-east-1', identity: 'ingest', standby: false }),
-      subscriber: subscriberBootScript({ env: 'prod', region: 'us-east-1', identity: 'subscriber', asgName: 'a', lifecycleHook: 'h' }),
+      subscriber: subscriberBootScript({ env: 'prod', region: 'us-east-1', identity: 'subscriber', asgName: 'a', lifecycleHook: 'h', group: 'hosts' }),
     };
     for (const [role, script] of Object.entries(scripts) as Array<[keyof typeof ROLE_LOGS, string]>) {
       expect(script).toContain(JSON.stringify(cloudwatchAgentConfig('prod', role), null, 2));

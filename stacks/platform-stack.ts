@@ -130,7 +130,7 @@ export class DsmPlatformStack extends TerraformStack {
       instanceType: i.instanceTypes.subscriber, imageId: templateAmi,
       securityGroupIds: [sgs.subscribers.id], placementGroupName: net.clusterPlacementGroup.name,
       tunedSettingsArn, identity: i.identities.subscriber, ...access('subscriber', clientParameters(i.env, i.identities.subscriber)),
-      scaling: i.autoscaling, metricsNamespace: i.metrics.namespace, clusterName: i.nats.clusterName,
+      scaling: i.autoscaling, metricsNamespace: i.metrics.namespace, clusterName: i.nats.clusterName, groupName: cfg.groups.hostGroup,
     });
     monitoring.addDashboards(renderDashboards(cfg, {
       region: i.region,

@@ -10,7 +10,7 @@ const props: SubscribersProps = {
   deniedTlsParameterArns: ['arn:aws:ssm:us-east-1:111122223333:parameter/dsm/prod/tls/servers/nats-1.key'],
   logGroupArns: ['arn:aws:logs:us-east-1:111122223333:log-group:/dsm/prod/subscriber'],
   scaling: { min: 2, max: 12, desired: 2, targetMsgsPerInstance: 200_000, targetCpuPercent: 60, targetNetworkInBytesPerInstance: 200_000_000, warmupSeconds: 120 },
-  metricsNamespace: 'DSM', clusterName: 'dsm-prod',
+  metricsNamespace: 'DSM', clusterName: 'dsm-prod', groupName: 'subscribers',
 };
 
 describe('Subscribers', () => {
@@ -49,16 +49,18 @@ describe('Subscribers', () => {
     expect(asg.tag).toEqual([{ key: 'dsm:env', value: 'prod', propagate_at_launch: true }, { key: 'dsm:role', value: 'subscriber', propagate_at_launch: true }]);
   });
 
-  it('tracks delivered messages per in-service instance through metric math', () => {
-    const msgs = policies.find((p) => p.name === 'dsm-prod-subscribers-delivered-msgs-per-instance');
+  it('tracks book messages processed per group member (falls as the group grows)', () => {
+    const msgs = policies.find((p) => p.name === 'dsm-prod-subscribers-group-msgs-per-member');
     const tt = msgs.target_tracking_configuration;
     expect(tt.target_value).toBe(200_000);
-    const [delivered, inservice, ratio] = tt.customized_metric_specification.metrics;
-    expect(delivered.metric_stat.metric).toEqual({ namespace: 'DSM', metric_name: 'ClusterDeliveredMsgRate', dimensions: [{ name: 'Cluster', value: 'dsm-prod' }] });
-    expect(inservice.metric_stat.metric).toEqual({ namespace: 'AWS/AutoScaling', metric_name: 'GroupInServiceInstances', dimensions: [{ name: 'AutoScalingGroupName', value: 'dsm-prod-subscribers' }] });
-    expect(ratio).toEqual({ id: 'per_instance', expression: 'delivered / inservice', label: 'Delivered messages per second per subscriber', return_data: true });
-    expect([delivered.return_data, inservice.return_data]).toEqual([false, false]);
+    const [perMember] = tt.customized_metric_specification.metrics;
+    expect(tt.customized_metric_specification.metrics).toHaveLength(1);
+    expect(perMember.metric_stat).toEqual({ stat: 'Average', metric: { namespace: 'DSM', metric_name: 'GroupMemberProcessedRate', dimensions: [{ name: 'Cluster', value: 'dsm-prod' }, { name: 'Group', value: 'subscribers' }] } });
+    expect(perMember.return_data).toBe(true);
     expect(msgs.estimated_instance_warmup).toBe(120);
+    // Every instance joins that group.
+    const script = Buffer.from(only(out.json, 'aws_launch_template').user_data, 'base64').toString('utf8');
+    expect(script).toContain('--group subscribers');
   });
 
   it('also tracks CPU and network in', () => {

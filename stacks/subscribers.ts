@@ -1,9 +1,10 @@
 /**
- * Subscribers: a launch template and an Auto Scaling Group that scales on the work NATS actually
- * delivers. Three target-tracking policies run side by side (the ASG follows whichever asks for
- * the most capacity): delivered messages per in-service instance (metric math over the metrics
- * agent's ClusterDeliveredMsgRate and the ASG's own GroupInServiceInstances), CPU, and network in.
- * Scale-in waits on a lifecycle hook while the instance drains its NATS subscriptions.
+ * Subscribers: a launch template and an Auto Scaling Group whose instances join one subscriber
+ * group (`dsm subscribe --group`), so the group's symbols divide among them. Three target-tracking
+ * policies run side by side (the ASG follows whichever asks for the most capacity): book messages
+ * processed per group member (GroupMemberProcessedRate: it falls as members are added, which is
+ * what target tracking needs), then CPU and network in as secondary signals. Scale-in waits on a
+ * lifecycle hook while the instance hands its symbols over and drains its NATS subscriptions.
  */
 import { Construct, Token } from './cdktf.js';
 import { AutoscalingGroup, AutoscalingLifecycleHook, AutoscalingPolicy, LaunchTemplate } from './aws.js';
@@ -48,6 +49,8 @@ export interface SubscribersProps {
   };
   metricsNamespace: string;
   clusterName: string;
+  /** Subscriber group every instance joins (config groups.hostGroup). */
+  groupName: string;
 }
 
 /** How long a terminating subscriber may take to drain before the ASG proceeds anyway. */
@@ -73,7 +76,7 @@ export class Subscribers extends Construct {
       }],
     });
 
-    const script = subscriberBootScript({ env: props.env, region: props.region, identity: props.identity, asgName, lifecycleHook: hookName });
+    const script = subscriberBootScript({ env: props.env, region: props.region, identity: props.identity, asgName, lifecycleHook: hookName, group: props.groupName });
     this.launchTemplate = new LaunchTemplate(this, 'template', {
       name: asgName,
       imageId: props.imageId,
@@ -123,19 +126,17 @@ export class Subscribers extends Construct {
         name: `${asgName}-${pid}`, autoscalingGroupName: this.group.name, policyType: 'TargetTrackingScaling',
         estimatedInstanceWarmup: s.warmupSeconds, targetTrackingConfiguration,
       });
-    policy('delivered-msgs-per-instance', {
+    // Each member reports what it processed; the agent publishes the mean over members (one
+    // datapoint per agent tick, so agents sharing the summaries average correctly). Members divide
+    // the symbols, so the figure halves when the group doubles.
+    policy('group-msgs-per-member', {
       targetValue: s.targetMsgsPerInstance,
       customizedMetricSpecification: {
         metrics: [
           {
-            id: 'delivered', returnData: false, label: 'NATS messages delivered per second (cluster)',
-            metricStat: { stat: 'Average', metric: { namespace: props.metricsNamespace, metricName: METRICS.clusterDeliveredRate.name, dimensions: [{ name: 'Cluster', value: props.clusterName }] } },
+            id: 'per_member', returnData: true, label: 'Book messages processed per second per group member',
+            metricStat: { stat: 'Average', metric: { namespace: props.metricsNamespace, metricName: METRICS.groupMemberRate.name, dimensions: [{ name: 'Cluster', value: props.clusterName }, { name: 'Group', value: props.groupName }] } },
           },
-          {
-            id: 'inservice', returnData: false, label: 'In-service subscribers',
-            metricStat: { stat: 'Average', metric: { namespace: 'AWS/AutoScaling', metricName: 'GroupInServiceInstances', dimensions: [{ name: 'AutoScalingGroupName', value: asgName }] } },
-          },
-          { id: 'per_instance', expression: 'delivered / inservice', label: 'Delivered messages per second per subscriber', returnData: true },
         ],
       },
     });

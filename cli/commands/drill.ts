@@ -11,6 +11,7 @@ import { createAwsClients } from '../../services/drill/aws/caller.js';
 import { confirmOrRefuse, ConfirmationRefused } from '../../services/drill/confirm.js';
 import { runDrill, type TimelineEntry } from '../../services/drill/engine.js';
 import { startEphemeralCluster, type EphemeralCluster } from '../../services/drill/ephemeral.js';
+import { runSubscriberScale } from '../../services/drill/subscriber-scale.js';
 import { LocalTarget } from '../../services/drill/local-target.js';
 import { createLoad, loadNames, localServicesFor } from '../../services/drill/loads.js';
 import { renderMarkdown, summary, writeReport } from '../../services/drill/report.js';
@@ -50,6 +51,32 @@ async function localSetup(cfg: DsmConfig, opts: Opts): Promise<{ cfg: DsmConfig;
   return { cfg, cluster };
 }
 
+/**
+ * Locally, subscriber-scale is the group drill (2 -> 4 -> 2 members under pipeline load): its
+ * measurements (rebalance, ownership, per-member rate) need the group, not the runbook engine.
+ */
+async function groupScaleDrill(cfg: DsmConfig, opts: Opts): Promise<void> {
+  if (opts.load && opts.load !== 'pipeline') throw new UsageError('subscriber-scale runs under the pipeline load locally (--load pipeline or none given)');
+  const setup = await localSetup(cfg, opts);
+  let report;
+  try {
+    report = await runSubscriberScale({
+      cfg: setup.cfg, tlsDir: setup.cluster.tlsDir, servers: setup.cluster.clientUrls, root: process.cwd(),
+      ...(opts.rate ? { rate: opts.rate } : {}),
+      onEvent: (what) => process.stderr.write(`drill ${what}\n`),
+    });
+  } finally {
+    await setup.ephemeral?.dispose();
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else {
+    process.stdout.write(`subscriber-scale ${report.ok ? 'OK' : 'NOT OK'}: group ${report.sizes.join(' -> ')} members over ${report.symbols} symbols at ${report.rate} updates/s\n`);
+    process.stdout.write(`  rebalance_ms ${report.rebalance_ms.join(', ')}; ownership_violations ${report.ownership_violations}; books_consistent ${report.books_consistent}; gaps ${report.gaps}; resyncs ${report.resyncs}\n`);
+    process.stdout.write(`  per-member rate ${report.per_member_rate_before} -> ${report.per_member_rate_after} -> ${report.per_member_rate_back} msg/s (ratio ${report.rate_ratio})\n`);
+  }
+  if (!report.ok) throw new CommandFailed(`drill subscriber-scale NOT OK: ${report.failures.join('; ')}`);
+}
+
 export function register(program: Command): void {
   program
     .command('drill')
@@ -86,6 +113,10 @@ export function register(program: Command): void {
       const problems = validateRunbook(rb, targetName);
       if (problems.length) throw new UsageError(`runbook ${rb.name} is not valid for target ${targetName}:\n${problems.join('\n')}`);
       let cfg = configFor(opts);
+      if (rb.name === 'subscriber-scale' && targetName === 'local' && !opts.dryRun) {
+        await groupScaleDrill(cfg, opts);
+        return;
+      }
 
       let target: DrillTarget;
       let load: DrillLoad | undefined;

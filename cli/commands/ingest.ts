@@ -3,6 +3,10 @@ import { IngestService } from '../../services/ingest/service.js';
 import { HaIngest } from '../../services/ingest/ha/ha-ingest.js';
 import { parsePace } from '../../services/ingest/sources/pacing.js';
 import { childLogger } from '../../services/common/log.js';
+import { SymbolAnnouncer } from '../../services/ingest/announce.js';
+import { IngestSummaries } from '../../services/ingest/summaries.js';
+import { connectAs } from '../../services/nats/connect.js';
+import { ServiceTuning } from '../../services/tune/apply.js';
 import { SERVERS_OPTION, TLS_DIR_OPTION, serversFor, tlsDirFor } from '../connection-options.js';
 import { UsageError } from '../exit.js';
 import { ENV_OPTION, configFor, positiveInt } from '../options.js';
@@ -18,9 +22,10 @@ export function register(program: Command): void {
     .option('--epoch <n>', 'publisher epoch (fencing token)', positiveInt('--epoch'), 1)
     .option('--publisher-id <id>', 'stable id of this process', 'ingest')
     .option('--lease <group>', 'hot standby: join the leader lease of this group and publish only while holding it')
+    .option('--summary-interval <ms>', 'publish metrics summaries this often (default: metrics.scrapeIntervalSeconds)', positiveInt('--summary-interval'))
     .option(...TLS_DIR_OPTION)
     .option(...SERVERS_OPTION)
-    .action(async (opts: { env: string; pace: string; exchanges?: string; workers?: number; epoch: number; publisherId: string; lease?: string; tlsDir?: string; servers?: string }) => {
+    .action(async (opts: { env: string; pace: string; exchanges?: string; workers?: number; epoch: number; publisherId: string; lease?: string; summaryInterval?: number; tlsDir?: string; servers?: string }) => {
       const config = configFor(opts);
       let pace;
       try { pace = parsePace(opts.pace); } catch (e) { throw new UsageError((e as Error).message); }
@@ -32,7 +37,18 @@ export function register(program: Command): void {
       const ingest = ha ? ha.ingest : new IngestService({ ...common, epoch: opts.epoch });
       const log = childLogger('ingest');
       await (ha ?? ingest).start();
-      const stop = () => { void (ha ?? ingest).stop().then(() => process.exit(0)); };
+      // One control connection beside the workers' data connections: summaries and the symbol
+      // announcements subscriber groups build their universe from.
+      const control = await connectAs(config, 'ingest', { tlsDir: common.tlsDir, name: `${opts.publisherId}-control`, ...(common.servers ? { servers: common.servers } : {}) });
+      const summaries = new IngestSummaries(control, config, ingest, opts.publisherId, opts.summaryInterval).start();
+      const announcer = new SymbolAnnouncer(control, config, opts.publisherId, () => ingest.knownSymbols()).start();
+      // The feedback loop's batch size (updates per hand-off to a worker), applied live and acknowledged.
+      const tuning = new ServiceTuning(control, config, opts.publisherId.replace(/[^A-Za-z0-9_-]/g, '-'), [{ setting: 'batchMessages', get: () => ingest.batchSize, set: (v) => ingest.setBatchMessages(v) }]).start();
+      const stop = () => {
+        announcer.stop();
+        tuning.stop();
+        void summaries.stop().then(async () => { await (ha ?? ingest).stop(); await control.close(); }).then(() => process.exit(0));
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       const timer = setInterval(() => {
@@ -41,6 +57,11 @@ export function register(program: Command): void {
       }, 5000);
       const sources = await ingest.run();
       clearInterval(timer);
+      announcer.stop();
+      tuning.stop();
+      await summaries.stop();
+      summaries.flush();
+      await control.close().catch(() => undefined);
       const workers = ha ? (await ha.stop(), ingest.workerStats()) : await ingest.stop();
       process.stdout.write(`${JSON.stringify({ sources, published: workers.reduce((a, w) => a + w.published, 0), workers }, null, 2)}\n`);
     });

@@ -14,7 +14,7 @@ import { subscriberAsgName } from '../../dashboards/names.js';
 import { startAgentRuntime } from '../../services/metrics/runtime.js';
 import { AsgTargetApplier, AwsApplier, CloudWatchObservationSource, SsmClientSettings, TuneAwsError } from '../../services/tune/aws.js';
 import type { Decision } from '../../services/tune/decide.js';
-import { AgentObservationSource, ControlSubjectApplier } from '../../services/tune/local.js';
+import { AgentObservationSource, ControlSubjectApplier, TuningAcks } from '../../services/tune/local.js';
 import { Tuner } from '../../services/tune/loop.js';
 import { CommandFailed, UsageError } from '../exit.js';
 import { DIR_OPTION, localDir } from '../local-dir.js';
@@ -73,10 +73,13 @@ async function tuneLocal(cfg: DsmConfig, opts: Opts): Promise<void> {
   const tlsDir = path.join(localDir(cfg.env, opts.dir), 'tls');
   const interval = opts.interval ?? cfg.tune.intervalSeconds;
   const rt = await startAgentRuntime(cfg, { tlsDir, intervalMs: Math.min(interval, cfg.metrics.scrapeIntervalSeconds) * 1000, cloudwatch: 'off' });
+  let acks: TuningAcks | undefined;
   try {
     if (rt.agent.latestObservation()?.nodesScraped === 0) throw new CommandFailed(`no node of the local cluster answered; run dsm up first`);
     // Rates need two scrapes; the first decision waits for the second.
     await rt.agent.tick();
+    // Services say what they applied: print it, so the loop is seen to close.
+    acks = new TuningAcks().start(rt.nc!, cfg, (a) => process.stdout.write(`${new Date(a.at).toISOString()} ${a.service} applied ${Object.entries(a.applied).map(([k, v]) => `${k}=${v}`).join(' ')}${a.clamped.length ? ` (clamped: ${a.clamped.join('; ')})` : ''}\n`));
     const tuner = new Tuner(cfg, {
       source: new AgentObservationSource(rt.agent),
       applier: new ControlSubjectApplier(rt.nc!, cfg),
@@ -86,6 +89,7 @@ async function tuneLocal(cfg: DsmConfig, opts: Opts): Promise<void> {
     });
     await runLoop(tuner, cfg, opts);
   } finally {
+    acks?.stop();
     await rt.stop();
   }
 }

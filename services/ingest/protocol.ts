@@ -34,6 +34,8 @@ export interface WorkerStats {
   symbols: number;
   perExchange: Record<string, number>;
   ingestToPublish?: HopSummary;
+  /** The cumulative ingest->publish histogram, compressed (about once a second; for interval summaries). */
+  ingestToPublishHist?: string;
 }
 
 export type FromWorker =

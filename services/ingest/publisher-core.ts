@@ -41,8 +41,13 @@ export class PublisherCore {
     this.nc = await connectAs(m.config, m.identity, { tlsDir: m.tlsDir, name: `${m.publisherId}-w${m.worker}`, ...(m.servers ? { servers: m.servers } : {}) });
   }
 
-  currentStats(): WorkerStats {
-    return { ...this.stats, symbols: this.responders.size, perExchange: { ...this.stats.perExchange }, ingestToPublish: this.latency.summary().ingest_to_publish };
+  currentStats(withHistogram = false): WorkerStats {
+    const stats: WorkerStats = { ...this.stats, symbols: this.responders.size, perExchange: { ...this.stats.perExchange }, ingestToPublish: this.latency.summary().ingest_to_publish };
+    if (withHistogram) {
+      const hist = this.latency.encoded('ingest_to_publish');
+      if (hist) stats.ingestToPublishHist = hist;
+    }
+    return stats;
   }
 
   apply(updates: readonly FeedUpdate[]): void {

@@ -43,7 +43,7 @@ interface ShardHandle {
 export class IngestService {
   readonly sources: FeedSource[];
   private readonly workers: ShardHandle[] = [];
-  private readonly batchMessages: number;
+  private batchMessages: number;
   private flushScheduled = false;
   private readonly log = childLogger('ingest');
   private aborted = new AbortController();
@@ -58,6 +58,14 @@ export class IngestService {
     const wanted = opts.exchanges ? new Set(opts.exchanges) : undefined;
     this.sources = opts.sources ?? cfg.exchanges.filter((ex) => (wanted ? wanted.has(ex.name) : true)).map((ex) => sourceFor(ex, opts.root, cfg.client));
     this.batchMessages = cfg.ingest.batchMessages;
+  }
+
+  /** Updates handed to a worker thread per postMessage (the feedback loop's batchMessages). */
+  get batchSize(): number { return this.batchMessages; }
+
+  setBatchMessages(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`batchMessages must be a positive integer, got ${n}`);
+    this.batchMessages = n;
   }
 
   get workerCount(): number { return this.opts.workers ?? this.opts.config.ingest.workers; }
@@ -113,6 +121,11 @@ export class IngestService {
     return shard;
   }
 
+  /** exchange -> every symbol routed so far (what the ingest announces to subscriber groups). */
+  knownSymbols(): ReadonlyMap<string, Iterable<string>> {
+    return new Map([...this.shards].map(([ex, bySymbol]) => [ex, bySymbol.keys()]));
+  }
+
   flush(): void {
     this.flushScheduled = false;
     for (const h of this.workers) this.flushWorker(h);
@@ -126,8 +139,8 @@ export class IngestService {
   }
 
   /** Latest stats from every worker (refreshed every 250 ms). */
-  workerStats(): WorkerStats[] {
-    return this.workers.map((h) => h.shard.stats());
+  workerStats(withHistogram = false): WorkerStats[] {
+    return this.workers.map((h) => h.shard.stats(withHistogram));
   }
 
   /** Every book the ingest holds, as it stands after everything routed so far was applied. */

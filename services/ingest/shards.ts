@@ -14,7 +14,8 @@ export interface Shard {
   /** Inline shards apply at once: batching only pays for a thread hand-off. */
   readonly inline: boolean;
   sendOne(update: FeedUpdate): void;
-  stats(): WorkerStats;
+  /** Latest stats; withHistogram asks for the compressed latency histogram (inline shards only compute it on request). */
+  stats(withHistogram?: boolean): WorkerStats;
   dump(): Promise<BookDump[]>;
   promote(epoch: number, replayWindowMs: number): void;
   demote(): void;
@@ -28,7 +29,7 @@ export class InlineShard implements Shard {
   readonly inline = true;
   send(updates: FeedUpdate[]): void { this.core.apply(updates); }
   sendOne(update: FeedUpdate): void { this.core.applyOne(update); }
-  stats(): WorkerStats { return this.core.currentStats(); }
+  stats(withHistogram = false): WorkerStats { return this.core.currentStats(withHistogram); }
   dump(): Promise<BookDump[]> { return Promise.resolve(this.core.dump()); }
   promote(epoch: number, replayWindowMs: number): void { this.core.promote(epoch, replayWindowMs); }
   demote(): void { this.core.demote(); }
@@ -51,7 +52,10 @@ export class ThreadShard implements Shard {
       this.worker.on('message', (m: FromWorker) => {
         if (m.type === 'ready') resolve();
         else if (m.type === 'error') reject(new Error(`ingest worker ${m.worker}: ${m.message}`));
-        else if (m.type === 'stats' || m.type === 'stopped') this.latest = m.stats;
+        else if (m.type === 'stats' || m.type === 'stopped') {
+          // Keep the last histogram the worker sent until a newer one arrives.
+          this.latest = m.stats.ingestToPublishHist || !this.latest.ingestToPublishHist ? m.stats : { ...m.stats, ingestToPublishHist: this.latest.ingestToPublishHist };
+        }
         else if (m.type === 'dump') { this.dumps.get(m.id)?.(m.books); this.dumps.delete(m.id); }
       });
       this.worker.once('error', reject);

@@ -17,6 +17,7 @@ import { EXCHANGE_COUNTERS, ServiceSummarySchema, type HopSummary, type ServiceS
 import { metricPoint, type MetricPoint } from './points.js';
 import { RateTracker } from './rates.js';
 import { metricsWildcard } from './summary-publisher.js';
+import { groupFigures, type GroupFigure } from './group-figures.js';
 
 /** Queue group every metrics agent subscribes to service summaries in. */
 export const SUMMARY_QUEUE = 'dsm-metrics-agents';
@@ -48,6 +49,8 @@ export interface AgentObservation {
   latency: Partial<Record<Hop, HopSummary>>;
   nodesScraped: number;
   nodesFailed: string[];
+  /** Subscriber groups heard from during the tick. */
+  groups: Record<string, GroupFigure>;
 }
 
 export interface MetricsAgentOptions {
@@ -96,7 +99,7 @@ export class MetricsAgent {
   private readonly nodes: AgentNode[];
   private readonly now: () => number;
   private readonly log = childLogger('metrics-agent');
-  readonly stats = { ticks: 0, scrapeErrors: 0, badSummaries: 0 };
+  readonly stats = { ticks: 0, scrapeErrors: 0, badSummaries: 0, summaries: 0 };
 
   constructor(private readonly cfg: DsmConfig, private readonly opts: MetricsAgentOptions = {}) {
     this.nodes = opts.nodes ?? defaultAgentNodes(cfg);
@@ -145,6 +148,7 @@ export class MetricsAgent {
     try {
       const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
       this.pending.push(ServiceSummarySchema.parse(JSON.parse(text)));
+      this.stats.summaries++;
     } catch (err) {
       this.stats.badSummaries++;
       this.log.warn({ err: String(err).slice(0, 200) }, 'ignored a malformed metrics summary');
@@ -162,7 +166,7 @@ export class MetricsAgent {
     const cluster = this.cfg.nats.clusterName;
     const timeout = this.opts.fetchTimeoutMs ?? Math.min(2000, this.intervalMs);
     const points: MetricPoint[] = [];
-    const obs: AgentObservation = { at, publishedRate: 0, deliveredRate: 0, activePublishers: 0, activeReceivers: 0, maxPublisherRate: 0, maxReceiverRate: 0, slowConsumers: 0, subscriberSlow: 0, latency: {}, nodesScraped: 0, nodesFailed: [] };
+    const obs: AgentObservation = { at, publishedRate: 0, deliveredRate: 0, activePublishers: 0, activeReceivers: 0, maxPublisherRate: 0, maxReceiverRate: 0, slowConsumers: 0, subscriberSlow: 0, latency: {}, nodesScraped: 0, nodesFailed: [], groups: {} };
     let clientRatesSeen = 0;
 
     const scraped = await Promise.all(this.nodes.map(async (node) => {
@@ -260,7 +264,7 @@ export class MetricsAgent {
     for (const s of summaries) {
       for (const [exchange, counts] of Object.entries(s.exchanges)) {
         let acc = perExchange.get(exchange);
-        if (!acc) perExchange.set(exchange, (acc = { ingestEvents: 0, published: 0, received: 0, gaps: 0, resyncs: 0, malformed: 0 }));
+        if (!acc) perExchange.set(exchange, (acc = { ingestEvents: 0, published: 0, received: 0, gaps: 0, resyncs: 0, malformed: 0, feedGaps: 0 }));
         const seconds = s.intervalMs / 1000;
         acc.ingestEvents += (counts.ingestEvents ?? 0) / seconds;
         acc.published += (counts.published ?? 0) / seconds;
@@ -268,6 +272,7 @@ export class MetricsAgent {
         acc.gaps += counts.gaps ?? 0;
         acc.resyncs += counts.resyncs ?? 0;
         acc.malformed += counts.malformed ?? 0;
+        acc.feedGaps += counts.feedGaps ?? 0;
       }
       obs.subscriberSlow += s.subscriberSlow;
     }
@@ -280,8 +285,21 @@ export class MetricsAgent {
         metricPoint('gaps', dims, acc.gaps, at),
         metricPoint('resyncs', dims, acc.resyncs, at),
         metricPoint('malformed', dims, acc.malformed, at),
+        metricPoint('feedGaps', dims, acc.feedGaps, at),
       );
     }
     points.push(metricPoint('subscriberSlow', { Cluster: cluster }, obs.subscriberSlow, at));
+    for (const g of groupFigures(summaries)) {
+      obs.groups[g.group] = g;
+      const dims = { Cluster: cluster, Group: g.group };
+      points.push(
+        metricPoint('groupMemberRate', dims, g.memberRate, at),
+        metricPoint('groupProcessedRate', dims, g.totalRate, at),
+        metricPoint('groupMembers', dims, g.members, at),
+        metricPoint('groupQueueDepth', dims, g.maxQueueDepth, at),
+        metricPoint('groupBusyPercent', dims, g.maxBusyPercent, at),
+        metricPoint('groupProcessingMicros', dims, g.processingMicros, at),
+      );
+    }
   }
 }

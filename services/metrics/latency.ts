@@ -21,8 +21,42 @@ export const HopSummarySchema = z.object({
 export type HopSummary = z.infer<typeof HopSummarySchema>;
 
 /** What a service counted per exchange during the interval. */
-export const EXCHANGE_COUNTERS = ['ingestEvents', 'published', 'received', 'gaps', 'resyncs', 'malformed'] as const;
+export const EXCHANGE_COUNTERS = ['ingestEvents', 'published', 'received', 'gaps', 'resyncs', 'malformed', 'feedGaps'] as const;
 export type ExchangeCounter = (typeof EXCHANGE_COUNTERS)[number];
+
+/** What one subscriber processed during the interval (bounded: a poisoned figure is refused). */
+export const ProcessingSchema = z.object({
+  /** Book messages handled per second. */
+  msgsPerSecond: z.number().nonnegative().max(1e9),
+  /** Inbound queue depth at the end of the interval (messages). */
+  queueDepth: z.number().int().nonnegative(),
+  /** Mean processing time per message (decode, mirror, handlers), microseconds. */
+  processingMicros: z.number().nonnegative().max(1e8),
+  /** Share of the interval spent processing, 0..100. */
+  busyPercent: z.number().nonnegative().max(100),
+});
+export type Processing = z.infer<typeof ProcessingSchema>;
+
+export const GroupStatusSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  member: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  members: z.number().int().nonnegative(),
+  /** Symbols this member owns by the hash; live: of those (and hand-overs) with a live book. */
+  owned: z.number().int().nonnegative(),
+  live: z.number().int().nonnegative(),
+  handingOver: z.number().int().nonnegative(),
+  universe: z.number().int().nonnegative(),
+});
+export type GroupStatus = z.infer<typeof GroupStatusSchema>;
+
+export const AgentHealthSchema = z.object({
+  ticks: z.number().int().nonnegative(),
+  scrapeErrors: z.number().int().nonnegative(),
+  badSummaries: z.number().int().nonnegative(),
+  summaries: z.number().int().nonnegative(),
+  nodesScraped: z.number().int().nonnegative(),
+  nodesFailed: z.array(z.string().max(64)).max(64),
+});
 
 export const ServiceSummarySchema = z.object({
   service: z.string().min(1),
@@ -34,6 +68,12 @@ export const ServiceSummarySchema = z.object({
   exchanges: z.record(z.string(), z.partialRecord(z.enum(EXCHANGE_COUNTERS), z.number().int().nonnegative())).default({}),
   /** Times a DSM subscriber's queue overflowed and it fell back to a snapshot. */
   subscriberSlow: z.number().int().nonnegative().default(0),
+  /** A subscriber's own load over the interval: what group scaling divides. */
+  processing: ProcessingSchema.optional(),
+  /** Subscriber group membership, for members of a group. */
+  group: GroupStatusSchema.optional(),
+  /** A metrics agent's own health over the interval. */
+  agent: AgentHealthSchema.optional(),
 });
 export type ServiceSummary = z.infer<typeof ServiceSummarySchema>;
 
@@ -67,6 +107,37 @@ export class LatencyRecorder {
 
   reset(): void {
     for (const h of this.histograms.values()) h.reset();
+  }
+
+  /** One hop's histogram, compressed (to send across threads or processes); undefined if empty. */
+  encoded(hop: Hop): string | undefined {
+    const h = this.histograms.get(hop);
+    return h && h.totalCount > 0 ? hdr.encodeIntoCompressedBase64(h) : undefined;
+  }
+}
+
+/**
+ * Interval summaries from a cumulative histogram that someone else keeps (an ingest worker): each
+ * call subtracts the previous cumulative copy, so percentiles describe the interval only.
+ */
+export class IntervalHop {
+  private previous: hdr.Histogram | undefined;
+
+  next(encodedCumulative: string | undefined): HopSummary | undefined {
+    if (!encodedCumulative) return undefined;
+    const cumulative = hdr.decodeFromCompressedBase64(encodedCumulative);
+    const interval = hdr.decodeFromCompressedBase64(encodedCumulative);
+    // A restarted worker starts a new cumulative histogram: then the whole of it is the interval.
+    if (this.previous && this.previous.totalCount <= cumulative.totalCount) interval.subtract(this.previous);
+    this.previous = cumulative;
+    if (interval.totalCount === 0) return undefined;
+    return {
+      p50: interval.getValueAtPercentile(50),
+      p99: interval.getValueAtPercentile(99),
+      p999: interval.getValueAtPercentile(99.9),
+      max: interval.getValueAtPercentile(100),
+      count: interval.totalCount,
+    };
   }
 }
 

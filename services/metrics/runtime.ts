@@ -14,6 +14,7 @@ import { defaultAgentNodes, MetricsAgent, type AgentNode, type MetricSink } from
 import { CloudWatchEmitter, toDatum } from './cloudwatch.js';
 import { recordingClientFromEnv } from './cloudwatch-record.js';
 import { PrometheusExporter } from './prometheus.js';
+import { SummaryPublisher } from './summary-publisher.js';
 
 export interface AgentRuntimeOptions {
   /** TLS directory holding the ops client certificate; without it no summaries are collected. */
@@ -90,11 +91,28 @@ export async function startAgentRuntime(cfg: DsmConfig, opts: AgentRuntimeOption
 
   const agent = new MetricsAgent(cfg, { nodes, sinks, ...(nc ? { nc } : {}), ...(opts.intervalMs ? { intervalMs: opts.intervalMs } : {}) });
   await agent.start();
+  // The agent reports on itself like every other service: ticks, scrape failures, refused summaries.
+  let summary: SummaryPublisher | undefined;
+  if (nc) {
+    let last = { ...agent.stats };
+    summary = new SummaryPublisher(nc, cfg, {
+      service: `metrics-agent-${opts.node ? `node${opts.node}` : 'all'}`,
+      ...(opts.intervalMs ? { intervalMs: Math.max(1000, opts.intervalMs) } : {}),
+      collect: () => {
+        const s = agent.stats;
+        const o = agent.latestObservation();
+        const health = { ticks: s.ticks - last.ticks, scrapeErrors: s.scrapeErrors - last.scrapeErrors, badSummaries: s.badSummaries - last.badSummaries, summaries: s.summaries - last.summaries, nodesScraped: o?.nodesScraped ?? 0, nodesFailed: o?.nodesFailed ?? [] };
+        last = { ...s };
+        return { agent: health };
+      },
+    }).start();
+  }
   log.info({ nodes: nodes.map((n) => n.name), prometheus: prometheusUrl, cloudwatch: opts.cloudwatch ?? 'off', summaries: Boolean(nc) }, 'metrics agent running');
 
   return {
     agent, nc, emitter, prometheus, prometheusUrl,
     async stop() {
+      await summary?.stop();
       await agent.stop();
       await emitter?.stop();
       await prometheus?.close();

@@ -32,6 +32,11 @@ export interface SummaryPublisherOptions {
    * meaningful; the agent still turns the interval's counts into rates only if they reset).
    */
   reset?: boolean;
+  /**
+   * Called at each flush before the summary is built: fill the counters from the service's own
+   * bookkeeping and return fields to add (processing, group, hops kept elsewhere).
+   */
+  collect?: (p: SummaryPublisher, intervalMs: number) => Partial<Pick<ServiceSummary, 'hops' | 'processing' | 'group' | 'agent'>>;
 }
 
 export class SummaryPublisher {
@@ -60,12 +65,20 @@ export class SummaryPublisher {
   /** Publish what the interval collected and start a new interval. */
   flush(): ServiceSummary {
     const at = this.now();
+    const intervalMs = Math.max(1, at - this.lastFlush);
+    let extra: ReturnType<NonNullable<SummaryPublisherOptions['collect']>> = {};
+    try {
+      extra = this.opts.collect?.(this, intervalMs) ?? {};
+    } catch (err) {
+      this.log.warn({ err: String(err), service: this.opts.service }, 'summary collector failed; publishing the base summary');
+    }
     const summary: ServiceSummary = {
       service: this.opts.service,
-      intervalMs: Math.max(1, at - this.lastFlush),
+      intervalMs,
       at,
-      hops: this.latency.summary(),
       ...this.counters.snapshot(),
+      ...extra,
+      hops: { ...this.latency.summary(), ...extra.hops },
     };
     if (this.opts.reset !== false) {
       this.latency.reset();

@@ -77,6 +77,18 @@ export class MirrorSet {
     return this.byExchange.get(exchange)?.get(symbol);
   }
 
+  /** Counters of books forgotten with remove(), so a member's gaps and resyncs outlive hand-overs. */
+  readonly retired: MirrorCounters = emptyCounters();
+
+  /** Forget one book (a group member released its symbol). */
+  remove(exchange: string, symbol: string): boolean {
+    const bySymbol = this.byExchange.get(exchange);
+    const mirror = bySymbol?.get(symbol);
+    if (!mirror) return false;
+    for (const k of Object.keys(this.retired) as Array<keyof MirrorCounters>) this.retired[k] += mirror.counters[k];
+    return bySymbol!.delete(symbol);
+  }
+
   *mirrors(): IterableIterator<BookMirror> {
     for (const bySymbol of this.byExchange.values()) yield* bySymbol.values();
   }

@@ -8,12 +8,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { openSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import type { DsmConfig } from '../../config/schema.js';
 import { natsNodes, type NatsNode } from '../../config/topology.js';
 import { initCerts } from './certs.js';
 import { fetchRoutez } from './monitor.js';
+import { canBind, portHolder } from './port-holder.js';
 import { localConfigPath, renderNatsConfig } from './render.js';
 
 export interface LocalClusterOptions {
@@ -88,7 +90,53 @@ export class LocalCluster {
       const text = renderNatsConfig(this.cfg, n.index, { tlsDir: this.tlsDir, logFile: this.logPath(n.index), pidFile: this.pidPath(n.index) });
       await writeFile(this.configPath(n.index), text, { mode: 0o600 });
     }
-    await writeFile(path.join(this.opts.dir, 'cluster.json'), JSON.stringify({ env: this.cfg.env, nodes: this.nodes }, null, 2));
+    // The resolved config goes with the state so `dsm status`/`down` see the ports that were started.
+    await writeFile(path.join(this.opts.dir, 'cluster.json'), JSON.stringify({ env: this.cfg.env, nodes: this.nodes, config: this.cfg }, null, 2));
+  }
+
+  /**
+   * Ports a node would listen on that something else holds now, one line per holder
+   * ("ports 4222, 6222, 8222 (nats-1) in use by pid 123 (nats-server -c ...)").
+   */
+  async portConflicts(): Promise<string[]> {
+    const byHolder = new Map<string, string[]>();
+    for (const n of this.nodes) {
+      for (const port of [n.clientPort, n.clusterPort, n.monitorPort]) {
+        if (await canBind(port, n.ip)) continue;
+        const h = portHolder(port);
+        const key = h.pid === undefined ? 'a process this user cannot see' : `pid ${h.pid}${h.command ? ` (${h.command})` : ''}`;
+        byHolder.set(key, [...(byHolder.get(key) ?? []), `${port}`]);
+      }
+    }
+    return [...byHolder].map(([holder, ports]) => `port${ports.length > 1 ? 's' : ''} ${ports.join(', ')} in use by ${holder}`);
+  }
+
+  /** Nodes this object started whose process has ended, with the cause from their log. */
+  exitedNodes(): Array<{ name: string; cause: string }> {
+    const out: Array<{ name: string; cause: string }> = [];
+    for (const [index, child] of this.children) {
+      if (child.exitCode === null && child.signalCode === null) continue;
+      const how = child.signalCode ? `killed by ${child.signalCode}` : `exited ${child.exitCode}`;
+      out.push({ name: this.node(index).name, cause: `${how}${this.logCause(index) ? `: ${this.logCause(index)}` : ''}` });
+    }
+    return out;
+  }
+
+  /** The last fatal/error line of a node's log (or its captured stdout/stderr), for one-line reports. */
+  logCause(index: number): string | undefined {
+    const lines: string[] = [];
+    for (const file of [this.logPath(index), path.join(this.opts.dir, `${this.node(index).name}.stdout`)]) {
+      if (!existsSync(file)) continue;
+      try { lines.push(...readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).slice(-50)); } catch { /* unreadable: no cause */ }
+    }
+    const bad = lines.filter((l) => /\[(FTL|ERR)\]|error|fatal|cannot|failed/i.test(l));
+    const line = bad.at(-1) ?? lines.at(-1);
+    return line?.replace(/^\[\d+\] [\d/]+ [\d:.]+ /, '');
+  }
+
+  /** Pids of the processes this object started that are still running. */
+  ownPids(): number[] {
+    return [...this.children.values()].filter((c) => c.pid && c.exitCode === null && c.signalCode === null).map((c) => c.pid!);
   }
 
   async start(opts: { timeoutMs?: number } = {}): Promise<void> {
@@ -133,6 +181,8 @@ export class LocalCluster {
     let last = '';
     while (Date.now() < deadline) {
       if (this.lastError) throw new Error(this.lastError);
+      const exited = this.exitedNodes().filter((e) => expectNodes.some((i) => this.node(i).name === e.name));
+      if (exited.length) throw new Error(exited.map((e) => `${e.name} ${e.cause}`).join('; '));
       const counts = await Promise.all(expectNodes.map((i) => fetchRoutez(this.monitorUrl(i), 1000).then((r) => r.num_routes, () => -1)));
       if (counts.every((c) => c === expectNodes.length - 1)) return;
       last = expectNodes.map((i, k) => `${this.node(i).name}: ${counts[k]! < 0 ? 'down' : `${counts[k]} routes`}`).join(', ');
@@ -170,7 +220,8 @@ export class LocalCluster {
   /** Graceful stop (SIGTERM, then SIGKILL after the grace period); works across processes via pid files. */
   async stop(graceMs = 5000): Promise<void> {
     this.stopping = true;
-    const pids = (await Promise.all(this.nodes.map((n) => this.readPid(n.index)))).filter((p): p is number => p !== undefined && pidAlive(p));
+    const fromFiles = await Promise.all(this.nodes.map((n) => this.readPid(n.index)));
+    const pids = [...new Set([...fromFiles, ...this.ownPids()])].filter((p): p is number => p !== undefined && pidAlive(p));
     for (const pid of pids) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && pids.some(pidAlive)) await sleep(50);

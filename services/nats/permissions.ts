@@ -5,8 +5,8 @@
  */
 import type { DsmConfig, Identity } from '../../config/schema.js';
 import {
-  allDataWildcard, controlWildcard, exchangeDataWildcard, inboxPrefix, metricsSubject,
-  snapshotWildcard, subjectScheme, tuneSubject,
+  allDataWildcard, controlWildcard, exchangeDataWildcard, groupWildcard, inboxPrefix, metricsSubject,
+  snapshotWildcard, subjectScheme, symbolsSubject, tuneSubject,
 } from './subjects.js';
 
 export interface Permissions {
@@ -30,9 +30,12 @@ export function permissionsFor(cfg: DsmConfig, id: Identity): Permissions {
       const exchanges = id.exchanges;
       const data = exchanges ? exchanges.map((ex) => exchangeDataWildcard(s, ex)) : [allDataWildcard(s)];
       const snapshots = exchanges ? exchanges.map((ex) => snapshotWildcard(s, ex)) : [snapshotWildcard(s)];
+      // Group membership only under the identity's own name; symbol announcements only for licensed exchanges.
+      const group = groupWildcard(s, id.name);
+      const announced = exchanges ? exchanges.map((ex) => symbolsSubject(s, ex)) : [symbolsSubject(s, '*')];
       return {
-        publish: { allow: [...snapshots, metricsSubject(s, '*')], deny: [allDataWildcard(s)] },
-        subscribe: { allow: [...data, inbox, tuneSubject(s, '>'), `${s.controlPrefix}.lease.>`] },
+        publish: { allow: [...snapshots, metricsSubject(s, '*'), group, tuneSubject(s, 'ack.*')], deny: [allDataWildcard(s)] },
+        subscribe: { allow: [...data, inbox, tuneSubject(s, '>'), `${s.controlPrefix}.lease.>`, group, ...announced] },
       };
     }
     case 'ops':

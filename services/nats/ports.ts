@@ -2,15 +2,7 @@
  * Free loopback ports for clusters started by tests and drills, so that parallel runs on one
  * machine never collide. A block of consecutive ports is probed by actually binding each one.
  */
-import net from 'node:net';
-
-function canBind(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
-  });
-}
+import { canBind } from './port-holder.js';
 
 /**
  * Find `count` consecutive free ports on `host`, starting at a random base in [low, high).

@@ -56,3 +56,20 @@ export function controlWildcard(s: SubjectScheme): string {
 export function inboxPrefix(identity: string): string {
   return `_INBOX.${identity}`;
 }
+
+/**
+ * Subscriber group membership: `_DSM.group.<IDENTITY>.<GROUP>`. The identity token lets the
+ * server scope it: an identity may only join (and hear) groups under its own name.
+ */
+export function groupSubject(s: SubjectScheme, identity: string, group: string): string {
+  return `${s.controlPrefix}.group.${identity}.${group}`;
+}
+
+export function groupWildcard(s: SubjectScheme, identity: string): string {
+  return `${s.controlPrefix}.group.${identity}.*`;
+}
+
+/** What the ingest announces it publishes for one exchange: `_DSM.symbols.<EXCHANGE>`. */
+export function symbolsSubject(s: SubjectScheme, exchange: string): string {
+  return `${s.controlPrefix}.symbols.${exchange}`;
+}

@@ -48,6 +48,11 @@ export interface SubscriberOptions {
   latency?: LatencyRecorder;
   /** Test hook: drop a received payload before it reaches the queue (simulates loss). */
   dropFilter?: (payload: Uint8Array) => boolean;
+  /**
+   * Apply only books this accepts (a group member: the symbols it holds). Updates still queued
+   * for a book the member has just released are skipped instead of recreating its mirror.
+   */
+  accept?: (exchange: string, symbol: string) => boolean;
 }
 
 export interface SubscriberCounters {
@@ -58,15 +63,21 @@ export interface SubscriberCounters {
   snapshotRequests: number;
   snapshotFailures: number;
   reconnects: number;
+  /** Book messages decoded and handled (applied, buffered or dropped as duplicates). */
+  processed: number;
+  /** Time spent draining the queue (decode, mirror, handlers): processing cost for scaling. */
+  busyNs: number;
 }
 
 export class Subscriber {
   readonly mirrors: MirrorSet;
   readonly latency: LatencyRecorder;
-  readonly counters: SubscriberCounters = { received: 0, malformed: 0, slowConsumer: 0, droppedOnOverflow: 0, snapshotRequests: 0, snapshotFailures: 0, reconnects: 0 };
+  readonly counters: SubscriberCounters = { received: 0, malformed: 0, slowConsumer: 0, droppedOnOverflow: 0, snapshotRequests: 0, snapshotFailures: 0, reconnects: 0, processed: 0, busyNs: 0 };
   nc: NatsConnection | undefined;
-  private readonly queue: BoundedQueue;
+  private queue: BoundedQueue;
   private readonly subs: Subscription[] = [];
+  /** Subjects added after start (group members): subject -> subscription. */
+  private readonly dynamic = new Map<string, Subscription>();
   private readonly handlers: UpdateHandler[];
   private readonly msg = new WireMessage();
   private draining = false;
@@ -102,16 +113,56 @@ export class Subscriber {
         }
       }
     })();
-    for (const subject of this.opts.subjects) {
-      this.subs.push(nc.subscribe(subject, {
-        callback: (err, m) => {
-          if (err) { this.log.error({ subject, err: err.message }, 'subscription error'); return; }
-          this.onPayload(m.data);
-        },
-      }));
-    }
+    for (const subject of this.opts.subjects) this.subs.push(this.subscribeData(nc, subject));
     await nc.flush();
     return this;
+  }
+
+  private subscribeData(nc: NatsConnection, subject: string): Subscription {
+    return nc.subscribe(subject, {
+      callback: (err, m) => {
+        if (err) { this.log.error({ subject, err: err.message }, 'subscription error'); return; }
+        this.onPayload(m.data);
+      },
+    });
+  }
+
+  /** Start mirroring one more data subject (a group member gaining a symbol). */
+  addSubject(subject: string): void {
+    if (!this.nc || this.closed || this.dynamic.has(subject)) return;
+    const { controlPrefix, dataSuffix } = this.opts.config.subjects;
+    checkDataPattern(subject, controlPrefix, dataSuffix);
+    this.dynamic.set(subject, this.subscribeData(this.nc, subject));
+  }
+
+  /** Stop mirroring a subject added with addSubject, and forget its book. */
+  removeSubject(subject: string, exchange: string, symbol: string): void {
+    this.dynamic.get(subject)?.unsubscribe();
+    this.dynamic.delete(subject);
+    const mirror = this.mirrors.get(exchange, symbol);
+    if (mirror) this.inFlight.delete(mirror);
+    this.mirrors.remove(exchange, symbol);
+  }
+
+  /**
+   * Ask for a book's snapshot before any update arrived (a gained symbol that may be quiet).
+   * A book that already has a mirror recovers through it; this only covers the first sight.
+   */
+  primeSnapshot(exchange: string, symbol: string): void {
+    if (this.closed || !this.nc || this.mirrors.get(exchange, symbol)) return;
+    const subject = snapshotSubject(subjectScheme(this.opts.config), exchange, encodeSubjectToken(symbol));
+    this.counters.snapshotRequests++;
+    this.nc.request(subject, new Uint8Array(0), { timeout: this.opts.snapshotTimeoutMs ?? 2000 }).then(
+      (reply) => {
+        if (this.closed || (this.opts.accept && !this.opts.accept(exchange, symbol))) return;
+        this.mirrors.handleBytes(reply.data);
+      },
+      (err: Error) => {
+        // No snapshot (yet): the first update creates the mirror, which asks again and retries.
+        this.counters.snapshotFailures++;
+        this.log.debug({ subject, err: err.message }, 'first snapshot request failed');
+      },
+    );
   }
 
   private onPayload(payload: Uint8Array): void {
@@ -135,6 +186,7 @@ export class Subscriber {
   }
 
   private async drain(): Promise<void> {
+    const started = monoNs();
     try {
       for (let payload = this.queue.shift(); payload; payload = this.queue.shift()) {
         const recvMonoNs = this.queue.lastRecvMonoNs;
@@ -145,6 +197,8 @@ export class Subscriber {
           continue;
         }
         const m = this.msg;
+        if (this.opts.accept && m.type !== 'heartbeat' && !this.opts.accept(m.exchange, m.symbol)) continue;
+        this.counters.processed++;
         if (m.type !== 'heartbeat') {
           this.latency.record('publish_to_subscriber', (recvMonoNs - m.pubMonoNs) / 1000);
           this.latency.record('end_to_end', (recvMonoNs - m.recvMonoNs) / 1000);
@@ -158,6 +212,7 @@ export class Subscriber {
         }
       }
     } finally {
+      this.counters.busyNs += monoNs() - started;
       this.draining = false;
     }
   }
@@ -213,9 +268,30 @@ export class Subscriber {
 
   get queued(): number { return this.queue.size; }
 
+  get maxQueued(): number { return this.queue.capacity; }
+
+  /**
+   * Change the queue bound (the feedback loop's maxQueuedMessages). What is queued moves to the
+   * new queue in order; if it does not fit, that is an overflow like any other (drop, resync).
+   */
+  setMaxQueued(capacity: number): void {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`queue bound must be a positive integer, got ${capacity}`);
+    if (capacity === this.queue.capacity) return;
+    const next = new BoundedQueue(capacity);
+    const old = this.queue;
+    this.queue = next;
+    for (let p = old.shift(); p; p = old.shift()) {
+      if (!next.push(p, old.lastRecvMonoNs)) {
+        this.onSlowConsumer();
+        return;
+      }
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const s of this.subs) s.unsubscribe();
+    for (const s of this.dynamic.values()) s.unsubscribe();
     await this.nc?.drain().catch(() => undefined);
   }
 }

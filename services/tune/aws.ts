@@ -48,6 +48,8 @@ export class CloudWatchObservationSource implements ObservationSource {
       stat('p99', ns, METRICS.latencyP99.name, [...cluster, { Name: 'Hop', Value: 'end_to_end' }], 'Maximum'),
       stat('subslow', ns, METRICS.subscriberSlow.name, cluster, 'Sum'),
       stat('inservice', 'AWS/AutoScaling', 'GroupInServiceInstances', [{ Name: 'AutoScalingGroupName', Value: this.asgName }], 'Average'),
+      // What the subscriber group's members process each (the scaling policy's own metric).
+      stat('permember', ns, METRICS.groupMemberRate.name, [...cluster, { Name: 'Group', Value: this.cfg.groups.hostGroup }], 'Average'),
       { Id: 'slow', Expression: `SUM(SEARCH('{${ns},Cluster,Node} MetricName="${METRICS.natsSlowConsumers.name}" Cluster="${this.cfg.nats.clusterName}"', 'Sum', ${period}))`, Period: period, ReturnData: true },
     ];
   }
@@ -62,14 +64,16 @@ export class CloudWatchObservationSource implements ObservationSource {
     }
     const latest = (id: string) => out.MetricDataResults?.find((r) => r.Id === id)?.Values?.[0];
     const delivered = latest('delivered');
-    if (delivered === undefined) return undefined;
+    const perMember = latest('permember');
+    if (delivered === undefined && perMember === undefined) return undefined;
     const inService = Math.max(1, latest('inservice') ?? 1);
     const p99 = latest('p99');
     return {
       at: end,
       // Each ingest worker owns one connection, so the busiest publisher carries about this much.
       publisherRate: (latest('published') ?? 0) / Math.max(1, this.cfg.ingest.workers),
-      receiverRate: delivered / inService,
+      // Per member when the group reports it; else NATS delivered per instance (pre-group hosts).
+      receiverRate: perMember ?? (delivered ?? 0) / inService,
       ...(p99 !== undefined ? { e2eP99Micros: p99 } : {}),
       slowConsumers: latest('slow') ?? 0,
       subscriberSlow: latest('subslow') ?? 0,
@@ -77,11 +81,13 @@ export class CloudWatchObservationSource implements ObservationSource {
   }
 }
 
-/** True when a target-tracking policy tracks the cluster delivered rate (plain or via metric math). */
+/** Metrics a message-rate scaling policy may track: the group's per-member rate, or (older stacks) the cluster delivered rate. */
+const RATE_METRICS = [METRICS.groupMemberRate.name, METRICS.clusterDeliveredRate.name];
+
+/** True when a target-tracking policy tracks the message rate (plain or via metric math). */
 export function tracksDeliveredRate(p: ScalingPolicy): boolean {
   const spec = p.TargetTrackingConfiguration?.CustomizedMetricSpecification;
-  const name = METRICS.clusterDeliveredRate.name;
-  return spec?.MetricName === name || (spec?.Metrics ?? []).some((m) => m.MetricStat?.Metric?.MetricName === name);
+  return RATE_METRICS.some((name) => spec?.MetricName === name || (spec?.Metrics ?? []).some((m) => m.MetricStat?.Metric?.MetricName === name));
 }
 
 export class AsgTargetApplier {
@@ -98,7 +104,7 @@ export class AsgTargetApplier {
       throw new TuneAwsError(`DescribePolicies for ${this.asgName} failed: ${awsMessage(err)}`);
     }
     this.policy = (out.ScalingPolicies ?? []).find(tracksDeliveredRate);
-    if (!this.policy?.TargetTrackingConfiguration?.TargetValue) throw new TuneAwsError(`no target-tracking policy on ${this.asgName} tracks ${METRICS.clusterDeliveredRate.name}`);
+    if (!this.policy?.TargetTrackingConfiguration?.TargetValue) throw new TuneAwsError(`no target-tracking policy on ${this.asgName} tracks ${RATE_METRICS.join(' or ')}`);
     return this.policy.TargetTrackingConfiguration.TargetValue;
   }
 

@@ -1,5 +1,7 @@
 /** The loop's local ends: observations from the in-process agent, client settings on a control subject. */
-import type { NatsConnection } from 'nats';
+import type { NatsConnection, Subscription } from 'nats';
+import { childLogger } from '../common/log.js';
+import { TuningAckSchema, tuningAckWildcard, type TuningAck } from './apply.js';
 import type { DsmConfig } from '../../config/schema.js';
 import type { MetricsAgent } from '../metrics/agent.js';
 import type { Decision, Setting, TuneObservation } from './decide.js';
@@ -37,5 +39,33 @@ export class ControlSubjectApplier implements SettingApplier {
     };
     this.nc.publish(clientTuningSubject(this.cfg), JSON.stringify(msg));
     await this.nc.flush();
+  }
+}
+
+/** What running services acknowledged applying (`_DSM.tune.ack.<service>`), newest per service. */
+export class TuningAcks {
+  readonly latest = new Map<string, TuningAck>();
+  readonly all: TuningAck[] = [];
+  refused = 0;
+  private sub: Subscription | undefined;
+  private readonly log = childLogger('tune');
+
+  start(nc: NatsConnection, cfg: DsmConfig, onAck?: (a: TuningAck) => void): this {
+    this.sub = nc.subscribe(tuningAckWildcard(cfg), {
+      callback: (err, m) => {
+        if (err) return;
+        const parsed = TuningAckSchema.safeParse((() => { try { return JSON.parse(m.string()); } catch { return undefined; } })());
+        if (!parsed.success) { this.refused++; this.log.warn('refused a malformed tuning acknowledgement'); return; }
+        this.latest.set(parsed.data.service, parsed.data);
+        this.all.push(parsed.data);
+        if (this.all.length > 1000) this.all.splice(0, this.all.length - 1000);
+        onAck?.(parsed.data);
+      },
+    });
+    return this;
+  }
+
+  stop(): void {
+    this.sub?.unsubscribe();
   }
 }

@@ -122,17 +122,18 @@ run "subscriber_scaling" {
   }
   assert {
     condition = [
-      for m in aws_autoscaling_policy.subscribers_delivered-msgs-per-instance_7309AA9F.target_tracking_configuration[0].customized_metric_specification[0].metrics :
-      m.id if m.return_data
-    ] == ["per_instance"]
-    error_message = "the delivered-per-instance policy returns one metric math expression"
+      for m in aws_autoscaling_policy.subscribers_group-msgs-per-member_DDCD28A4.target_tracking_configuration[0].customized_metric_specification[0].metrics :
+      "${m.metric_stat[0].metric[0].namespace}/${m.metric_stat[0].metric[0].metric_name}/${m.metric_stat[0].stat}" if m.return_data
+    ] == ["DSM/GroupMemberProcessedRate/Average"]
+    error_message = "the subscriber policy tracks what each group member processes (it falls as members are added)"
   }
   assert {
-    condition = contains([
-      for m in aws_autoscaling_policy.subscribers_delivered-msgs-per-instance_7309AA9F.target_tracking_configuration[0].customized_metric_specification[0].metrics :
-      length(m.metric_stat) > 0 ? "${m.metric_stat[0].metric[0].namespace}/${m.metric_stat[0].metric[0].metric_name}" : "expr"
-    ], "AWS/AutoScaling/GroupInServiceInstances")
-    error_message = "the per-instance figure divides by the group's in-service instances"
+    condition = toset(flatten([
+      for m in aws_autoscaling_policy.subscribers_group-msgs-per-member_DDCD28A4.target_tracking_configuration[0].customized_metric_specification[0].metrics : [
+        for d in m.metric_stat[0].metric[0].dimensions : "${d.name}=${d.value}"
+      ]
+    ])) == toset(["Cluster=dsm-prod", "Group=subscribers"])
+    error_message = "the per-member figure is the host group's, in this cluster"
   }
 }
 

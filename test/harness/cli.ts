@@ -9,16 +9,19 @@ import { promisify } from 'node:util';
 const ROOT = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
 
+/** The CLI entry, for tests that spawn it themselves (signals, long runs). */
+export const DSM_BIN = join(ROOT, 'cli', 'bin', 'dsm.js');
+
 export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-export async function runDsm(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+export async function runDsm(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
   try {
     const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'cli', 'bin', 'dsm.js'), ...args], {
-      cwd: ROOT,
+      cwd: opts.cwd ?? ROOT,
       maxBuffer: 64 << 20,
       ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
       env: { ...process.env, DSM_LOG_FORMAT: 'json', ...opts.env },

@@ -40,4 +40,16 @@ describe('metrics agent runtime', () => {
     expect(text).toContain(`dsm_nats_routes{cluster="${tc.config.nats.clusterName}",node="nats-3"} 2`);
     expect(text).toMatch(new RegExp(`dsm_cluster_delivered_msg_rate\\{cluster="${tc.config.nats.clusterName}"\\} \\d`));
   });
+
+  it('publishes its own summary like every service', async () => {
+    const ops = await tc.connect('ops');
+    const sub = ops.subscribe('_DSM.metrics.metrics-agent-all', { max: 1 });
+    await ops.flush();
+    let got: { service: string; agent?: { ticks: number; nodesScraped: number; scrapeErrors: number } } | undefined;
+    for await (const m of sub) got = JSON.parse(m.string());
+    expect(got?.service).toBe('metrics-agent-all');
+    expect(got?.agent?.nodesScraped).toBe(3);
+    expect(got?.agent?.ticks).toBeGreaterThan(0);
+    expect(got?.agent?.scrapeErrors).toBe(0);
+  }, 20_000);
 });

@@ -52,7 +52,7 @@ describe('dsm tune on AWS', () => {
     expect(asg.commandCalls(DescribePoliciesCommand).map((c) => c.args[0].input)).toEqual([{ AutoScalingGroupName: 'dsm-prod-subscribers', PolicyTypes: ['TargetTrackingScaling'] }]);
     expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input.Name)).toEqual(['/dsm/prod/tune/client/batchMessages', '/dsm/prod/tune/client/maxQueuedMessages']);
     const q = cw.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
-    expect(q.MetricDataQueries!.map((m) => m.Id)).toEqual(['delivered_1', 'delivered_2', 'delivered_3', 'delivered', 'published_1', 'published_2', 'published_3', 'published', 'p99', 'subslow', 'inservice', 'slow']);
+    expect(q.MetricDataQueries!.map((m) => m.Id)).toEqual(['delivered_1', 'delivered_2', 'delivered_3', 'delivered', 'published_1', 'published_2', 'published_3', 'published', 'p99', 'subslow', 'inservice', 'permember', 'slow']);
     // Cluster rates are summed from the per-node metrics each NATS host's agent emits.
     const byId = (id: string) => q.MetricDataQueries!.find((m) => m.Id === id)!;
     expect(byId('delivered')).toEqual({ Id: 'delivered', Expression: 'SUM([delivered_1, delivered_2, delivered_3])', Period: 60, ReturnData: true });
@@ -90,6 +90,25 @@ describe('dsm tune on AWS', () => {
     expect(r.stdout).toMatch(/scalingTarget: changed 200000 -> 160000/);
   });
 
+  it('moves the group per-member policy the stacks create, observing the per-member rate', async () => {
+    const groupPolicy: ScalingPolicy = {
+      AutoScalingGroupName: 'dsm-prod-subscribers', PolicyName: 'dsm-prod-subscribers-group-msgs-per-member', PolicyType: 'TargetTrackingScaling', EstimatedInstanceWarmup: 120, Enabled: true,
+      TargetTrackingConfiguration: {
+        TargetValue: 200_000,
+        CustomizedMetricSpecification: { Metrics: [{ Id: 'per_member', MetricStat: { Metric: { Namespace: 'DSM', MetricName: 'GroupMemberProcessedRate', Dimensions: [{ Name: 'Cluster', Value: 'dsm-prod' }, { Name: 'Group', Value: 'subscribers' }] }, Stat: 'Average' }, ReturnData: true }] },
+      },
+    };
+    asg.on(DescribePoliciesCommand).resolves({ ScalingPolicies: [cpuPolicy, groupPolicy] });
+    // Members process 90k msg/s each (the NATS delivered figure would say 150k per instance).
+    cw.on(GetMetricDataCommand).resolves(metrics({ delivered: 450_000, published: 1_200_000, p99: 900, subslow: 0, inservice: 3, permember: 90_000, slow: 0 }));
+    const r = await dsmInProcess('tune', '--env', 'prod', '--once');
+    expect(r.code).toBe(0);
+    const q = cw.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
+    expect(q.MetricDataQueries!.find((m) => m.Id === 'permember')!.MetricStat).toEqual({ Metric: { Namespace: 'DSM', MetricName: 'GroupMemberProcessedRate', Dimensions: [{ Name: 'Cluster', Value: 'dsm-prod' }, { Name: 'Group', Value: 'subscribers' }] }, Period: 60, Stat: 'Average' });
+    expect(r.stdout).toContain('would call PutScalingPolicy {"AutoScalingGroupName":"dsm-prod-subscribers","PolicyName":"dsm-prod-subscribers-group-msgs-per-member"');
+    expect(r.stdout).toMatch(/maxQueuedMessages: would change 50000 -> 60000 \(busiest subscriber at 90000 msg\/s/);
+  });
+
   it('holds when there is no data yet', async () => {
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
     const r = await dsmInProcess('tune', '--env', 'prod', '--once', '--apply');
@@ -107,7 +126,7 @@ describe('dsm tune on AWS', () => {
     asg.on(DescribePoliciesCommand).resolves({ ScalingPolicies: [cpuPolicy] });
     r = await dsmInProcess('tune', '--env', 'prod', '--once');
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('dsm: no target-tracking policy on dsm-prod-subscribers tracks ClusterDeliveredMsgRate\n');
+    expect(r.stderr).toBe('dsm: no target-tracking policy on dsm-prod-subscribers tracks GroupMemberProcessedRate or ClusterDeliveredMsgRate\n');
 
     asg.on(DescribePoliciesCommand).resolves({ ScalingPolicies: [deliveredPolicy] });
     asg.on(PutScalingPolicyCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));

@@ -276,8 +276,8 @@ describe('AWS drills through the engine', () => {
 
   it('dry run of subscriber scaling and cert rotation lists the ASG and SSM calls', async () => {
     const scale = await runDrill(await loadRunbook('subscriber-scale'), { target: target(['subscriber']), dryRun: true });
-    expect(scale.plan).toContain('AutoScaling SetDesiredCapacity {"AutoScalingGroupName":"dsm-prod-subscribers","DesiredCapacity":3,"HonorCooldown":false}');
-    expect(scale.plan).toContain('AutoScaling TerminateInstanceInAutoScalingGroup {"InstanceId":"i-sub-a","ShouldDecrementDesiredCapacity":true}');
+    expect(scale.plan).toContain('AutoScaling SetDesiredCapacity {"AutoScalingGroupName":"dsm-prod-subscribers","DesiredCapacity":4,"HonorCooldown":false}');
+    expect(scale.plan).toContain('AutoScaling SetDesiredCapacity {"AutoScalingGroupName":"dsm-prod-subscribers","DesiredCapacity":2,"HonorCooldown":false}');
     const tls = await runDrill(await loadRunbook('tls-rotation'), { target: target(), dryRun: true });
     expect(tls.plan.filter((p) => p.startsWith('SSM SendCommand')).map((p) => (JSON.parse(p.slice('SSM SendCommand '.length)) as { InstanceIds: string[] }).InstanceIds)).toEqual([['i-nats1'], ['i-nats2'], ['i-nats3']]);
     expect(asg.commandCalls(SetDesiredCapacityCommand)).toHaveLength(0);
