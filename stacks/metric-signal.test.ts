@@ -1,8 +1,8 @@
 /**
  * Every DSM metric the synthesized stack's alarms and dashboards read, and every one `dsm tune`
  * queries, is one that the per-node metrics agents (the AWS layout: each NATS host scrapes its own
- * node) actually emit. A cluster-only metric would stay INSUFFICIENT_DATA / empty on AWS. The
- * subscriber scaling policy's metric is issue 12's redesign and is listed apart until it lands.
+ * node) actually emit. A cluster-only metric would stay INSUFFICIENT_DATA / empty on AWS, and so
+ * would a subscriber scaling policy on it (what the stack used to read).
  */
 import { prodConfig } from '../config/prod.js';
 import { METRICS, type MetricKey } from '../config/metrics.js';
@@ -45,9 +45,10 @@ describe('metrics the platform reads are emitted on AWS', () => {
     expect(names.filter((n) => !perNodeAgentEmits.has(n))).toEqual([]);
   });
 
-  it('names the subscriber scaling metric apart: cluster-only until issue 12 redesigns it', () => {
+  it('the subscriber scaling policy reads the group per-member rate, which every agent emits', () => {
     const policies = resourcesOf(json, 'aws_autoscaling_policy').flatMap(([, p]) => p.target_tracking_configuration?.customized_metric_specification?.metrics ?? []);
     const names = policies.flatMap((m: Json) => (m.metric_stat?.metric?.namespace === ns ? [m.metric_stat.metric.metric_name] : []));
-    expect(names.filter((n: string) => !perNodeAgentEmits.has(n))).toEqual(names.includes(METRICS.clusterDeliveredRate.name) ? [METRICS.clusterDeliveredRate.name] : []);
+    expect(names).toEqual([METRICS.groupMemberRate.name]);
+    expect(names.filter((n: string) => !perNodeAgentEmits.has(n))).toEqual([]);
   });
 });
