@@ -14,7 +14,6 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderUnits } from '../../ami/units.js';
 import { loadConfig, validateConfig } from '../../config/load.js';
 import type { DsmConfig } from '../../config/schema.js';
 import { natsNodes } from '../../config/topology.js';
@@ -145,7 +144,9 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
   if (!cfg.aws) throw new Error(`environment "${opts.env}" has no aws section: there is no stack to twin`);
 
   say(`synthesizing dsm-${cfg.env}`);
-  const { name: stack, json } = synthesizeStack(cfg);
+  const { name: stack, json } = await synthesizeStack(cfg);
+  // The AMI's units (ami/ is not in the host bundle: imported only here).
+  const { renderUnits } = await import('../../ami/units.js');
   const model = networkModel(json);
   const stackHostList = stackHosts(json, cfg.env);
   const refs = referencedMetrics(json);
