@@ -33,6 +33,8 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 
 export interface TwinOptions {
   env: string;
+  /** The environment's config (default: loadConfig(env)); the CLI passes what --env/--config select. */
+  config?: DsmConfig;
   /** Seconds to run once every host is up. */
   seconds: number;
   /** Working directory (default: a fresh temp dir, removed afterwards unless `keep`). */
@@ -140,7 +142,7 @@ interface PortInfo { port: number; service: string; proto: Protocol; host?: stri
 export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
   const say = opts.progress ?? (() => undefined);
   const problems: string[] = [];
-  const cfg = loadConfig(opts.env);
+  const cfg = opts.config ?? loadConfig(opts.env);
   if (!cfg.aws) throw new Error(`environment "${opts.env}" has no aws section: there is no stack to twin`);
 
   say(`synthesizing dsm-${cfg.env}`);
