@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { runTwin, type TwinReport } from '../../services/twin/twin.js';
 import { CommandFailed, UsageError } from '../exit.js';
-import { positiveInt } from '../options.js';
+import { configFor, positiveInt } from '../options.js';
 
 const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -65,6 +65,8 @@ Examples:
   dsm twin --env prod --json --seconds 10 --allow-missing ClusterDeliveredMsgRate
   dsm twin --dir /tmp/twin                   # keep hosts' logs, configs and the recorded metrics`)
     .action(async (opts: { env: string; seconds: number; scrapeInterval: number; readyTimeout: number; allowMissing: string[]; dir?: string; json?: boolean }) => {
+      const config = configFor(opts);
+      if (!config.aws) throw new UsageError(`environment "${config.env}" has no aws section: there is no stack to twin`);
       const ac = new AbortController();
       const onSignal = () => ac.abort();
       process.once('SIGINT', onSignal);
@@ -72,13 +74,12 @@ Examples:
       let report: TwinReport;
       try {
         report = await runTwin({
-          env: opts.env, seconds: opts.seconds, scrapeIntervalSeconds: opts.scrapeInterval, readyTimeoutSeconds: opts.readyTimeout, allowMissing: opts.allowMissing,
+          env: config.env, config, seconds: opts.seconds, scrapeIntervalSeconds: opts.scrapeInterval, readyTimeoutSeconds: opts.readyTimeout, allowMissing: opts.allowMissing,
           ...(opts.dir ? { dir: opts.dir, keep: true } : {}), signal: ac.signal,
           progress: (line) => { if (!opts.json || process.stderr.isTTY) process.stderr.write(`twin: ${line}\n`); },
         });
       } catch (e) {
         if (ac.signal.aborted) throw new CommandFailed('interrupted; every process the twin started was stopped');
-        if (/no aws section/.test((e as Error).message)) throw new UsageError((e as Error).message);
         throw e;
       } finally {
         process.removeListener('SIGINT', onSignal);

@@ -14,7 +14,6 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderUnits } from '../../ami/units.js';
 import { loadConfig, validateConfig } from '../../config/load.js';
 import type { DsmConfig } from '../../config/schema.js';
 import { natsNodes } from '../../config/topology.js';
@@ -34,6 +33,8 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 
 export interface TwinOptions {
   env: string;
+  /** The environment's config (default: loadConfig(env)); the CLI passes what --env/--config select. */
+  config?: DsmConfig;
   /** Seconds to run once every host is up. */
   seconds: number;
   /** Working directory (default: a fresh temp dir, removed afterwards unless `keep`). */
@@ -141,11 +142,13 @@ interface PortInfo { port: number; service: string; proto: Protocol; host?: stri
 export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
   const say = opts.progress ?? (() => undefined);
   const problems: string[] = [];
-  const cfg = loadConfig(opts.env);
+  const cfg = opts.config ?? loadConfig(opts.env);
   if (!cfg.aws) throw new Error(`environment "${opts.env}" has no aws section: there is no stack to twin`);
 
   say(`synthesizing dsm-${cfg.env}`);
-  const { name: stack, json } = synthesizeStack(cfg);
+  const { name: stack, json } = await synthesizeStack(cfg);
+  // The AMI's units (ami/ is not in the host bundle: imported only here).
+  const { renderUnits } = await import('../../ami/units.js');
   const model = networkModel(json);
   const stackHostList = stackHosts(json, cfg.env);
   const refs = referencedMetrics(json);
