@@ -94,11 +94,10 @@ export class GroupMember {
     try {
       hb = GroupHeartbeatSchema.parse(JSON.parse(dec.decode(data)));
     } catch (err) {
-      this.stats.heartbeatsRefused++;
-      this.log.warn({ err: String(err).slice(0, 200) }, 'refused a malformed group heartbeat');
+      this.refuse('malformed group heartbeat', String(err));
       return;
     }
-    if (hb.group !== this.opts.group) { this.stats.heartbeatsRefused++; return; }
+    if (hb.group !== this.opts.group) { this.refuse('heartbeat for another group', hb.group); return; }
     const changed = this.membership.onHeartbeat(hb, performance.now());
     // A membership change, or a new owner reporting a book live, may let this member act now.
     if (changed || this.membership.handingOver > 0) this.queuePlan();
@@ -106,8 +105,23 @@ export class GroupMember {
 
   private onAnnouncement(data: Uint8Array): void {
     const parsed = SymbolAnnouncementSchema.safeParse((() => { try { return JSON.parse(dec.decode(data)); } catch { return undefined; } })());
-    if (!parsed.success) { this.stats.announcementsRefused++; return; }
+    if (!parsed.success) {
+      this.stats.announcementsRefused++;
+      this.refuse('malformed symbol announcement', parsed.error.message, false);
+      return;
+    }
     if (this.universe.add(parsed.data.exchange, parsed.data.symbols) > 0) this.queuePlan();
+  }
+
+  private lastRefusalLog = 0;
+
+  /** Count every refusal; log at most once a second with the running count, so a flood cannot flood the log. */
+  private refuse(what: string, detail: string, heartbeat = true): void {
+    if (heartbeat) this.stats.heartbeatsRefused++;
+    const now = performance.now();
+    if (now - this.lastRefusalLog < 1000) return;
+    this.lastRefusalLog = now;
+    this.log.warn({ group: this.opts.group, member: this.opts.member, detail: detail.slice(0, 200), heartbeatsRefused: this.stats.heartbeatsRefused, announcementsRefused: this.stats.announcementsRefused }, `refused a ${what}`);
   }
 
   private queuePlan(): void {
