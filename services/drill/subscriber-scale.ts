@@ -244,6 +244,7 @@ export async function runSubscriberScale(o: SubscriberScaleOptions): Promise<Sub
     const ratio = before > 0 ? after / before : 0;
     const expected = sizes.length >= 2 ? sizes[0]! / sizes[1]! : 1;
     if (observer.violations > 0) failures.push(`${observer.violations} ownership violations`);
+    if (observer.partialMembers().length) failures.push(`members ${observer.partialMembers().join(', ')} sent partial heartbeats: ownership could not be audited`);
     if (rebalance.some((ms) => ms >= 2000)) failures.push(`a rebalance took ${Math.max(...rebalance)} ms (limit 2000)`);
     if (rates.length >= 2 && Math.abs(ratio - expected) > expected * 0.35) failures.push(`per-member rate went ${before.toFixed(0)} -> ${after.toFixed(0)} msg/s (ratio ${ratio.toFixed(2)}, expected about ${expected.toFixed(2)})`);
     const [mBefore = 0, mAfter = 0] = metricRates;
