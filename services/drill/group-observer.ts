@@ -46,6 +46,11 @@ export class GroupObserver {
     return this;
   }
 
+  /** Members whose heartbeats list only recent gains (too many books for one message): not auditable. */
+  partialMembers(): string[] {
+    return [...this.seen].filter(([, s]) => s.hb.partial).map(([m]) => m);
+  }
+
   /** Members heard within the timeout and not leaving. */
   members(now = performance.now()): string[] {
     return [...this.seen].filter(([, s]) => now - s.at <= this.opts.timeoutMs && !s.hb.leaving).map(([m]) => m).sort();

@@ -24,6 +24,8 @@ export interface GroupMemberOptions {
   patterns: string[];
   /** Exchanges the identity is licensed for (undefined: all): which announcements to hear. */
   licensed?: string[];
+  /** Largest heartbeat to send (default: the server's max_payload less a margin). */
+  maxHeartbeatBytes?: number;
 }
 
 const enc = new TextEncoder();
@@ -40,10 +42,12 @@ export class GroupMember {
   private planQueued = false;
   /** Gained symbols whose book is not live yet: a heartbeat goes out as soon as one is. */
   private readonly warming = new Set<string>();
+  /** When each held subject was gained: a partial heartbeat lists the recent ones. */
+  private readonly gainedAt = new Map<string, number>();
   /** exchange -> symbols held (the subscriber's accept filter: one map lookup per message). */
   private readonly heldNames = new Map<string, Set<string>>();
   private readonly log = childLogger('group');
-  readonly stats = { heartbeatsSent: 0, heartbeatsRefused: 0, announcementsRefused: 0, gained: 0, released: 0, rebalances: 0 };
+  readonly stats = { partialHeartbeats: 0, heartbeatsSent: 0, heartbeatsRefused: 0, announcementsRefused: 0, gained: 0, released: 0, rebalances: 0 };
 
   constructor(private readonly opts: GroupMemberOptions) {
     for (const [what, v] of [['group', opts.group], ['member', opts.member]] as const) {
@@ -94,11 +98,10 @@ export class GroupMember {
     try {
       hb = GroupHeartbeatSchema.parse(JSON.parse(dec.decode(data)));
     } catch (err) {
-      this.stats.heartbeatsRefused++;
-      this.log.warn({ err: String(err).slice(0, 200) }, 'refused a malformed group heartbeat');
+      this.refuse('malformed group heartbeat', String(err));
       return;
     }
-    if (hb.group !== this.opts.group) { this.stats.heartbeatsRefused++; return; }
+    if (hb.group !== this.opts.group) { this.refuse('heartbeat for another group', hb.group); return; }
     const changed = this.membership.onHeartbeat(hb, performance.now());
     // A membership change, or a new owner reporting a book live, may let this member act now.
     if (changed || this.membership.handingOver > 0) this.queuePlan();
@@ -106,8 +109,23 @@ export class GroupMember {
 
   private onAnnouncement(data: Uint8Array): void {
     const parsed = SymbolAnnouncementSchema.safeParse((() => { try { return JSON.parse(dec.decode(data)); } catch { return undefined; } })());
-    if (!parsed.success) { this.stats.announcementsRefused++; return; }
+    if (!parsed.success) {
+      this.stats.announcementsRefused++;
+      this.refuse('malformed symbol announcement', parsed.error.message, false);
+      return;
+    }
     if (this.universe.add(parsed.data.exchange, parsed.data.symbols) > 0) this.queuePlan();
+  }
+
+  private lastRefusalLog = 0;
+
+  /** Count every refusal; log at most once a second with the running count, so a flood cannot flood the log. */
+  private refuse(what: string, detail: string, heartbeat = true): void {
+    if (heartbeat) this.stats.heartbeatsRefused++;
+    const now = performance.now();
+    if (now - this.lastRefusalLog < 1000) return;
+    this.lastRefusalLog = now;
+    this.log.warn({ group: this.opts.group, member: this.opts.member, detail: detail.slice(0, 200), heartbeatsRefused: this.stats.heartbeatsRefused, announcementsRefused: this.stats.announcementsRefused }, `refused a ${what}`);
   }
 
   private queuePlan(): void {
@@ -129,6 +147,7 @@ export class GroupMember {
       sub.addSubject(subject);
       sub.primeSnapshot(exchange, symbol);
       this.warming.add(subject);
+      this.gainedAt.set(subject, performance.now());
       this.stats.gained++;
     }
     for (const subject of plan.release) {
@@ -137,6 +156,7 @@ export class GroupMember {
       this.heldNames.get(name[0])?.delete(name[1]);
       sub.removeSubject(subject, name[0], name[1]);
       this.warming.delete(subject);
+      this.gainedAt.delete(subject);
       this.stats.released++;
     }
     if (plan.gain.length) this.watchWarming();
@@ -177,9 +197,21 @@ export class GroupMember {
   private beat(): void {
     const nc = this.opts.subscriber.nc;
     if (!nc || nc.isClosed()) return;
-    const hb: GroupHeartbeat = { v: 1, group: this.opts.group, member: this.opts.member, seq: this.seq++, leaving: this.membership.isLeaving, live: this.liveSubjects() };
+    const hb: GroupHeartbeat = { v: 1, group: this.opts.group, member: this.opts.member, seq: this.seq++, leaving: this.membership.isLeaving, live: this.liveSubjects(), partial: false };
+    let data = enc.encode(JSON.stringify(hb));
+    const limit = this.opts.maxHeartbeatBytes ?? (nc.info?.max_payload ?? 1_048_576) - 4096;
+    if (data.length > limit) {
+      // Too many books for one message: list those gained within a hand-over or two (what a
+      // loser waits for); older ones are settled and need no announcement.
+      const g = this.opts.config.groups;
+      const since = performance.now() - 2 * (g.handoverMs + g.heartbeatMs * g.missedHeartbeats);
+      hb.live = hb.live.filter((s) => (this.gainedAt.get(s) ?? 0) >= since);
+      hb.partial = true;
+      data = enc.encode(JSON.stringify(hb));
+      if (this.stats.partialHeartbeats++ === 0) this.log.warn({ group: this.opts.group, member: this.opts.member, held: this.membership.held.size, limit }, 'heartbeat too large for one message: sending recent gains only (outside audits of this member are partial)');
+    }
     try {
-      nc.publish(this.subject, enc.encode(JSON.stringify(hb)));
+      nc.publish(this.subject, data);
       this.stats.heartbeatsSent++;
     } catch (err) {
       this.log.warn({ err: String(err) }, 'group heartbeat not published');

@@ -3,7 +3,7 @@ import { Membership, type GroupHeartbeat } from './membership.js';
 import { subjectMatches, Universe } from './universe.js';
 
 const universe = new Set(Array.from({ length: 60 }, (_, i) => `NYSE.S${i}.orderbook`));
-const hb = (member: string, live: Iterable<string> = [], leaving = false): GroupHeartbeat => ({ v: 1, group: 'g', member, seq: 0, leaving, live: [...live] });
+const hb = (member: string, live: Iterable<string> = [], leaving = false): GroupHeartbeat => ({ v: 1, group: 'g', member, seq: 0, leaving, live: [...live], partial: false });
 const opts = (member: string) => ({ member, timeoutMs: 600, handoverMs: 1000 });
 
 describe('group membership', () => {

@@ -23,6 +23,11 @@ export const GroupHeartbeatSchema = z.object({
   leaving: z.boolean().default(false),
   /** Data subjects whose books this member has live (applies every update of). */
   live: z.array(z.string().min(1).max(300)).max(100_000),
+  /**
+   * The full list would not fit in one message (max_payload): `live` then holds only the books
+   * gained recently, which is all a hand-over needs; outside observers cannot audit this member.
+   */
+  partial: z.boolean().default(false),
 });
 export type GroupHeartbeat = z.infer<typeof GroupHeartbeatSchema>;
 
