@@ -18,7 +18,7 @@ import { listRunbooks, loadRunbook, RunbookError, validateRunbook } from '../../
 import type { Call, DrillLoad, DrillTarget, TargetName } from '../../services/drill/types.js';
 import { CommandFailed, UsageError } from '../exit.js';
 import { DIR_OPTION, localDir } from '../local-dir.js';
-import { ENV_OPTION, configFor, positiveInt } from '../options.js';
+import { ENV_OPTION, configFor, nonNegativeInt, positiveInt } from '../options.js';
 
 interface Opts {
   env: string;
@@ -30,7 +30,7 @@ interface Opts {
   ephemeral?: boolean;
   load?: string;
   rate?: number;
-  warmup: string;
+  warmup: number;
   out?: string;
   list?: boolean;
 }
@@ -64,7 +64,7 @@ export function register(program: Command): void {
     .option('--ephemeral', 'local: start a throw-away cluster on free ports instead of using the one from dsm up')
     .option('--load <name>', `load to measure under: ${loadNames().join(' | ')} (default builtin locally, none on AWS)`)
     .option('--rate <n>', 'updates per second of the built-in load', positiveInt('--rate'))
-    .option('--warmup <ms>', 'load warm-up before the first step', '1000')
+    .option('--warmup <ms>', 'load warm-up before the first step', nonNegativeInt('--warmup'), 1000)
     .option('--out <dir>', 'where reports go (default .dsm/<env>/drills)')
     .option('--list', 'list the runbooks and exit')
     .action(async (runbookArg: string | undefined, opts: Opts) => {
@@ -74,7 +74,6 @@ export function register(program: Command): void {
       }
       if (!runbookArg) throw new UsageError('drill: missing <runbook>; one of: ' + (await listRunbooks()).join(', '));
       if (opts.target !== 'local' && opts.target !== 'aws') throw new UsageError(`--target must be local or aws, got "${opts.target}"`);
-      if (!/^\d+$/.test(opts.warmup)) throw new UsageError(`--warmup must be milliseconds, got "${opts.warmup}"`);
       const targetName: TargetName = opts.target;
       let rb;
       try {
@@ -137,7 +136,7 @@ export function register(program: Command): void {
       let report;
       try {
         report = await runDrill(rb, {
-          target, load, dryRun: opts.dryRun ?? false, warmupMs: Number(opts.warmup),
+          target, load, dryRun: opts.dryRun ?? false, warmupMs: opts.warmup,
           checkPollMs: targetName === 'aws' ? 5000 : 10, onEvent: printEvent, signal: abort.signal,
         });
       } finally {

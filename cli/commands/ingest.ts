@@ -5,6 +5,7 @@ import { parsePace } from '../../services/ingest/sources/pacing.js';
 import { childLogger } from '../../services/common/log.js';
 import { SERVERS_OPTION, TLS_DIR_OPTION, serversFor, tlsDirFor } from '../connection-options.js';
 import { UsageError } from '../exit.js';
+import { note } from '../output.js';
 import { ENV_OPTION, configFor, positiveInt } from '../options.js';
 
 export function register(program: Command): void {
@@ -27,11 +28,22 @@ export function register(program: Command): void {
       const exchanges = opts.exchanges?.split(',').map((s) => s.trim());
       const unknown = exchanges?.filter((e) => !config.exchanges.some((x) => x.name === e));
       if (unknown?.length) throw new UsageError(`--exchanges: unknown ${unknown.join(', ')}; configured: ${config.exchanges.map((x) => x.name).join(', ')}`);
-      const common = { config, pace, exchanges, workers: opts.workers, publisherId: opts.publisherId, tlsDir: tlsDirFor(config, opts), servers: serversFor(config, opts), root: process.cwd() };
+      // Recordings end; live feeds (UDP, WebSocket) run until stopped. Say which is which.
+      const LIVE = new Set(['itch-moldudp64', 'binance-ws', 'kraken-ws', 'coinbase-ws']);
+      const selected = config.exchanges.filter((x) => !exchanges || exchanges.includes(x.name));
+      const live = selected.filter((x) => LIVE.has(x.feed.kind));
+      let recordingsLeft = selected.length - live.length;
+      const onSourceEnd = (s: { exchange: string; source: string; updates: number; malformed: number }) => {
+        recordingsLeft--;
+        note(`recording ${s.exchange} (${s.source}) ended: ${s.updates} updates, ${s.malformed} malformed${recordingsLeft > 0 ? `; ${recordingsLeft} recording(s) still playing` : ''}`);
+        if (recordingsLeft === 0 && live.length) note(`all recordings ended; live sources keep running: ${live.map((x) => `${x.name} (${x.feed.kind})`).join(', ')} (Ctrl-C to stop)`);
+      };
+      const common = { config, pace, exchanges, onSourceEnd, workers: opts.workers, publisherId: opts.publisherId, tlsDir: tlsDirFor(config, opts), servers: serversFor(config, opts), root: process.cwd() };
       const ha = opts.lease ? new HaIngest({ ...common, group: opts.lease }) : undefined;
       const ingest = ha ? ha.ingest : new IngestService({ ...common, epoch: opts.epoch });
       const log = childLogger('ingest');
       await (ha ?? ingest).start();
+      note(`ingesting ${selected.map((x) => `${x.name} (${LIVE.has(x.feed.kind) ? 'live ' : 'recorded '}${x.feed.kind})`).join(', ')} at pace ${opts.pace} on ${common.servers.join(', ')}`);
       const stop = () => { void (ha ?? ingest).stop().then(() => process.exit(0)); };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { childLogger } from '../../services/common/log.js';
 import { ConsolidatedBbo, type InstrumentMap } from '../../services/mirror/consolidated.js';
 import { Subscriber } from '../../services/subscriber/subscriber.js';
-import { SubjectError, subjectForInstrument } from '../../services/subscriber/subjects.js';
 import { toJsonLine } from '../../services/wire/index.js';
 import { SERVERS_OPTION, TLS_DIR_OPTION, serversFor, tlsDirFor } from '../connection-options.js';
-import { UsageError } from '../exit.js';
-import { ENV_OPTION, configFor } from '../options.js';
+import { CommandFailed, UsageError } from '../exit.js';
+import { note } from '../output.js';
+import { ENV_OPTION, configFor, positiveNumber } from '../options.js';
+import { checkIdentity, dataSubjects } from '../subjects.js';
 
 /** `--bbo NAME=EX:SYM,EX:SYM` -> instrument map for the consolidated view. */
 function parseBbo(specs: string[]): InstrumentMap {
@@ -35,31 +37,34 @@ export function register(program: Command): void {
     .option('--identity <name>', 'client certificate identity', 'subscriber')
     .option('--jsonl <file>', 'write every applied update as a JSON line ("-" for stdout)')
     .option('--bbo <spec>', 'consolidated best bid/offer: NAME=EX:SYM,EX:SYM (repeatable)', collect, [])
-    .option('--seconds <n>', 'stop after this many seconds')
+    .option('--seconds <n>', 'stop after this many seconds', positiveNumber('--seconds'))
     .option(...ENV_OPTION)
     .option(...TLS_DIR_OPTION)
     .option(...SERVERS_OPTION)
-    .action(async (subjects: string[], opts: { symbol: string[]; identity: string; jsonl?: string; bbo: string[]; seconds?: string; env: string; tlsDir?: string; servers?: string }) => {
+    .addHelpText('after', '\nExamples:\n  dsm subscribe                                  # everything the identity is licensed for\n  dsm subscribe \'NYSE.*.orderbook\' --symbol KRAKEN:XMR/USD --seconds 10\n  dsm subscribe --symbol NASDAQ:AAPL --jsonl - | jq .\n\nExit: 0 done, 1 failure (connection, refused subscription, write error), 2 usage.')
+    .action(async (subjects: string[], opts: { symbol: string[]; identity: string; jsonl?: string; bbo: string[]; seconds?: number; env: string; tlsDir?: string; servers?: string }) => {
       const config = configFor(opts);
-      let all: string[];
-      try { all = [...subjects, ...opts.symbol.map((s) => subjectForInstrument(s, config.subjects.dataSuffix))]; } catch (e) { throw new UsageError((e as Error).message); }
+      checkIdentity(config, opts.identity);
+      let all = dataSubjects(config, subjects, opts.symbol, note);
+      if (opts.jsonl && opts.jsonl !== '-') {
+        const dir = path.dirname(path.resolve(opts.jsonl));
+        if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--jsonl: directory does not exist: ${dir}`);
+      }
       if (!all.length) {
         // No subjects: everything this identity is licensed for (what a subscriber host runs).
-        const id = config.identities.find((i) => i.name === opts.identity);
-        if (!id) throw new UsageError(`--identity: unknown identity "${opts.identity}"; configured: ${config.identities.map((i) => i.name).join(', ')}`);
+        const id = config.identities.find((i) => i.name === opts.identity)!;
         const suffix = config.subjects.dataSuffix;
         all = id.exchanges ? id.exchanges.map((ex) => `${ex}.*.${suffix}`) : [`*.*.${suffix}`];
       }
       const log = childLogger('subscribe');
-      let sub: Subscriber;
-      try {
-        sub = new Subscriber({ config, tlsDir: tlsDirFor(config, opts), servers: serversFor(config, opts), identity: opts.identity, subjects: all, name: `dsm-subscribe-${process.pid}` });
-      } catch (e) {
-        if (e instanceof SubjectError) throw new UsageError(e.message);
-        throw e;
-      }
+      const servers = serversFor(config, opts);
+      const sub = new Subscriber({ config, tlsDir: tlsDirFor(config, opts), servers, identity: opts.identity, subjects: all, name: `dsm-subscribe-${process.pid}` });
+      let failure: string | undefined;
+      let finish: () => void = () => {};
+      const fail = (why: string) => { failure ??= why; finish(); };
       if (opts.jsonl) {
         const out = opts.jsonl === '-' ? process.stdout : createWriteStream(opts.jsonl);
+        out.on('error', (e) => fail(`--jsonl ${opts.jsonl}: ${e.message}`));
         sub.addHandler(({ message }) => { out.write(`${toJsonLine(message)}\n`); });
       }
       const bboMap = parseBbo(opts.bbo);
@@ -67,15 +72,23 @@ export function register(program: Command): void {
         const bbo = new ConsolidatedBbo(bboMap, sub.mirrors, (q) => process.stdout.write(`${JSON.stringify({ bbo: q.instrument, bid: q.bid && { price: q.bid.price, venues: q.bid.venues.map((v) => `${v.exchange}:${v.sizeText}`) }, ask: q.ask && { price: q.ask.price, venues: q.ask.venues.map((v) => `${v.exchange}:${v.sizeText}`) }, crossed: q.crossed })}\n`));
         sub.addHandler(({ message }) => { bbo.update(message.exchange, message.symbol); });
       }
+      note(`subscribing to ${all.join(', ')} on ${servers.join(', ')} as ${opts.identity}`);
       await sub.start();
+      // The server refuses a subscription asynchronously; by the flush in start() it has answered.
+      const refusedNow = () => sub.refused.length ? `subscription refused by the server: ${sub.refused.map((r) => `${r.subject} (${r.error})`).join('; ')}; identity ${opts.identity} may not read it (see the identity's exchanges in the config)` : undefined;
       const timer = setInterval(() => log.info({ ...sub.counters, ...sub.mirrors.totals(), latency: sub.latency.summary() }, 'status'), 5000);
+      const watchRefusals = setInterval(() => { if (refusedNow()) fail(refusedNow()!); }, 100);
       await new Promise<void>((resolve) => {
+        finish = resolve;
+        if (refusedNow()) fail(refusedNow()!);
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
-        if (opts.seconds) setTimeout(resolve, Number(opts.seconds) * 1000);
+        if (opts.seconds) setTimeout(resolve, opts.seconds * 1000);
       });
       clearInterval(timer);
+      clearInterval(watchRefusals);
       await sub.close();
       process.stderr.write(`${JSON.stringify({ ...sub.counters, ...sub.mirrors.totals() })}\n`);
+      if (failure) throw new CommandFailed(failure);
     });
 }
