@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { createWriteStream, existsSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, statSync, writeFileSync } from 'node:fs';
+import { SummaryPublisher } from '../../services/metrics/summary-publisher.js';
 import path from 'node:path';
 import { childLogger } from '../../services/common/log.js';
 import { ConsolidatedBbo, type InstrumentMap } from '../../services/mirror/consolidated.js';
@@ -38,18 +39,22 @@ export function register(program: Command): void {
     .option('--jsonl <file>', 'write every applied update as a JSON line ("-" for stdout)')
     .option('--bbo <spec>', 'consolidated best bid/offer: NAME=EX:SYM,EX:SYM (repeatable)', collect, [])
     .option('--seconds <n>', 'stop after this many seconds', positiveNumber('--seconds'))
+    .option('--report <file>', 'at exit, let books settle and write counters, latency and every mirrored book as JSON (the demo compares them with the ingest\'s)')
+    .option('--summary-service <name>', 'publish latency summaries every second as this service on the metrics subject (what the metrics agent reads)')
     .option(...ENV_OPTION)
     .option(...TLS_DIR_OPTION)
     .option(...SERVERS_OPTION)
     .addHelpText('after', '\nExamples:\n  dsm subscribe                                  # everything the identity is licensed for\n  dsm subscribe \'NYSE.*.orderbook\' --symbol KRAKEN:XMR/USD --seconds 10\n  dsm subscribe --symbol NASDAQ:AAPL --jsonl - | jq .\n\nExit: 0 done, 1 failure (connection, refused subscription, write error), 2 usage.')
-    .action(async (subjects: string[], opts: { symbol: string[]; identity: string; jsonl?: string; bbo: string[]; seconds?: number; env: string; tlsDir?: string; servers?: string }) => {
+    .action(async (subjects: string[], opts: { symbol: string[]; identity: string; jsonl?: string; bbo: string[]; seconds?: number; report?: string; summaryService?: string; env: string; tlsDir?: string; servers?: string }) => {
       const config = configFor(opts);
       checkIdentity(config, opts.identity);
       let all = dataSubjects(config, subjects, opts.symbol, note);
-      if (opts.jsonl && opts.jsonl !== '-') {
-        const dir = path.dirname(path.resolve(opts.jsonl));
-        if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--jsonl: directory does not exist: ${dir}`);
+      for (const [flag, file] of [['--jsonl', opts.jsonl], ['--report', opts.report]] as const) {
+        if (!file || file === '-') continue;
+        const dir = path.dirname(path.resolve(file));
+        if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${flag}: directory does not exist: ${dir}`);
       }
+      if (opts.summaryService !== undefined && !/^[A-Za-z0-9_-]+$/.test(opts.summaryService)) throw new UsageError(`--summary-service must be one subject token (letters, digits, _ or -), got "${opts.summaryService}"`);
       if (!all.length) {
         // No subjects: everything this identity is licensed for (what a subscriber host runs).
         const id = config.identities.find((i) => i.name === opts.identity)!;
@@ -74,6 +79,8 @@ export function register(program: Command): void {
       }
       note(`subscribing to ${all.join(', ')} on ${servers.join(', ')} as ${opts.identity}`);
       await sub.start();
+      const summaries = opts.summaryService ? new SummaryPublisher(sub.nc!, config, { service: opts.summaryService, latency: sub.latency, reset: false, intervalMs: 1000 }).start() : undefined;
+      note(`subscribed: ${all.length} subscription(s) live`);
       // The server refuses a subscription asynchronously; by the flush in start() it has answered.
       const refusedNow = () => sub.refused.length ? `subscription refused by the server: ${sub.refused.map((r) => `${r.subject} (${r.error})`).join('; ')}; identity ${opts.identity} may not read it (see the identity's exchanges in the config)` : undefined;
       const timer = setInterval(() => log.info({ ...sub.counters, ...sub.mirrors.totals(), latency: sub.latency.summary() }, 'status'), 5000);
@@ -87,6 +94,13 @@ export function register(program: Command): void {
       });
       clearInterval(timer);
       clearInterval(watchRefusals);
+      summaries?.stop();
+      if (opts.report) {
+        // Books still awaiting snapshots get a chance to finish before they are written down.
+        const settled = failure ? false : await sub.settle(10_000);
+        const books = sub.mirrors.all().map((m) => ({ exchange: m.exchange, symbol: m.symbol, seq: m.lastSeq, ...m.book.snapshot() }));
+        writeFileSync(opts.report, `${JSON.stringify({ identity: opts.identity, subjects: all, servers, settled, counters: sub.counters, totals: sub.mirrors.totals(), latency: sub.latency.summary(), books })}\n`);
+      }
       await sub.close();
       process.stderr.write(`${JSON.stringify({ ...sub.counters, ...sub.mirrors.totals() })}\n`);
       if (failure) throw new CommandFailed(failure);
