@@ -49,6 +49,9 @@ export function register(program: Command): void {
 function dashboardProcess(port: number) {
   return async ({ configFile, dir }: { configFile: string; dir: string }): Promise<() => Promise<void>> => {
     const child = spawn(process.execPath, [DSM_ENTRY, 'dashboard', '--local', '--config', configFile, '--dir', dir, '--port', String(port), '--interval', '1'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DSM_LOG_LEVEL: 'warn', DSM_LOG_FORMAT: 'json' } });
+    // Killed with the demo however it ends, from the moment it exists.
+    const onExit = () => { try { child.kill('SIGKILL'); } catch { /* gone */ } };
+    process.once('exit', onExit);
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => { if (err.length < 8000) err += d.toString(); });
@@ -62,9 +65,6 @@ function dashboardProcess(port: number) {
       child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`dashboard exited ${code}: ${err.trim().split('\n').filter((l) => l.startsWith('dsm:')).join(' ') || err.trim().split('\n').at(-1)}`)); });
     });
     process.stderr.write(`live dashboard on ${url} (metrics agent + dashboard: pid ${child.pid})\n`);
-    // Killed with the demo however it ends.
-    const onExit = () => { try { child.kill('SIGKILL'); } catch { /* gone */ } };
-    process.once('exit', onExit);
     return async () => {
       process.off('exit', onExit);
       if (child.exitCode !== null || child.signalCode !== null) return;

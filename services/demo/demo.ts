@@ -58,10 +58,12 @@ interface SubscriberProcess {
 }
 
 /** Start `dsm subscribe` in its own process and wait until its subscriptions are live. */
-async function startSubscriberProcess(p: { name: string; node: string; subjects: string[]; args: string[]; reportFile: string; root: string }): Promise<SubscriberProcess> {
+async function startSubscriberProcess(p: { name: string; node: string; subjects: string[]; args: string[]; reportFile: string; root: string; track: (c: ChildProcess) => void }): Promise<SubscriberProcess> {
   const child = spawn(process.execPath, [DSM_ENTRY, 'subscribe', ...p.args, '--report', p.reportFile, '--summary-service', `demo-${p.name}`], {
     cwd: p.root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DSM_LOG_FORMAT: 'json', DSM_LOG_LEVEL: 'warn' },
   });
+  // Tracked from the moment it exists, so an interrupt while it starts still stops it.
+  p.track(child);
   const sp: SubscriberProcess = { name: p.name, node: p.node, subjects: p.subjects, child, reportFile: p.reportFile, stderr: '' };
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`subscriber ${p.name} not live after 30 s: ${sp.stderr.trim().split('\n').at(-1) ?? ''}`)), 30_000);
@@ -136,13 +138,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     const wildcards = recorded.map((ex) => `${ex.name}.*.${config.subjects.dataSuffix}`);
     const common = (url: string) => ['--config', configFile, '--tls-dir', cluster.tlsDir, '--servers', url, '--identity', 'subscriber'];
     const subscribers: SubscriberProcess[] = [];
-    cleanup.unshift(async () => { for (const s of subscribers) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL'); });
+    cleanup.unshift(async () => { for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); });
     for (const spec of [
       { name: 'exact', node: 'nats-2', subjects: exact, args: [...recorded.flatMap((ex) => ex.symbols.flatMap((s) => ['--symbol', `${ex.name}:${s}`])), ...common(urls[1]!)] },
       { name: 'wildcard', node: 'nats-3', subjects: wildcards, args: [...wildcards, ...common(urls[2]!)] },
     ]) {
-      const sp = await startSubscriberProcess({ ...spec, reportFile: path.join(dir, `subscriber-${spec.name}.json`), root: opts.root });
-      children.push(sp.child);
+      const sp = await startSubscriberProcess({ ...spec, reportFile: path.join(dir, `subscriber-${spec.name}.json`), root: opts.root, track: (c) => children.push(c) });
       subscribers.push(sp);
     }
 
