@@ -83,7 +83,17 @@ export function register(program: Command): void {
       note(`subscribed: ${all.length} subscription(s) live`);
       // The server refuses a subscription asynchronously; by the flush in start() it has answered.
       const refusedNow = () => sub.refused.length ? `subscription refused by the server: ${sub.refused.map((r) => `${r.subject} (${r.error})`).join('; ')}; identity ${opts.identity} may not read it (see the identity's exchanges in the config)` : undefined;
-      const timer = setInterval(() => log.info({ ...sub.counters, ...sub.mirrors.totals(), latency: sub.latency.summary() }, 'status'), 5000);
+      // People at a terminal get one line every 5 s; logs (JSON) keep every field for machines.
+      let lastReceived = 0;
+      const timer = setInterval(() => {
+        const t = sub.mirrors.totals();
+        const lat = sub.latency.summary();
+        if (process.stderr.isTTY && process.env.DSM_LOG_FORMAT !== 'json') {
+          const e2e = lat.end_to_end;
+          note(`received ${sub.counters.received} (${Math.round((sub.counters.received - lastReceived) / 5)}/s), books ${t.live}/${t.mirrors} live, gaps ${t.gaps}, resyncs ${t.resyncs}, slow consumer ${sub.counters.slowConsumer}, e2e p50/p99 ${e2e?.p50 ?? '-'}/${e2e?.p99 ?? '-'} µs`);
+        } else log.info({ ...sub.counters, ...t, latency: lat }, 'status');
+        lastReceived = sub.counters.received;
+      }, 5000);
       const watchRefusals = setInterval(() => { if (refusedNow()) fail(refusedNow()!); }, 100);
       await new Promise<void>((resolve) => {
         finish = resolve;
