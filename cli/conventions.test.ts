@@ -74,8 +74,12 @@ describe('failures exit 1', () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stderr).toMatch(/dry run: .*rendering without instance ids/);
     expect(dry.stdout).toMatch(/would call PutDashboard DashboardName=dsm-prod-overview/);
+    const drill = await runDsm(['drill', 'nats-node-loss', '--target', 'aws', '--env', 'prod', '--dry-run'], { env });
+    expect(drill.code, drill.stderr).toBe(0);
+    expect(drill.stderr).toMatch(/dry run without AWS access .*CredentialsProviderError/);
+    expect(drill.stdout).toMatch(/steps lose-node: ec2-stop role=nats node=2/);
     // No third-party warnings in normal output.
-    expect(dry.stderr + diff.stderr).not.toMatch(/NodeVersionSupportWarning/);
+    expect(dry.stderr + diff.stderr + drill.stderr).not.toMatch(/NodeVersionSupportWarning/);
   }, 60_000);
 });
 

@@ -144,6 +144,15 @@ export function register(program: Command): void {
         await ephemeral?.dispose();
       }
 
+      // A dry run needs no credentials: when the ids cannot be resolved from tags, show the
+      // runbook's calls by step, unresolved, and say why (exit 0: nothing was asked of AWS).
+      if (opts.dryRun && targetName === 'aws' && report.refused && /credential|ExpiredToken|UnrecognizedClient|security token/i.test(report.refused)) {
+        process.stderr.write(`dry run without AWS access (${report.refused.replace(/^cannot check the cluster's health: /, '')}): instance ids are not resolved from tags; the calls by step:\n`);
+        const lines = rb.steps.filter((s) => s.actions.aws).map((s) => `${s.section} ${s.id}: ${s.actions.aws!.name} ${Object.entries(s.actions.aws!.args).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+        if (opts.json) process.stdout.write(`${JSON.stringify({ runbook: rb.name, target: 'aws', dry_run: true, resolved: false, reason: report.refused, steps: lines })}\n`);
+        else { process.stdout.write(`dry run of ${rb.name} on aws (unresolved: no credentials): ${lines.length} steps\n`); for (const l of lines) process.stdout.write(`  ${l}\n`); }
+        return;
+      }
       const files = opts.dryRun ? undefined : await writeReport(report, path.resolve(opts.out ?? path.join(localDir(cfg.env, opts.dir), 'drills')));
       if (opts.json) process.stdout.write(`${JSON.stringify(summary(report, files))}\n`);
       else if (opts.dryRun) {
