@@ -103,6 +103,19 @@ describe('dsm up', () => {
     expect(processesWith(path.join(dir, 'nats-'))).toEqual([]);
   }, 60_000);
 
+  it('routes that never form: exit 1 within the timeout, naming each node\'s routes, and nothing left running', async () => {
+    const base = await findFreePortBlock(9);
+    const dir = tempDir('dsm-up-timeout-');
+    const marker = String(8000 + Math.floor(Math.random() * 1000));
+    const bin = wrapper(dir, 'nats-3', `exec sleep ${marker}`);
+    const r = await runDsm(['up', '--ports', String(base), '--dir', dir, '--timeout', '3000'], { env: { DSM_NATS_SERVER: bin } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/routes did not form within 3000 ms \(nats-1: 1\/2 routes.*nats-3: 0\/2 routes/);
+    expect(r.stderr).toMatch(/stopped the 3 node\(s\) it had started/);
+    expect(processesWith(path.join(dir, 'nats-'))).toEqual([]);
+    expect(processesWith(`sleep${'\0'}${marker}`)).toEqual([]);
+  }, 60_000);
+
   it('Ctrl-C while waiting for routes stops every process it started (exit 130)', async () => {
     const base = await findFreePortBlock(9);
     const dir = tempDir('dsm-up-sigint-');
