@@ -49,7 +49,7 @@ describe('every flag with a bad value exits 2 with one line', () => {
     expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
     expect(errorLines(r.stderr), r.stderr).toHaveLength(1);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
-  }, 30_000);
+  }, 90_000);
 });
 
 describe('failures exit 1', () => {
@@ -57,13 +57,13 @@ describe('failures exit 1', () => {
     const r = await dsm('book', 'replay', '-f', 'kraken', 'services/feeds/samples/captures/coinbase-level2-2021-04-17.ws.txt');
     expect(r.code).toBe(1);
     expect(errorLines(r.stderr)[0]).toMatch(/no book event read and \d+ malformed frames: is this a kraken file\?/);
-  }, 60_000);
+  }, 150_000);
 
   it('a connection refused names the servers and says what to run', async () => {
     const r = await dsm('tail', 'NASDAQ.*.orderbook', '--ports', '1', '--tls-dir', '/tmp');
     expect(r.code).toBe(1);
     expect(errorLines(r.stderr)[0]).toMatch(/cannot connect to tls:\/\/127\.0\.0\.1:1, .* as ops: .*dsm (status|up)/);
-  }, 30_000);
+  }, 90_000);
 
   it('dashboards diff cannot check without credentials: exit 2, and import --dry-run falls back and says so', async () => {
     const env = { AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' };
@@ -80,7 +80,7 @@ describe('failures exit 1', () => {
     expect(drill.stdout).toMatch(/steps lose-node: ec2-stop role=nats node=2/);
     // No third-party warnings in normal output.
     expect(dry.stderr + diff.stderr + drill.stderr).not.toMatch(/NodeVersionSupportWarning/);
-  }, 60_000);
+  }, 150_000);
 });
 
 describe('against a running cluster', () => {
@@ -99,14 +99,14 @@ describe('against a running cluster', () => {
     expect(tail.code).toBe(1);
     expect(tail.stderr).toMatch(/KRAKEN\.> means KRAKEN\.\*\.orderbook/);
     expect(errorLines(tail.stderr)[0]).toMatch(/subscription to KRAKEN\.\*\.orderbook refused/);
-  }, 60_000);
+  }, 150_000);
 
   it('tail --symbol encodes the exchange\'s spelling and says what it subscribes to', async () => {
     // Nothing is published here, so tail waits until the harness stops it (SIGTERM: a clean exit).
-    const r = await runDsm(['tail', '--symbol', 'KRAKEN:XMR/USD', ...conn()], { timeoutMs: 8000 });
+    const r = await runDsm(['tail', '--symbol', 'KRAKEN:XMR/USD', ...conn()], { timeoutMs: 20_000 });
     expect(r.stderr).toMatch(/subscribing to KRAKEN\.XMR~2FUSD\.orderbook on tls:\/\/127\.0\.0\.1:\d+/);
     expect(errorLines(r.stderr)).toEqual([]);
-  }, 30_000);
+  }, 150_000);
 
   it('subscribe --symbol with --seconds exits 0 and prints the encoded subject; -q prints no note', async () => {
     const r = await dsm('subscribe', '--symbol', 'KRAKEN:XMR/USD', '--seconds', '0.5', ...conn());
@@ -115,7 +115,7 @@ describe('against a running cluster', () => {
     const q = await dsm('subscribe', '--symbol', 'KRAKEN:XMR/USD', '--seconds', '0.5', '-q', ...conn());
     expect(q.code).toBe(0);
     expect(q.stderr).not.toMatch(/subscribing to/);
-  }, 60_000);
+  }, 150_000);
 });
 
 describe('--help', () => {
