@@ -21,3 +21,11 @@ export class CommandFailed extends Error {
 
 /** A long-running start interrupted by Ctrl-C/SIGTERM after cleaning up (the shell's 128 + SIGINT). */
 export const EXIT_INTERRUPTED = 130;
+
+/** A failure with a specific exit code, e.g. `dashboards diff` exits 2 when it cannot check at all. */
+export class ExitError extends Error {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+    this.name = 'ExitError';
+  }
+}

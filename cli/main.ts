@@ -5,20 +5,31 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
-import { CommandFailed, EXIT_FAILURE, EXIT_USAGE, UsageError } from './exit.js';
+import { NatsConnectError } from '../services/nats/connect.js';
+import { CommandFailed, EXIT_FAILURE, EXIT_USAGE, ExitError, UsageError } from './exit.js';
 import { COMMANDS } from './commands/index.js';
 import { addConfigOptions } from './options.js';
+import { addExamples } from './examples.js';
+import { addVerbosityOptions } from './output.js';
 
 export function buildProgram(): Command {
   const program = new Command('dsm')
     .description('Data Stream Manager: market-data ingestion and distribution over NATS')
     .version(process.env.npm_package_version ?? '0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const register of COMMANDS) register(program);
   addConfigOptions(program);
-  // Every subcommand inherits the override so usage errors surface here, not as process.exit.
-  for (const cmd of program.commands) cmd.exitOverride();
+  addExamples(program);
+  addVerbosityOptions(program);
+  // Every subcommand inherits the override so usage errors surface here, not as process.exit,
+  // and prints commander's own errors as one line with the hint, like every other dsm error.
+  const visit = (cmd: Command, name: string) => {
+    cmd.exitOverride().showHelpAfterError(false).configureOutput({
+      outputError: (str, write) => write(`dsm: ${str.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (run ${name} --help for usage)\n`),
+    });
+    for (const c of cmd.commands) visit(c, `${name} ${c.name()}`);
+  };
+  visit(program, 'dsm');
   return program;
 }
 
@@ -40,6 +51,17 @@ export async function run(argv: string[]): Promise<number> {
       for (const p of err.problems) process.stderr.write(`dsm: config ${err.env}: ${p}\n`);
       return EXIT_USAGE;
     }
+    if (err instanceof NatsConnectError) {
+      const hint = err.code === 'CONNECTION_REFUSED' || err.code === 'TIMEOUT'
+        ? 'is the cluster running? check with dsm status, start one with dsm up; --servers picks others'
+        : 'check the client certificates (--tls-dir; dsm certs show) and the servers (--servers)';
+      process.stderr.write(`dsm: ${err.message} (${hint})\n`);
+      return EXIT_FAILURE;
+    }
+    if (err instanceof ExitError) {
+      process.stderr.write(`dsm: ${err.message}\n`);
+      return err.exitCode;
+    }
     if (err instanceof CommandFailed) {
       process.stderr.write(`dsm: ${err.message}\n`);
       return EXIT_FAILURE;
@@ -53,6 +75,9 @@ export async function run(argv: string[]): Promise<number> {
 /** Process entry used by cli/bin/dsm.js. */
 export async function main(argv: string[]): Promise<void> {
   // `dsm status | head` closes the pipe early; that is not an error worth a stack trace.
+  // The AWS SDK warns (9 lines, every AWS command) that its 2027 releases will need Node 22; that is
+  // a note for whoever upgrades dependencies, not for an operator. DSM_LOG_LEVEL=debug shows it.
+  if (process.env.DSM_LOG_LEVEL !== 'debug' && process.env.DSM_LOG_LEVEL !== 'trace') process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw err; });
   const code = await run(argv);
   process.exitCode = code;

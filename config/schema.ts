@@ -290,7 +290,8 @@ export const DsmConfigSchema = z.object({
     const n = cfg.nats.nodes;
     const bases = [p.client, p.cluster, p.monitor].sort((a, b) => a - b);
     if (bases[1]! - bases[0]! < n || bases[2]! - bases[1]! < n) ctx.addIssue({ code: 'custom', path: ['nats', 'ports'], message: `loopback nodes use ${n} consecutive ports from each of client, cluster and monitor; the ranges overlap (client ${p.client}, cluster ${p.cluster}, monitor ${p.monitor})` });
-    else if (bases[2]! + n - 1 > 65535) ctx.addIssue({ code: 'custom', path: ['nats', 'ports'], message: `the monitor range ends past 65535` });
+    // A port itself out of range is already reported on its own field.
+    else if (bases[2]! <= 65535 && bases[2]! + n - 1 > 65535) ctx.addIssue({ code: 'custom', path: ['nats', 'ports'], message: `the monitor range ends past 65535` });
   }
   if (cfg.nats.placement === 'private-ip' && !cfg.aws) ctx.addIssue({ code: 'custom', path: ['aws'], message: 'required when nats.placement is private-ip' });
   if (cfg.aws) refineAws(cfg.aws, cfg.nats.nodes, ctx);

@@ -36,14 +36,14 @@ describe('--config FILE (a staging environment outside config/)', () => {
     const render = await runDsm(['render', 'nats-config', '--node', '2', '--config', stagingTs]);
     expect(render.code, render.stderr).toBe(0);
     expect(render.stdout).toMatch(/cluster dsm-staging \(env staging\)/);
-  });
+  }, 90_000);
 
   it('exports its dashboards', async () => {
     const out = path.join(dir, 'dashboards');
     const r = await runDsm(['dashboards', 'export', '--config', stagingTs, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(path.join(out, 'dsm-staging-overview.json'))).toBe(true);
-  });
+  }, 90_000);
 
   it('starts its topology on loopback with dsm up (port override) and stops it', async () => {
     const base = await findFreePortBlock(9);
@@ -88,5 +88,5 @@ describe('--config FILE (a staging environment outside config/)', () => {
     expect(overlap.code).toBe(2);
     expect(overlap.stderr).toMatch(/nats\.ports: loopback nodes use 3 consecutive ports/);
     expect((await runDsm(['render', 'nats-config', '--node', '1', '--ports', 'abc'])).code).toBe(2);
-  });
+  }, 180_000);
 });

@@ -1,7 +1,7 @@
 /** `dsm bench pipeline`: DSM against raw nats.js on the same cluster, in one run. */
 import type { Command } from 'commander';
 import { CommandFailed } from '../exit.js';
-import { positiveInt } from '../options.js';
+import { nonNegativeInt, positiveInt } from '../options.js';
 
 export function registerPipeline(bench: Command): void {
   bench
@@ -11,7 +11,7 @@ export function registerPipeline(bench: Command): void {
     .option('--messages <n>', 'messages per run', positiveInt('--messages'), 100_000)
     .option('--rate <n>', 'offered rate for the latency runs (msgs/s)', positiveInt('--rate'), 50_000)
     .option('--symbols <n>', 'books the stream is spread over', positiveInt('--symbols'), 50)
-    .option('--workers <n>', 'ingest worker threads (0: inline on the ingest thread)', (v) => Number(v), 0)
+    .option('--workers <n>', 'ingest worker threads (0: inline on the ingest thread)', nonNegativeInt('--workers'), 0)
     .option('--strict', 'exit 1 when a target is missed')
     .exitOverride()
     .action(async (opts: { json?: boolean; messages: number; rate: number; symbols: number; workers: number; strict?: boolean }) => {

@@ -103,6 +103,19 @@ describe('dsm up', () => {
     expect(processesWith(path.join(dir, 'nats-'))).toEqual([]);
   }, 60_000);
 
+  it('routes that never form: exit 1 within the timeout, naming each node\'s routes, and nothing left running', async () => {
+    const base = await findFreePortBlock(9);
+    const dir = tempDir('dsm-up-timeout-');
+    const marker = String(8000 + Math.floor(Math.random() * 1000));
+    const bin = wrapper(dir, 'nats-3', `exec sleep ${marker}`);
+    const r = await runDsm(['up', '--ports', String(base), '--dir', dir, '--timeout', '3000'], { env: { DSM_NATS_SERVER: bin } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/routes did not form within 3000 ms \(nats-1: 1\/2 routes.*nats-3: 0\/2 routes/);
+    expect(r.stderr).toMatch(/stopped the 3 node\(s\) it had started/);
+    expect(processesWith(path.join(dir, 'nats-'))).toEqual([]);
+    expect(processesWith(`sleep${'\0'}${marker}`)).toEqual([]);
+  }, 60_000);
+
   it('Ctrl-C while waiting for routes stops every process it started (exit 130)', async () => {
     const base = await findFreePortBlock(9);
     const dir = tempDir('dsm-up-sigint-');
@@ -123,4 +136,20 @@ describe('dsm up', () => {
     expect(started.some(alive)).toBe(false);
     expect(processesWith(`sleep${'\0'}${marker}`)).toEqual([]);
   }, 90_000);
+
+  it('status --watch samples until Ctrl-C, one JSON object per sample with --json', async () => {
+    const dir = tempDir('dsm-watch-');
+    const child = spawn(process.execPath, [DSM_BIN, 'status', '--watch', '--json', '--interval', '200', '--dir', dir, '--ports', String(await findFreePortBlock(9))], { env: { ...process.env, DSM_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 30_000;
+    while (stdout.split('\n').filter(Boolean).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    // Nothing runs in that directory: every sample says so, and the exit code says not healthy.
+    expect(await exited).toBe(1);
+    const samples = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { healthy: boolean; nodes: Array<{ running: boolean }> });
+    expect(samples.length).toBeGreaterThanOrEqual(3);
+    expect(samples.every((s) => !s.healthy && s.nodes.every((n) => !n.running))).toBe(true);
+  }, 60_000);
 });

@@ -6,7 +6,7 @@ import { startLocalDashboard } from '../../dashboards/local/server.js';
 import { startAgentRuntime } from '../../services/metrics/runtime.js';
 import { CommandFailed, UsageError } from '../exit.js';
 import { DIR_OPTION, localDir } from '../local-dir.js';
-import { ENV_OPTION, configFor, positiveInt } from '../options.js';
+import { ENV_OPTION, configFor, portNumber, positiveInt } from '../options.js';
 
 interface Opts {
   env: string;
@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .option(...ENV_OPTION)
     .option(...DIR_OPTION)
     .option('--local', 'run the metrics agent in-process against the local cluster and serve the page')
-    .option('--port <port>', 'HTTP port (default: metrics.localDashboardPort)', positiveInt('--port'))
+    .option('--port <port>', 'HTTP port (default: metrics.localDashboardPort; 0 picks a free one)', portNumber('--port', true))
     .option('--interval <seconds>', 'scrape interval (default: 1)', positiveInt('--interval'))
     .option('--duration <seconds>', 'stop after this long (default: run until interrupted)', positiveInt('--duration'))
     .action(async (opts: Opts) => {
@@ -37,7 +37,7 @@ export function register(program: Command): void {
         await rt.stop();
         throw new CommandFailed('no node of the local cluster answered on its monitoring port; start it with dsm up (or make demo)');
       }
-      const server = await startLocalDashboard(cfg, rt.agent, { ...(opts.port ? { port: opts.port } : {}) });
+      const server = await startLocalDashboard(cfg, rt.agent, { ...(opts.port !== undefined ? { port: opts.port } : {}) });
       process.stdout.write(`live dashboard on ${server.url}\n`);
       if (!rt.nc) process.stdout.write(`no client certificate in ${tlsDir}: latency panels stay empty\n`);
       await new Promise<void>((resolve) => {

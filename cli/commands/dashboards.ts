@@ -8,7 +8,7 @@ import { discoverResources } from '../../dashboards/resources.js';
 import { DashboardAwsError, diffDashboards, exportDashboards, importDashboards } from '../../dashboards/deploy.js';
 import { validateDashboardBody } from '../../dashboards/validate.js';
 import { importedDashboardName } from '../../dashboards/names.js';
-import { CommandFailed, UsageError } from '../exit.js';
+import { CommandFailed, EXIT_USAGE, ExitError, UsageError } from '../exit.js';
 import { ENV_OPTION, configFor } from '../options.js';
 
 interface AwsOpts { env: string; region?: string; discover?: boolean }
@@ -19,13 +19,21 @@ function regionFor(cfg: DsmConfig, opts: AwsOpts): string {
   return region;
 }
 
-/** What the stacks deployed: instance ids found by tag, unless --no-discover. */
-async function resourcesFor(cfg: DsmConfig, region: string, opts: AwsOpts): Promise<DashboardResources | undefined> {
+/**
+ * What the stacks deployed: instance ids found by tag, unless --no-discover. A dry run needs no
+ * credentials: when discovery fails it renders without instance ids and says so.
+ */
+async function resourcesFor(cfg: DsmConfig, region: string, opts: AwsOpts & { dryRun?: boolean }): Promise<DashboardResources | undefined> {
   if (opts.discover === false) return undefined;
   try {
     return await discoverResources(new EC2Client({ region }), cfg);
   } catch (err) {
-    throw new CommandFailed(`${(err as Error).message} (pass --no-discover to render without instance ids)`);
+    const why = (err as Error).message;
+    if (opts.dryRun) {
+      process.stderr.write(`dry run: ${why}; rendering without instance ids (per-instance widgets use the cluster dimension only)\n`);
+      return undefined;
+    }
+    throw new CommandFailed(`${why} (pass --no-discover to render without instance ids)`);
   }
 }
 
@@ -80,7 +88,7 @@ export function register(program: Command): void {
     });
 
   cmd.command('diff')
-    .description('compare the deployed dashboards (GetDashboard) with the code; exit 1 if they differ')
+    .description('compare the deployed dashboards (GetDashboard) with the code; exit 0 same, 1 differs, 2 cannot check (credentials, AWS errors)')
     .option(...ENV_OPTION)
     .option('--imported', 'compare the copies `dsm dashboards import` wrote (<name>-imported) instead of the stack\'s')
     .option('--region <region>', 'AWS region (default: the config\'s aws.region)')
@@ -88,9 +96,16 @@ export function register(program: Command): void {
     .action(async (opts: AwsOpts & { imported?: boolean }) => {
       const cfg = configFor(opts);
       const region = regionFor(cfg, opts);
-      const rendered = renderChecked(cfg, region, await resourcesFor(cfg, region, opts));
-      const dashboards = opts.imported ? rendered.map((d) => ({ ...d, name: importedDashboardName(d.name) })) : rendered;
-      const results = await withAwsErrors(() => diffDashboards(new CloudWatchClient({ region }), dashboards, out));
+      // Anything that stops the comparison (no credentials, AWS refusing) is "cannot check": exit 2,
+      // so a CI step can tell drift (1) from a broken check.
+      let results;
+      try {
+        const rendered = renderChecked(cfg, region, await resourcesFor(cfg, region, opts));
+        const dashboards = opts.imported ? rendered.map((d) => ({ ...d, name: importedDashboardName(d.name) })) : rendered;
+        results = await withAwsErrors(() => diffDashboards(new CloudWatchClient({ region }), dashboards, out));
+      } catch (err) {
+        throw new ExitError(`cannot check the dashboards: ${(err as Error).message}`, EXIT_USAGE);
+      }
       const off = results.filter((r) => r.status !== 'same');
       if (off.length) throw new CommandFailed(`${off.length} dashboard(s) differ from the code: ${off.map((r) => `${r.name} (${r.status})`).join(', ')}`);
     });

@@ -19,7 +19,7 @@ import { listRunbooks, loadRunbook, RunbookError, validateRunbook } from '../../
 import type { Call, DrillLoad, DrillTarget, TargetName } from '../../services/drill/types.js';
 import { CommandFailed, UsageError } from '../exit.js';
 import { DIR_OPTION, localDir } from '../local-dir.js';
-import { ENV_OPTION, configFor, positiveInt } from '../options.js';
+import { ENV_OPTION, configFor, nonNegativeInt, positiveInt } from '../options.js';
 
 interface Opts {
   env: string;
@@ -31,7 +31,7 @@ interface Opts {
   ephemeral?: boolean;
   load?: string;
   rate?: number;
-  warmup: string;
+  warmup: number;
   out?: string;
   list?: boolean;
 }
@@ -91,7 +91,7 @@ export function register(program: Command): void {
     .option('--ephemeral', 'local: start a throw-away cluster on free ports instead of using the one from dsm up')
     .option('--load <name>', `load to measure under: ${loadNames().join(' | ')} (default builtin locally, none on AWS)`)
     .option('--rate <n>', 'updates per second of the built-in load', positiveInt('--rate'))
-    .option('--warmup <ms>', 'load warm-up before the first step', '1000')
+    .option('--warmup <ms>', 'load warm-up before the first step', nonNegativeInt('--warmup'), 1000)
     .option('--out <dir>', 'where reports go (default .dsm/<env>/drills)')
     .option('--list', 'list the runbooks and exit')
     .action(async (runbookArg: string | undefined, opts: Opts) => {
@@ -101,7 +101,6 @@ export function register(program: Command): void {
       }
       if (!runbookArg) throw new UsageError('drill: missing <runbook>; one of: ' + (await listRunbooks()).join(', '));
       if (opts.target !== 'local' && opts.target !== 'aws') throw new UsageError(`--target must be local or aws, got "${opts.target}"`);
-      if (!/^\d+$/.test(opts.warmup)) throw new UsageError(`--warmup must be milliseconds, got "${opts.warmup}"`);
       const targetName: TargetName = opts.target;
       let rb;
       try {
@@ -168,7 +167,7 @@ export function register(program: Command): void {
       let report;
       try {
         report = await runDrill(rb, {
-          target, load, dryRun: opts.dryRun ?? false, warmupMs: Number(opts.warmup),
+          target, load, dryRun: opts.dryRun ?? false, warmupMs: opts.warmup,
           checkPollMs: targetName === 'aws' ? 5000 : 10, onEvent: printEvent, signal: abort.signal,
         });
       } finally {
@@ -176,6 +175,15 @@ export function register(program: Command): void {
         await ephemeral?.dispose();
       }
 
+      // A dry run needs no credentials: when the ids cannot be resolved from tags, show the
+      // runbook's calls by step, unresolved, and say why (exit 0: nothing was asked of AWS).
+      if (opts.dryRun && targetName === 'aws' && report.refused && /credential|ExpiredToken|UnrecognizedClient|security token/i.test(report.refused)) {
+        process.stderr.write(`dry run without AWS access (${report.refused.replace(/^cannot check the cluster's health: /, '')}): instance ids are not resolved from tags; the calls by step:\n`);
+        const lines = rb.steps.filter((s) => s.actions.aws).map((s) => `${s.section} ${s.id}: ${s.actions.aws!.name} ${Object.entries(s.actions.aws!.args).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+        if (opts.json) process.stdout.write(`${JSON.stringify({ runbook: rb.name, target: 'aws', dry_run: true, resolved: false, reason: report.refused, steps: lines })}\n`);
+        else { process.stdout.write(`dry run of ${rb.name} on aws (unresolved: no credentials): ${lines.length} steps\n`); for (const l of lines) process.stdout.write(`  ${l}\n`); }
+        return;
+      }
       const files = opts.dryRun ? undefined : await writeReport(report, path.resolve(opts.out ?? path.join(localDir(cfg.env, opts.dir), 'drills')));
       if (opts.json) process.stdout.write(`${JSON.stringify(summary(report, files))}\n`);
       else if (opts.dryRun) {

@@ -9,6 +9,7 @@ import { connectAs } from '../../services/nats/connect.js';
 import { ServiceTuning } from '../../services/tune/apply.js';
 import { SERVERS_OPTION, TLS_DIR_OPTION, serversFor, tlsDirFor } from '../connection-options.js';
 import { UsageError } from '../exit.js';
+import { note } from '../output.js';
 import { ENV_OPTION, configFor, positiveInt } from '../options.js';
 
 export function register(program: Command): void {
@@ -32,14 +33,24 @@ export function register(program: Command): void {
       const exchanges = opts.exchanges?.split(',').map((s) => s.trim());
       const unknown = exchanges?.filter((e) => !config.exchanges.some((x) => x.name === e));
       if (unknown?.length) throw new UsageError(`--exchanges: unknown ${unknown.join(', ')}; configured: ${config.exchanges.map((x) => x.name).join(', ')}`);
-      const common = { config, pace, exchanges, workers: opts.workers, publisherId: opts.publisherId, tlsDir: tlsDirFor(config, opts), servers: serversFor(config, opts), root: process.cwd() };
+      // Recordings end; live feeds (UDP, WebSocket) run until stopped. Say which is which.
+      const LIVE = new Set(['itch-moldudp64', 'binance-ws', 'kraken-ws', 'coinbase-ws']);
+      const selected = config.exchanges.filter((x) => !exchanges || exchanges.includes(x.name));
+      const live = selected.filter((x) => LIVE.has(x.feed.kind));
+      let recordingsLeft = selected.length - live.length;
+      const onSourceEnd = (s: { exchange: string; source: string; updates: number; malformed: number }) => {
+        recordingsLeft--;
+        note(`recording ${s.exchange} (${s.source}) ended: ${s.updates} updates, ${s.malformed} malformed${recordingsLeft > 0 ? `; ${recordingsLeft} recording(s) still playing` : ''}`);
+        if (recordingsLeft === 0 && live.length) note(`all recordings ended; live sources keep running: ${live.map((x) => `${x.name} (${x.feed.kind})`).join(', ')} (Ctrl-C to stop)`);
+      };
+      const common = { config, pace, exchanges, onSourceEnd, workers: opts.workers, publisherId: opts.publisherId, tlsDir: tlsDirFor(config, opts), servers: serversFor(config, opts), root: process.cwd() };
       const ha = opts.lease ? new HaIngest({ ...common, group: opts.lease }) : undefined;
       const ingest = ha ? ha.ingest : new IngestService({ ...common, epoch: opts.epoch });
       const log = childLogger('ingest');
       await (ha ?? ingest).start();
       // One control connection beside the workers' data connections: summaries and the symbol
       // announcements subscriber groups build their universe from.
-      const control = await connectAs(config, 'ingest', { tlsDir: common.tlsDir, name: `${opts.publisherId}-control`, ...(common.servers ? { servers: common.servers } : {}) });
+      const control = await connectAs(config, 'ingest', { tlsDir: common.tlsDir, name: `${opts.publisherId}-control`, servers: common.servers });
       const summaries = new IngestSummaries(control, config, ingest, opts.publisherId, opts.summaryInterval).start();
       const announcer = new SymbolAnnouncer(control, config, opts.publisherId, () => ingest.knownSymbols()).start();
       // The feedback loop's batch size (updates per hand-off to a worker), applied live and acknowledged.
@@ -49,6 +60,7 @@ export function register(program: Command): void {
         tuning.stop();
         void summaries.stop().then(async () => { await (ha ?? ingest).stop(); await control.close(); }).then(() => process.exit(0));
       };
+      note(`ingesting ${selected.map((x) => `${x.name} (${LIVE.has(x.feed.kind) ? 'live ' : 'recorded '}${x.feed.kind})`).join(', ')} at pace ${opts.pace} on ${common.servers.join(', ')}`);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       const timer = setInterval(() => {

@@ -64,7 +64,9 @@ async function tuneAws(cfg: DsmConfig, opts: Opts): Promise<void> {
     const tuner = new Tuner(cfg, { source: new CloudWatchObservationSource(new CloudWatchClient({ region }), cfg, asgName), applier: new AwsApplier(asg, ssm), initial, dryRun, report: printDecision });
     await runLoop(tuner, cfg, opts);
   } catch (err) {
-    if (err instanceof TuneAwsError) throw new CommandFailed(err.message);
+    // Unlike the other dry runs, tune's decisions are made from the live ASG and CloudWatch: no
+    // credentials means nothing to decide from, so it says that instead of guessing.
+    if (err instanceof TuneAwsError) throw new CommandFailed(/credential/i.test(err.message) ? `${err.message} (tune reads the live ASG and CloudWatch metrics even in a dry run: run it with AWS credentials for ${cfg.env}, e.g. AWS_PROFILE)` : err.message);
     throw err;
   }
 }

@@ -2,6 +2,7 @@
 import type { HopSummary } from '../metrics/latency.js';
 import type { SourceStats } from '../ingest/feed-update.js';
 import type { BookMismatch } from '../pipeline/compare.js';
+import { describeMiss, type ThresholdCheck } from './thresholds.js';
 
 export interface SubscriberReport {
   name: string;
@@ -21,7 +22,15 @@ export interface SubscriberReport {
 }
 
 export interface DemoReport {
+  /** Books: every subscriber's books equal the ingest's. */
   ok: boolean;
+  /** Every configured latency threshold met (see thresholds). */
+  latency_ok: boolean;
+  thresholds: ThresholdCheck[];
+  /** How the processes were laid out (which ran where), so figures are read in context. */
+  layout: string[];
+  /** The latency picture beside the table (file name, relative to the report). */
+  latency_picture?: string;
   started_at: string;
   duration_s: number;
   pace: string;
@@ -43,7 +52,9 @@ export function reportMarkdown(r: DemoReport): string {
   const lines = [
     `# DSM demo report`,
     '',
-    `${r.ok ? '**OK**' : '**FAILED**'}: ${r.events} feed events, ${r.published} updates published, ${r.received} received by ${r.subscribers.length} subscribers, **${r.book_mismatches} book mismatches** over ${r.books} books.`,
+    `${r.ok ? '**Books OK**' : '**Books FAILED**'}${r.latency_ok ? ', latency thresholds met' : `, **latency thresholds MISSED**: ${r.thresholds.filter((t) => !t.met).map(describeMiss).join('; ')}`}.`,
+    '',
+    `${r.events} feed events, ${r.published} updates published, ${r.received} received by ${r.subscribers.length} subscribers, **${r.book_mismatches} book mismatches** over ${r.books} books.`,
     '',
     `Started ${r.started_at}, ran ${r.duration_s.toFixed(1)} s at pace \`${r.pace}\` on a ${r.cluster.nodes}-node cluster \`${r.cluster.name}\` (${r.cluster.tls}).`,
     '',
@@ -54,6 +65,17 @@ export function reportMarkdown(r: DemoReport): string {
     hopRow('ingest → publish', r.latency_us.ingest_to_publish),
     hopRow('publish → subscriber', r.latency_us.publish_to_subscriber),
     hopRow('end to end', r.latency_us.end_to_end),
+    '',
+    ...(r.latency_picture ? [`![latency per hop, log scale](${r.latency_picture})`, ''] : []),
+    '### Thresholds (config `thresholds`)',
+    '',
+    '| threshold | limit | measured | verdict |',
+    '|---|---|---|---|',
+    ...r.thresholds.map((t) => `| ${t.name} | ${t.limit} ${t.unit} | ${t.measured ?? '-'} ${t.measured === null ? '' : t.unit} | ${t.met ? 'met' : t.measured === null ? '**no samples**' : `**missed by ${t.over_by} ${t.unit}**`} |`),
+    '',
+    '### Process layout',
+    '',
+    ...r.layout.map((l) => `- ${l}`),
     '',
     '## Sources',
     '',

@@ -40,9 +40,8 @@ export function renderView(s: ViewState): string {
     `ingest → publish      ${fmtHop(s.hops.ingest_to_publish)}`,
     `publish → subscriber  ${fmtHop(s.hops.publish_to_subscriber)}`,
     `end to end            ${fmtHop(s.hops.end_to_end)}`,
-    '',
-    'top of book',
-    ...s.tops.map((m) => `  ${top(m)}`),
+    // Subscribers in their own processes report latency and counts, not books: no top of book then.
+    ...(s.tops.length ? ['', 'top of book', ...s.tops.map((m) => `  ${top(m)}`)] : ['', 'subscribers run in their own processes; received counts and latency come from their summaries']),
   ];
   return lines.join('\n');
 }

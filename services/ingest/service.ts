@@ -17,6 +17,8 @@ import { sourceFor, type FeedSource } from './sources/index.js';
 
 export interface IngestOptions {
   config: DsmConfig;
+  /** Called when one source has no more updates (a recording ended), with its final stats. */
+  onSourceEnd?: (stats: SourceStats) => void;
   tlsDir: string;
   /** Repository root that config paths are relative to. */
   root: string;
@@ -87,6 +89,7 @@ export class IngestService {
   async run(pace: Pace = this.opts.pace): Promise<SourceStats[]> {
     await Promise.all(this.sources.map(async (src) => {
       for await (const u of paced(src.updates(), pace, this.aborted.signal)) this.route(u);
+      this.opts.onSourceEnd?.(src.stats);
     }));
     this.flush();
     return this.sources.map((s) => s.stats);

@@ -73,6 +73,11 @@ export class MirrorSet {
     return outcome;
   }
 
+  /** Every mirror, for reports (a subscriber process's end-of-run dump). */
+  all(): BookMirror[] {
+    return [...this.byExchange.values()].flatMap((bySymbol) => [...bySymbol.values()]);
+  }
+
   get(exchange: string, symbol: string): BookMirror | undefined {
     return this.byExchange.get(exchange)?.get(symbol);
   }

@@ -39,6 +39,20 @@ export function clientOptions(cfg: DsmConfig, identity: string, opts: ConnectAsO
   };
 }
 
+/** A connection that could not be made, with the servers tried (callers add the hint for their context). */
+export class NatsConnectError extends Error {
+  constructor(readonly servers: string[], readonly identity: string, readonly code: string | undefined, cause: unknown) {
+    super(`cannot connect to ${servers.join(', ')} as ${identity}: ${code ?? (cause as Error)?.message ?? String(cause)}`);
+    this.name = 'NatsConnectError';
+  }
+}
+
 export async function connectAs(cfg: DsmConfig, identity: string, opts: ConnectAsOptions): Promise<NatsConnection> {
-  return connect(clientOptions(cfg, identity, opts));
+  const options = clientOptions(cfg, identity, opts);
+  try {
+    return await connect(options);
+  } catch (err) {
+    const servers = Array.isArray(options.servers) ? options.servers : [String(options.servers)];
+    throw new NatsConnectError(servers, identity, (err as { code?: string }).code, err);
+  }
 }

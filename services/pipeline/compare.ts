@@ -3,7 +3,11 @@
  * Pure; used by the demo report, the tests and the drills.
  */
 import type { BookDump } from '../ingest/publish-engine.js';
-import type { MirrorSet } from '../mirror/mirror-set.js';
+
+/** What the comparison reads of a subscriber's books: a live MirrorSet or a dumped report. */
+export interface MirrorLookup {
+  get(exchange: string, symbol: string): { lastSeq: number; book: { snapshot(): { bids: Array<[number, number]>; asks: Array<[number, number]> } } } | undefined;
+}
 
 export interface BookMismatch {
   exchange: string;
@@ -20,7 +24,7 @@ function firstDifference(a: Array<[number, number]>, b: Array<[number, number]>)
 }
 
 /** Compare the books a subscriber should have (those matching `wanted`) with its mirrors. */
-export function compareBooks(dumps: BookDump[], mirrors: MirrorSet, wanted: (exchange: string, symbol: string) => boolean): { compared: number; mismatches: BookMismatch[] } {
+export function compareBooks(dumps: BookDump[], mirrors: MirrorLookup, wanted: (exchange: string, symbol: string) => boolean): { compared: number; mismatches: BookMismatch[] } {
   const mismatches: BookMismatch[] = [];
   let compared = 0;
   for (const d of dumps) {

@@ -70,5 +70,7 @@ export function failures(s: ReplaySummary): string[] {
   if (s.checksum_matches !== s.checksum_checks) out.push(`${s.checksum_checks - s.checksum_matches} of ${s.checksum_checks} checksums did not match`);
   if (s.rows_matched !== s.rows_compared) out.push(`${s.rows_compared - s.rows_matched} of ${s.rows_compared} ground-truth comparisons did not match`);
   if (s.crossed > 0) out.push(`a book was crossed after ${s.crossed} updates`);
+  // Nothing applied but frames unreadable: the wrong --format for this file (or a corrupt one).
+  if (s.events === 0 && s.malformed > 0) out.push(`no book event read and ${s.malformed} malformed frames: is this a ${s.format} file? (--format picks the venue)`);
   return out;
 }

@@ -11,7 +11,7 @@ export class SubjectError extends Error {}
 export function checkDataPattern(pattern: string, controlPrefix: string, dataSuffix: string): string {
   const tokens = pattern.split('.');
   if (tokens.some((t) => t === '' || /\s/.test(t))) throw new SubjectError(`"${pattern}" is not a valid subject: empty token or whitespace`);
-  if (tokens[0] === '>' ) throw new SubjectError(`"${pattern}" would include control subjects; name an exchange (NYSE.>) or use *.*.${dataSuffix}`);
+  if (tokens[0] === '>' ) throw new SubjectError(`"${pattern}" would include control subjects; name an exchange (NYSE.*.${dataSuffix}) or use *.*.${dataSuffix}`);
   if (tokens[0] === controlPrefix || tokens[0]!.startsWith('_')) throw new SubjectError(`"${pattern}" is a control subject, not market data`);
   const gt = tokens.indexOf('>');
   if (gt >= 0 && gt !== tokens.length - 1) throw new SubjectError(`"${pattern}": ">" may only be the last token`);

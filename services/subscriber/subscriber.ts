@@ -86,6 +86,8 @@ export class Subscriber {
   private readonly log = childLogger('subscriber');
   /** Monotonic time the last book message arrived (drills measure recovery with it). */
   lastUpdateMonoNs = 0;
+  /** Subscriptions the server refused (permissions): callers treat any as a failure. */
+  readonly refused: Array<{ subject: string; error: string }> = [];
 
   constructor(private readonly opts: SubscriberOptions) {
     const { controlPrefix, dataSuffix } = opts.config.subjects;
@@ -121,7 +123,7 @@ export class Subscriber {
   private subscribeData(nc: NatsConnection, subject: string): Subscription {
     return nc.subscribe(subject, {
       callback: (err, m) => {
-        if (err) { this.log.error({ subject, err: err.message }, 'subscription error'); return; }
+        if (err) { this.refused.push({ subject, error: err.message }); this.log.error({ subject, err: err.message }, 'subscription error'); return; }
         this.onPayload(m.data);
       },
     });

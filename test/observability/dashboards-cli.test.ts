@@ -180,11 +180,11 @@ describe('dsm dashboards diff', () => {
     expect(r.code).toBe(0);
   });
 
-  it('reports AWS errors on one line', async () => {
+  it('reports AWS errors on one line, exit 2: it cannot check (not "differs")', async () => {
     cw.on(GetDashboardCommand).rejects(accessDenied());
     const r = await dsmInProcess('dashboards', 'diff', '--env', 'prod');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^dsm: GetDashboard dsm-prod-overview failed: AccessDenied: /);
+    expect(r.stderr).toMatch(/^dsm: cannot check the dashboards: GetDashboard dsm-prod-overview failed: AccessDenied: /);
   });
 });

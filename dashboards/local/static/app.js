@@ -38,14 +38,42 @@ function thresholdsPlugin(thresholds) {
   };
 }
 
+// Latency spans decades (p50 in tens of µs beside a p99 in ms): a linear axis flattens p50 to
+// the floor, so latency panels use a log axis. Other panels stay linear from zero.
+const isLatency = (panel) => panel.unit === 'µs';
+
+function timeLabel(secs) {
+  const d = new Date(secs * 1000);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+function fmtMicros(v) {
+  if (v == null) return '';
+  if (v >= 1e6) return `${+(v / 1e6).toPrecision(3)} s`;
+  if (v >= 1e3) return `${+(v / 1e3).toPrecision(3)} ms`;
+  return `${+v.toPrecision(3)} µs`;
+}
+
 function makeChart(panel, container) {
   const width = Math.max(380, container.clientWidth - 12);
+  const log = isLatency(panel);
+  const yScale = log
+    // Whole decades, so the ticks read 10 µs, 100 µs, 1 ms, ... and the threshold stays in view.
+    ? { distr: 3, log: 10, range: (u, min, max) => [
+      Math.pow(10, Math.floor(Math.log10(Math.max(1, Math.min(min || 10, ...panel.thresholds.map((t) => t.value)))))),
+      Math.pow(10, Math.ceil(Math.log10(Math.max(max || 100, 10, ...panel.thresholds.map((t) => t.value))))),
+    ] }
+    : { range: (u, min, max) => [0, Math.max((max || 0) * 1.1, ...panel.thresholds.map((t) => t.value * 1.1), 1)] };
   const opts = {
     width,
     height: 190,
     legend: { show: true },
-    scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max((max || 0) * 1.1, ...panel.thresholds.map((t) => t.value * 1.1), 1)] } },
-    axes: [{}, { label: panel.unit, size: 60 }],
+    scales: { x: { time: true }, y: yScale },
+    // HH:MM:SS labels at least 90 px apart: uPlot's default multi-line time labels overlapped at this width.
+    axes: [
+      { space: 90, values: (u, splits) => splits.map(timeLabel) },
+      { label: log ? `${panel.unit} (log)` : panel.unit, size: 64, ...(log ? { values: (u, splits) => splits.map(fmtMicros) } : {}) },
+    ],
     series: [{}, ...panel.lines.map((l, i) => ({ label: l.label, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true }))],
     plugins: [thresholdsPlugin(panel.thresholds)],
   };
@@ -78,7 +106,8 @@ function toData(panel) {
   const sorted = [...xs].sort((a, b) => a - b);
   const cols = panel.lines.map((l) => {
     const byT = new Map(history[l.key] || []);
-    return sorted.map((t) => (byT.has(t) ? byT.get(t) : null));
+    // A log axis has no zero: an empty interval is a gap, not a point at minus infinity.
+    return sorted.map((t) => (byT.has(t) && !(isLatency(panel) && byT.get(t) <= 0) ? byT.get(t) : null));
   });
   return [sorted.map((t) => t / 1000), ...cols];
 }
