@@ -9,6 +9,7 @@ import type { DsmConfig } from '../../config/schema.js';
 import { natsNode } from '../../config/topology.js';
 import { childLogger } from '../common/log.js';
 import { connectAs } from '../nats/connect.js';
+import { clientUrls } from '../../config/topology.js';
 import { defaultAgentNodes, MetricsAgent, type AgentNode, type MetricSink } from './agent.js';
 import { CloudWatchEmitter, toDatum } from './cloudwatch.js';
 import { recordingClientFromEnv } from './cloudwatch-record.js';
@@ -81,7 +82,10 @@ export async function startAgentRuntime(cfg: DsmConfig, opts: AgentRuntimeOption
   let nc: NatsConnection | undefined;
   if (opts.tlsDir) {
     const identity = opts.identity ?? cfg.identities.find((i) => i.role === 'ops')?.name ?? 'ops';
-    nc = await connectAs(cfg, identity, { tlsDir: opts.tlsDir, name: 'dsm-metrics-agent', ...(opts.servers ? { servers: opts.servers } : {}) });
+    // An agent pinned to a node (a NATS host) connects to that node only: it shares its host's fate,
+    // and needs no path to the other NATS hosts (the NATS security group admits 4222 from peers too).
+    const servers = opts.servers ?? (opts.node !== undefined ? [clientUrls(cfg)[opts.node - 1]!] : undefined);
+    nc = await connectAs(cfg, identity, { tlsDir: opts.tlsDir, name: 'dsm-metrics-agent', ...(servers ? { servers } : {}) });
   }
 
   const agent = new MetricsAgent(cfg, { nodes, sinks, ...(nc ? { nc } : {}), ...(opts.intervalMs ? { intervalMs: opts.intervalMs } : {}) });
