@@ -120,4 +120,22 @@ describe('policy checks reject what they should', () => {
       aws_iam_role_policy_attachment: { admin: { policy_arn: 'arn:aws:iam::aws:policy/AdministratorAccess' } },
     })).toEqual(['aws_iam_role_policy.star: grants * on *', 'aws_iam_role_policy.list: grants * on *', 'aws_iam_role_policy_attachment.admin: attaches AdministratorAccess']);
   });
+
+  it('flags SSM decryption not tied to named parameters, unscoped PutMetricData and CloudWatchAgentServerPolicy', () => {
+    const stmt = (s: object) => JSON.stringify({ Version: '2012-10-17', Statement: [s] });
+    const viaSsm = { 'kms:ViaService': 'ssm.us-east-1.amazonaws.com' };
+    expect(iamViolations({
+      aws_iam_role_policy: {
+        anyParam: { policy: stmt({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: ['arn:k'], Condition: { StringEquals: viaSsm } }) },
+        ownParams: { policy: stmt({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: ['arn:k'], Condition: { StringEquals: { ...viaSsm, 'kms:EncryptionContext:PARAMETER_ARN': ['arn:p'] } } }) },
+        anyNs: { policy: stmt({ Effect: 'Allow', Action: ['cloudwatch:PutMetricData'], Resource: ['*'] }) },
+        dsmNs: { policy: stmt({ Effect: 'Allow', Action: ['cloudwatch:PutMetricData'], Resource: ['*'], Condition: { StringEquals: { 'cloudwatch:namespace': 'DSM' } } }) },
+      },
+      aws_iam_role_policy_attachment: { cw: { policy_arn: 'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy' } },
+    })).toEqual([
+      'aws_iam_role_policy.anyParam: kms:Decrypt via SSM not limited by kms:EncryptionContext:PARAMETER_ARN',
+      'aws_iam_role_policy.anyNs: PutMetricData not limited to a namespace',
+      'aws_iam_role_policy_attachment.cw: attaches CloudWatchAgentServerPolicy (PutMetricData in any namespace, any log group)',
+    ]);
+  });
 });

@@ -133,10 +133,19 @@ export function iamViolations(resources: Resources): string[] {
     const doc = JSON.parse(text);
     for (const s of asList(doc.Statement) as Json[]) {
       if (s.Effect === 'Allow' && asList(s.Action).includes('*') && asList(s.Resource).includes('*')) out.push(`${id}: grants * on *`);
+      const actions = asList(s.Action) as string[];
+      const cond = s.Condition?.StringEquals ?? {};
+      // Decrypt through SSM without naming the parameters opens every SecureString under the key
+      // (the managed SSM policy already allows GetParameter on *).
+      if (s.Effect === 'Allow' && actions.includes('kms:Decrypt') && String(cond['kms:ViaService'] ?? '').startsWith('ssm.') && !cond['kms:EncryptionContext:PARAMETER_ARN']) {
+        out.push(`${id}: kms:Decrypt via SSM not limited by kms:EncryptionContext:PARAMETER_ARN`);
+      }
+      if (s.Effect === 'Allow' && actions.includes('cloudwatch:PutMetricData') && !cond['cloudwatch:namespace']) out.push(`${id}: PutMetricData not limited to a namespace`);
     }
   }
   for (const [id, a] of each(resources, 'aws_iam_role_policy_attachment')) {
     if (/\/AdministratorAccess$/.test(a.policy_arn)) out.push(`${id}: attaches AdministratorAccess`);
+    if (/\/CloudWatchAgentServerPolicy$/.test(a.policy_arn)) out.push(`${id}: attaches CloudWatchAgentServerPolicy (PutMetricData in any namespace, any log group)`);
   }
   return out;
 }

@@ -337,7 +337,7 @@ export async function runTwin(opts: TwinOptions): Promise<TwinReport> {
       if (!h.stack.userData) { h.report.problems.push('no user data to boot from'); return; }
       const imds = {
         DSM_TWIN_IMDS_INSTANCE_ID: h.instanceId, DSM_TWIN_IMDS_LOCAL_IPV4: h.stack.net.ip,
-        DSM_TWIN_IMDS_AZ: cfg.aws!.az, DSM_TWIN_IMDS_AZ_ID: 'use1-az1',
+        DSM_TWIN_IMDS_AZ: cfg.aws!.az, DSM_TWIN_IMDS_AZ_ID: (cfg.aws as { azId?: string }).azId ?? '',
       };
       const boot = await bootHost(rt, h.dir, h.stack.userData, { ...baseEnv(h), ...imds }, opts.signal);
       h.env = boot.environment;

@@ -149,18 +149,14 @@ run "each_tier_reads_only_its_own_keys" {
     error_message = "subscribers decrypt only their own TLS parameters"
   }
   assert {
-    condition = contains(one([
-      for s in jsondecode(aws_iam_role_policy.subscribers_role_permissions_79A1466B.policy).Statement :
-      s.Resource if s.Sid == "NoOtherTiersTlsParameters" && s.Effect == "Deny"
-    ]), "${var.tls_prefix}/servers/nats-1.key")
-    error_message = "subscribers are explicitly denied the NATS server keys"
-  }
-  assert {
-    condition = contains(one([
-      for s in jsondecode(aws_iam_role_policy.subscribers_role_permissions_79A1466B.policy).Statement :
-      s.Resource if s.Sid == "NoOtherTiersTlsParameters" && s.Effect == "Deny"
-    ]), "${var.tls_prefix}/clients/ingest.key")
-    error_message = "subscribers are explicitly denied the ingest client key (it carries publish rights)"
+    condition = length(setsubtract(
+      ["${var.tls_prefix}/servers/nats-1.key", "${var.tls_prefix}/servers/nats-3.key", "${var.tls_prefix}/clients/ingest.key", "${var.tls_prefix}/clients/ops.key"],
+      one([
+        for s in jsondecode(aws_iam_role_policy.subscribers_role_permissions_79A1466B.policy).Statement :
+        s.Resource if s.Sid == "NoOtherTiersTlsParameters" && s.Effect == "Deny"
+      ])
+    )) == 0
+    error_message = "subscribers are explicitly denied the NATS server keys, the ops key and the ingest key (it carries publish rights)"
   }
   # Ingestion: its own identity only, never a server key.
   assert {
