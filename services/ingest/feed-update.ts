@@ -6,8 +6,12 @@
 import type { LevelChange, PriceFormat, Scaled } from '../marketdata/events.js';
 
 export interface FeedUpdate {
-  /** `snapshot` replaces the book (venue snapshot or resync); `delta` changes some levels. */
-  kind: 'snapshot' | 'delta';
+  /**
+   * `snapshot` replaces the book (venue snapshot or resync); `delta` changes some levels;
+   * `stale`: the venue book lost sync and is being recovered (no levels; the next update for the
+   * symbol is the recovery snapshot).
+   */
+  kind: 'snapshot' | 'delta' | 'stale';
   exchange: string;
   symbol: string;
   format: PriceFormat;
@@ -33,8 +37,26 @@ export interface SourceStats {
   malformed: number;
   gaps: number;
   resyncs: number;
+  /** Live feeds: per-symbol recovery counters (gaps, recoveries, time stale). */
+  symbols?: Record<string, SymbolHealth>;
+  /** Live feeds: connections opened, and how many were dropped by the silence watchdog. */
+  connects?: number;
+  watchdogTimeouts?: number;
   /** Free-form notes the report shows, e.g. "levels beyond the top 10 filled from the orderbook file". */
   notes: string[];
+}
+
+export interface SymbolHealth {
+  /** Times the book lost sync (venue gap, checksum mismatch, crossed book, reconnect). */
+  gaps: number;
+  /** Times it was brought back by a snapshot. */
+  recoveries: number;
+  /** Recovery attempts made (resubscribes, REST snapshots). */
+  attempts: number;
+  /** Total milliseconds the symbol spent stale, including a stale period still running. */
+  staleMs: number;
+  /** Stale right now. */
+  stale: boolean;
 }
 
 export function newSourceStats(source: string, exchange: string): SourceStats {

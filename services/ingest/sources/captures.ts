@@ -8,7 +8,9 @@ import { readCaptureFile, readCaptureRecords, type CaptureLine } from '../../fee
 import { CaptureClock } from '../../feeds/capture/stamp.js';
 import { newSourceStats, type FeedUpdate, type SourceStats } from '../feed-update.js';
 import { updatesFromSync } from './venue-updates.js';
-import { coinbaseProtocol, krakenProtocol, type VenueProtocol } from './websocket.js';
+import { coinbaseLive } from '../../feeds/coinbase/live.js';
+import { krakenLive } from '../../feeds/kraken/live.js';
+import type { LiveVenue } from '../../feeds/live.js';
 
 export interface FeedSource {
   readonly stats: SourceStats;
@@ -57,17 +59,19 @@ export class BinanceCaptureSource implements FeedSource {
 export class FrameCaptureSource implements FeedSource {
   readonly stats: SourceStats;
 
-  constructor(private readonly path: string, private readonly venue: VenueProtocol, exchange: string) {
+  constructor(private readonly path: string, private readonly venue: LiveVenue, exchange: string) {
     this.stats = newSourceStats(`${venue.name}-capture ${path}`, exchange);
   }
 
   async *updates(): AsyncGenerator<FeedUpdate> {
     const { venue, stats } = this;
+    const clock = new CaptureClock();
     for await (const { rec } of readCaptureFile(this.path)) {
       if (rec.kind !== 'recv') continue;
       stats.inputs++;
-      const result = venue.onFrame(rec.frame, stats);
-      if (result) yield* updatesFromSync(result, (s) => venue.book(s), rec.wallUs, stats);
+      const out = venue.onFrame(rec.frame, clock.stamp(rec.wallUs));
+      if (out.malformed) stats.malformed++;
+      if (out.result) yield* updatesFromSync(out.result, (s) => venue.book(s), rec.wallUs, stats);
     }
     const sync = venue.syncStats();
     stats.gaps = sync.gaps;
@@ -77,9 +81,9 @@ export class FrameCaptureSource implements FeedSource {
 }
 
 export function krakenCaptureSource(path: string, pairs: string[], exchange = 'KRAKEN'): FrameCaptureSource {
-  return new FrameCaptureSource(path, krakenProtocol('capture', pairs, 1000, exchange), exchange);
+  return new FrameCaptureSource(path, krakenLive({ url: 'capture', pairs, depth: 1000, exchange }), exchange);
 }
 
 export function coinbaseCaptureSource(path: string, products: string[], exchange = 'COINBASE'): FrameCaptureSource {
-  return new FrameCaptureSource(path, coinbaseProtocol('capture', products, exchange), exchange);
+  return new FrameCaptureSource(path, coinbaseLive({ url: 'capture', products, exchange }), exchange);
 }

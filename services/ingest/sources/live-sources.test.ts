@@ -10,7 +10,9 @@ import { encodeItch, stockDirectory } from '../../feeds/itch/codec.js';
 import { encodeMoldEndOfSession, encodeMoldPacket } from '../../feeds/itch/moldudp64.js';
 import type { FeedUpdate } from '../feed-update.js';
 import { ItchUdpSource } from './itch-udp.js';
-import { WebSocketSource, krakenProtocol } from './websocket.js';
+import { FeedConnectionSchema } from '../../../config/schema.js';
+import { krakenLive } from '../../feeds/kraken/live.js';
+import { WebSocketSource } from './websocket.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,7 +36,7 @@ describe('WebSocket source', () => {
         if (first) setTimeout(() => ws.terminate(), 50);
       });
     });
-    const src = new WebSocketSource(krakenProtocol(`ws://127.0.0.1:${port}`, ['XMR/USD'], 1000, 'KRAKEN'), 'KRAKEN', { reconnectTimeWaitMs: 20, reconnectJitterMs: 5 });
+    const src = new WebSocketSource(krakenLive({ url: `ws://127.0.0.1:${port}`, pairs: ['XMR/USD'], depth: 1000, exchange: 'KRAKEN' }), 'KRAKEN', FeedConnectionSchema.parse({ reconnect: { baseMs: 20, jitterMs: 5 } }));
     const got: FeedUpdate[] = [];
     const done = (async () => { for await (const u of src.updates()) got.push(u); })();
     for (let i = 0; i < 100 && connections < 2; i++) await sleep(20);
