@@ -11,8 +11,9 @@ import { coinbaseSubscribe, coinbaseUnsubscribe } from './venue.js';
 
 const BOOK_CHANNELS = ['level2_batch'];
 
-export function coinbaseLive(opts: { url: string; products: string[]; exchange: string }): LiveVenue & { sync: CoinbaseSync } {
-  const sync = new CoinbaseSync({ exchange: opts.exchange, resyncOnCrossed: true });
+/** `resyncOnCrossed` defaults to true (live); a capture replay passes false: it has no second snapshot to wait for. */
+export function coinbaseLive(opts: { url: string; products: string[]; exchange: string; resyncOnCrossed?: boolean }): LiveVenue & { sync: CoinbaseSync } {
+  const sync = new CoinbaseSync({ exchange: opts.exchange, resyncOnCrossed: opts.resyncOnCrossed ?? true });
   return {
     name: 'coinbase',
     url: opts.url,

@@ -85,5 +85,5 @@ export function krakenCaptureSource(path: string, pairs: string[], exchange = 'K
 }
 
 export function coinbaseCaptureSource(path: string, products: string[], exchange = 'COINBASE'): FrameCaptureSource {
-  return new FrameCaptureSource(path, coinbaseLive({ url: 'capture', products, exchange }), exchange);
+  return new FrameCaptureSource(path, coinbaseLive({ url: 'capture', products, exchange, resyncOnCrossed: false }), exchange);
 }
