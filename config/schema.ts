@@ -7,7 +7,11 @@
  * `superRefine` so that every failure names the field path and the reason.
  */
 import { z } from 'zod';
+import { FEED_KIND_SCHEMAS } from '../services/feeds/config-kinds.js';
 import { cidrContains, cidrsOverlap, parseCidr } from './cidr.js';
+import { BackoffSchema } from './feed-connection.js';
+
+export { BackoffSchema, FeedConnectionSchema, type FeedConnection } from './feed-connection.js';
 
 /** Instance families with ENA (and, for the n-suffixed ones, enhanced networking up to 100+ Gbps). */
 export const ENA_FAMILIES = [
@@ -27,82 +31,11 @@ const exchangeName = z.string().regex(/^[A-Z0-9_-]{1,32}$/, 'must be 1-32 charac
 const instanceType = z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'must look like c6gn.xlarge');
 const identityName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and -');
 
-/** Backoff between attempts: base * 2^attempt capped at max, plus uniform [0, jitter) ms. */
-const BackoffSchema = (baseMs: number, maxMs: number, jitterMs: number) => z.object({
-  baseMs: z.number().int().min(1).default(baseMs),
-  maxMs: z.number().int().min(1).default(maxMs),
-  jitterMs: z.number().int().min(0).default(jitterMs),
-}).prefault({});
-
 /**
- * How a live feed connection behaves: every timeout and backoff of the live sources lives here,
- * so a feed can be pointed at a local peer (tests, `--config FILE`) and tuned without code.
+ * Every feed kind a venue can be configured with. Each venue declares its own kinds in
+ * services/feeds/<venue>/config.ts (pure zod); services/feeds/config-kinds.ts lists them.
  */
-export const FeedConnectionSchema = z.object({
-  /** WebSocket opening handshake timeout. */
-  connectTimeoutMs: z.number().int().min(100).default(10_000),
-  /**
-   * Silence watchdog: no frame for this long and the connection is dropped and reopened.
-   * Kraken and Coinbase heartbeat every second; Binance's diff stream sends every 100 ms while a
-   * book changes, so a quiet Binance symbol may cost a harmless reconnect.
-   */
-  watchdogMs: z.number().int().min(50).default(30_000),
-  /** Reconnects after a close, an error or a watchdog timeout. */
-  reconnect: BackoffSchema(250, 30_000, 250),
-  /** Retries of a book recovery (resubscribe or REST snapshot) that has not brought a snapshot. */
-  recovery: BackoffSchema(100, 10_000, 100),
-  /** A resubscribe that has not brought a snapshot after this long is tried again. */
-  recoveryTimeoutMs: z.number().int().min(50).default(5_000),
-  /** REST requests (Binance depth snapshots). */
-  restTimeoutMs: z.number().int().min(100).default(10_000),
-}).prefault({});
-
-export const FeedSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('lobster'),
-    /** LOBSTER message file and its orderbook file (relative to the repo root). */
-    messages: z.string(),
-    orderbook: z.string(),
-    symbol: z.string(),
-    /** Fill levels the message file cannot reveal from the orderbook file (and say so). */
-    fillUnknownFromOrderbook: z.boolean().default(true),
-  }),
-  z.object({ kind: z.literal('binance-capture'), ws: z.string(), rest: z.string() }),
-  z.object({ kind: z.literal('kraken-capture'), path: z.string() }),
-  z.object({ kind: z.literal('coinbase-capture'), path: z.string() }),
-  z.object({ kind: z.literal('itch-file'), path: z.string() }),
-  z.object({
-    kind: z.literal('itch-moldudp64'),
-    /** Address the MoldUDP64 multicast/unicast stream arrives on. */
-    host: z.string(),
-    port,
-    /** The exchange's MoldUDP64 re-request server: gaps are asked for here (omit to only count them). */
-    rerequest: z.object({ host: z.string().min(1), port }).optional(),
-    /** Wait this long for a re-requested range before asking again (with backoff). */
-    rerequestTimeoutMs: z.number().int().min(10).default(500),
-    /** Most messages one re-request asks for (MoldUDP64 counts are u16). */
-    rerequestMaxCount: z.number().int().min(1).max(65535).default(1000),
-    connection: FeedConnectionSchema,
-  }),
-  z.object({
-    kind: z.literal('binance-ws'),
-    /** Stream base (`wss://stream.binance.com:9443`); `/stream?streams=...` is appended. */
-    url: z.string().url(),
-    /** REST base for depth snapshots (`/api/v3/depth`), fetched on start and after every gap. */
-    restUrl: z.string().url().default('https://api.binance.com'),
-    /** Levels per REST snapshot (Binance allows up to 5000). */
-    depthLimit: z.number().int().min(5).max(5000).default(1000),
-    connection: FeedConnectionSchema,
-  }),
-  z.object({
-    kind: z.literal('kraken-ws'),
-    url: z.string().url(),
-    /** Book depth to subscribe to (10, 25, 100, 500 or 1000); checksums cover the top 10. */
-    depth: z.union([z.literal(10), z.literal(25), z.literal(100), z.literal(500), z.literal(1000)]).default(100),
-    connection: FeedConnectionSchema,
-  }),
-  z.object({ kind: z.literal('coinbase-ws'), url: z.string().url(), connection: FeedConnectionSchema }),
-]);
+export const FeedSchema = z.discriminatedUnion('kind', FEED_KIND_SCHEMAS);
 
 export const ExchangeSchema = z.object({
   /** Subject token and tag for every event, e.g. NASDAQ. */
@@ -376,7 +309,6 @@ export type DsmConfigInput = z.input<typeof DsmConfigSchema>;
 export type DsmConfig = z.output<typeof DsmConfigSchema>;
 export type ExchangeConfig = z.output<typeof ExchangeSchema>;
 export type FeedConfig = z.output<typeof FeedSchema>;
-export type FeedConnection = z.output<typeof FeedConnectionSchema>;
 export type Identity = z.output<typeof IdentitySchema>;
 export type Role = Identity['role'];
 export type AwsConfig = z.output<typeof AwsSchema>;

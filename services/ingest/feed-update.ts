@@ -62,3 +62,9 @@ export interface SymbolHealth {
 export function newSourceStats(source: string, exchange: string): SourceStats {
   return { source, exchange, inputs: 0, updates: 0, malformed: 0, gaps: 0, resyncs: 0, notes: [] };
 }
+
+/** What the ingest runs: anything that yields FeedUpdates (a live connection, a recording). */
+export interface FeedSource {
+  readonly stats: SourceStats;
+  updates(): AsyncIterable<FeedUpdate>;
+}

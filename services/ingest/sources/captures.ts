@@ -1,56 +1,14 @@
 /**
- * Capture replays as feed sources: the recorded frames go through the same decoders and venue
- * syncs a live WebSocket uses, in recorded order (Binance REST snapshots merged by receive time).
+ * A recorded WebSocket session as a feed source: the frames go through the venue's live
+ * definition (decoder + sync), in recorded order, exactly as a live connection's would.
  */
-import { decodeBinanceFrame, decodeBinanceSnapshot, symbolFromDepthUrl } from '../../feeds/binance/decode.js';
-import { BinanceSync } from '../../feeds/binance/sync.js';
-import { readCaptureFile, readCaptureRecords, type CaptureLine } from '../../feeds/capture/reader.js';
+import { readCaptureFile } from '../../feeds/capture/reader.js';
 import { CaptureClock } from '../../feeds/capture/stamp.js';
-import { newSourceStats, type FeedUpdate, type SourceStats } from '../feed-update.js';
-import { updatesFromSync } from './venue-updates.js';
-import { coinbaseLive } from '../../feeds/coinbase/live.js';
-import { krakenLive } from '../../feeds/kraken/live.js';
 import type { LiveVenue } from '../../feeds/live.js';
+import { newSourceStats, type FeedSource, type FeedUpdate, type SourceStats } from '../feed-update.js';
+import { updatesFromSync } from './venue-updates.js';
 
-export interface FeedSource {
-  readonly stats: SourceStats;
-  updates(): AsyncIterable<FeedUpdate>;
-}
-
-export class BinanceCaptureSource implements FeedSource {
-  readonly stats: SourceStats;
-  readonly sync: BinanceSync;
-
-  constructor(private readonly wsPath: string, private readonly restPath: string, exchange = 'BINANCE') {
-    this.stats = newSourceStats(`binance-capture ${wsPath}`, exchange);
-    this.sync = new BinanceSync({ exchange });
-  }
-
-  async *updates(): AsyncGenerator<FeedUpdate> {
-    const { sync, stats } = this;
-    const clock = new CaptureClock();
-    const snapshots = (await readCaptureRecords(this.restPath)).filter((l) => l.rec.kind === 'rest').sort((a, b) => a.rec.wallUs - b.rec.wallUs);
-    let next = 0;
-    const snapshot = ({ line, rec }: CaptureLine): FeedUpdate[] => {
-      if (rec.kind !== 'rest') return [];
-      const symbol = symbolFromDepthUrl(rec.url);
-      const snap = decodeBinanceSnapshot(rec.body);
-      if (!symbol || 'kind' in snap) { stats.malformed++; return []; }
-      return updatesFromSync(sync.onSnapshot(symbol, snap, clock.stamp(rec.wallUs), line), (s) => sync.book(s), rec.wallUs, stats);
-    };
-    for await (const l of readCaptureFile(this.wsPath)) {
-      if (l.rec.kind !== 'recv') continue;
-      stats.inputs++;
-      while (next < snapshots.length && snapshots[next]!.rec.wallUs <= l.rec.wallUs) yield* snapshot(snapshots[next++]!);
-      const frame = decodeBinanceFrame(l.rec.frame);
-      if (frame.kind === 'depth') yield* updatesFromSync(sync.onDepthUpdate(frame, clock.stamp(l.rec.wallUs), l.line), (s) => sync.book(s), l.rec.wallUs, stats);
-      else if (frame.kind === 'problem') stats.malformed++;
-    }
-    while (next < snapshots.length) yield* snapshot(snapshots[next++]!);
-    stats.gaps = sync.stats.gaps;
-    stats.resyncs = sync.stats.resyncs;
-  }
-}
+export type { FeedSource };
 
 /**
  * A single-file capture of a WebSocket venue (Kraken, Coinbase): the recorded frames go through
@@ -78,12 +36,4 @@ export class FrameCaptureSource implements FeedSource {
     stats.resyncs = sync.resyncs;
     if (sync.checksumChecks) stats.notes.push(`${stats.exchange} checksums: ${sync.checksumMatches}/${sync.checksumChecks} matched`);
   }
-}
-
-export function krakenCaptureSource(path: string, pairs: string[], exchange = 'KRAKEN'): FrameCaptureSource {
-  return new FrameCaptureSource(path, krakenLive({ url: 'capture', pairs, depth: 1000, exchange }), exchange);
-}
-
-export function coinbaseCaptureSource(path: string, products: string[], exchange = 'COINBASE'): FrameCaptureSource {
-  return new FrameCaptureSource(path, coinbaseLive({ url: 'capture', products, exchange, resyncOnCrossed: false }), exchange);
 }

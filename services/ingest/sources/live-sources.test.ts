@@ -10,7 +10,7 @@ import { encodeItch, stockDirectory } from '../../feeds/itch/codec.js';
 import { decodeMoldRequest } from '../../feeds/itch/gap-filler.js';
 import { encodeMoldEndOfSession, encodeMoldPacket } from '../../feeds/itch/moldudp64.js';
 import type { FeedUpdate } from '../feed-update.js';
-import { ItchUdpSource } from './itch-udp.js';
+import { ItchUdpSource } from '../../feeds/itch/udp-source.js';
 import { FeedConnectionSchema } from '../../../config/schema.js';
 import { krakenLive } from '../../feeds/kraken/live.js';
 import { WebSocketSource } from './websocket.js';

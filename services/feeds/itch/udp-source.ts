@@ -10,12 +10,12 @@ import dgram from 'node:dgram';
 import type { FeedConnection } from '../../../config/schema.js';
 import { childLogger } from '../../common/log.js';
 import { Backoff } from '../../common/retry.js';
-import { ItchFeed } from '../../feeds/itch/feed.js';
-import { encodeMoldRequest } from '../../feeds/itch/gap-filler.js';
-import { liveStamp } from '../../feeds/capture/stamp.js';
-import { newSourceStats, type FeedUpdate, type SourceStats } from '../feed-update.js';
-import type { FeedSource } from './captures.js';
-import { PushQueue } from './push-queue.js';
+import { ItchFeed } from './feed.js';
+import { encodeMoldRequest } from './gap-filler.js';
+import { liveStamp } from '../capture/stamp.js';
+import { newSourceStats, type FeedUpdate, type SourceStats } from '../../ingest/feed-update.js';
+import type { FeedSource } from '../../ingest/sources/captures.js';
+import { PushQueue } from '../../ingest/sources/push-queue.js';
 
 export interface ItchUdpOptions {
   host: string;
