@@ -102,6 +102,12 @@ export const ClientSchema = z.object({
 export const IngestSchema = z.object({
   /** worker_threads that own symbol shards; each owns its books and NATS connection. */
   workers: z.number().int().min(1).max(64).default(2),
+  /**
+   * Run each live WebSocket feed inside the shard that owns its symbols (one venue connection per
+   * shard): frames are decoded, validated and published in that thread from one book per symbol,
+   * with no hand-off between threads. false: feeds run on the ingest thread and hand updates over.
+   */
+  feedsInShards: z.boolean().default(true),
   /** Flush published updates after this many messages or this many microseconds. */
   batchMessages: z.number().int().min(1).default(64),
   batchMicros: z.number().int().min(0).default(200),

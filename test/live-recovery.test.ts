@@ -1,12 +1,13 @@
 /**
  * Live recovery end to end, laid out as in production: venue peers on loopback named by the
- * config (kraken-ws / binance-ws feeds pointing at them), the ingest with worker threads, a real
+ * config (kraken-ws / binance-ws feeds pointing at them), the ingest with worker threads (each
+ * feed runs in the worker that owns its symbol: one book per symbol), a real
  * 3-node mTLS nats-server cluster and a real subscriber. After a bad Kraken checksum and a skipped
  * Binance update id the subscriber's mirrors must equal each peer's own book; while a book was
  * stale the subscriber saw it flagged STALE and nothing after it but the recovery snapshot.
  */
 import { IngestService } from '../services/ingest/service.js';
-import { WebSocketSource } from '../services/ingest/sources/websocket.js';
+import type { SymbolHealth } from '../services/ingest/feed-update.js';
 import { Flags } from '../services/wire/index.js';
 import { Subscriber } from '../services/subscriber/subscriber.js';
 import { BinancePeer, KrakenPeer, type PeerBook } from './harness/venue-peers.js';
@@ -62,10 +63,9 @@ describe('live venue recovery through nats-server to a subscriber', () => {
   afterAll(async () => {
     kraken?.pause();
     binance?.pause();
-    for (const s of ingest?.sources ?? []) (s as WebSocketSource).stop();
-    await running;
     await sub?.close();
     await ingest?.stop();
+    await running;
     await kraken?.stop();
     await binance?.stop();
     await tc?.stop();
@@ -92,11 +92,13 @@ describe('live venue recovery through nats-server to a subscriber', () => {
   it('recovers a Kraken checksum mismatch and a Binance skipped update id; subscribers resync to the venues\' books', async () => {
     kraken.run(5);
     binance.run(5);
-    const src = (name: string) => ingest.sources.find((s) => s.stats.exchange === name) as WebSocketSource;
+    // The feeds run inside the worker threads that own their symbols; their stats come back with the worker stats.
+    const health = (exchange: string, symbol: string): SymbolHealth | undefined =>
+      ingest.shardFeedStats().filter((s) => s.exchange === exchange).map((s) => s.symbols?.[symbol]).find((h) => h !== undefined);
     await waitFor('both feeds publishing', () => (seen.get('XBT/USD')?.length ?? 0) > 20 && (seen.get('BTCUSDT')?.length ?? 0) > 20);
     kraken.corruptNextChecksum = true;
     binance.skipNext = true;
-    await waitFor('both recovered', () => src('KRAKEN').recovery.health()['XBT/USD']!.recoveries >= 1 && src('BINANCE').recovery.health()['BTCUSDT']!.recoveries >= 1);
+    await waitFor('both recovered', () => (health('KRAKEN', 'XBT/USD')?.recoveries ?? 0) >= 1 && (health('BINANCE', 'BTCUSDT')?.recoveries ?? 0) >= 1);
     await sleep(200);
     kraken.pause();
     binance.pause();
@@ -104,8 +106,10 @@ describe('live venue recovery through nats-server to a subscriber', () => {
     await mirrorEquals('BINANCE', 'BTCUSDT', binance.book);
     expectStaleThenSnapshot('XBT/USD');
     expectStaleThenSnapshot('BTCUSDT');
-    expect(src('KRAKEN').stats.symbols!['XBT/USD']).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
-    expect(src('BINANCE').stats.symbols!['BTCUSDT']).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
+    await waitFor('stats refreshed', () => health('KRAKEN', 'XBT/USD')?.stale === false && health('BINANCE', 'BTCUSDT')?.stale === false);
+    expect(health('KRAKEN', 'XBT/USD')).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
+    expect(health('BINANCE', 'BTCUSDT')).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
+    expect(ingest.sources).toEqual([]);
     // The subscriber saw the publisher's recovery as an ordinary in-stream snapshot, never a sequence gap.
     expect(sub.mirrors.get('KRAKEN', 'XBT/USD')!.counters.gaps).toBe(0);
   }, 60_000);

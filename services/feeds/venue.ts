@@ -23,6 +23,12 @@ export interface VenueDefinition {
   readonly liveKinds: readonly string[];
   readonly recordedKinds: readonly string[];
   /**
+   * Live kinds whose source can be opened for any subset of the symbols (one connection per
+   * subset): the ingest runs each in the shard that owns the symbols, so the venue sync's book is
+   * the published book. Others (a multicast stream carrying every symbol) run on the ingest thread.
+   */
+  readonly shardableKinds: readonly string[];
+  /**
    * The feed source for an exchange configured with one of this venue's kinds: a live
    * connection (with its subscription plan and recovery procedure) or a recorded session.
    */

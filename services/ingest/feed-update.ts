@@ -3,6 +3,7 @@
  * symbol's book, with the event's tags. Sources keep venue state (sequence rules, checksums);
  * the worker that owns the symbol applies the change to the published book.
  */
+import type { L2Book } from '../marketdata/book/l2-book.js';
 import type { LevelChange, PriceFormat, Scaled } from '../marketdata/events.js';
 
 export interface FeedUpdate {
@@ -24,6 +25,13 @@ export interface FeedUpdate {
   changes?: LevelChange[];
   bids?: Array<[Scaled, Scaled]>;
   asks?: Array<[Scaled, Scaled]>;
+  /**
+   * The venue sync's own book, already holding this change (`changes` are its `takeDeltas`).
+   * Set only while the update stays in the thread that runs the sync: the publish engine then
+   * adopts that book as the published one instead of applying the change to a copy. Cleared
+   * before an update is posted to another thread.
+   */
+  book?: L2Book;
 }
 
 /** What every source counts while it runs. */

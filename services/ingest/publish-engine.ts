@@ -54,6 +54,7 @@ export class PublishEngine {
     const key = `${u.exchange}\u0000${u.symbol}`;
     let st = this.books.get(key);
     if (u.kind === 'stale') return st ? this.markStale(st, u) : undefined;
+    if (u.book) return this.fromOwnedBook(key, st, u, u.book);
     if (!st || st.book.format.priceDecimals !== u.format.priceDecimals || st.book.format.sizeDecimals !== u.format.sizeDecimals) {
       const book = new L2Book(u.exchange, u.symbol, u.format, 256);
       st = { book, subject: dataSubject(u.exchange, u.symbol, this.opts.dataSuffix), seq: st?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, stale: false };
@@ -82,6 +83,32 @@ export class PublishEngine {
     if (deltas.length === 0) return undefined;
     st.seq++;
     return { subject: st.subject, payload: this.encoder.encodeDelta(this.header(st), deltas), state: st };
+  }
+
+  /**
+   * The venue sync's book is the published book (one book per symbol, applied once): its change
+   * is already in it and `u.changes` are its deltas, so nothing is applied here, only encoded.
+   */
+  private fromOwnedBook(key: string, prev: BookState | undefined, u: FeedUpdate, book: L2Book): Outgoing | undefined {
+    let st = prev;
+    if (!st || st.book !== book) {
+      // First sight, or the sync replaced its book (a resubscribe with other decimals): adopt it, keep the sequence line.
+      st = { book, subject: prev?.subject ?? dataSubject(u.exchange, u.symbol, this.opts.dataSuffix), seq: prev?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, stale: prev?.stale ?? false };
+      this.books.set(key, st);
+    }
+    st.exchSeq = u.exchSeq;
+    st.exchTsUs = u.exchTsUs;
+    st.recvMonoNs = u.recvMonoNs;
+    if (u.kind === 'snapshot') {
+      st.stale = false;
+      st.seq++;
+      const { bids, asks } = book.snapshot(this.opts.snapshotDepth);
+      return { subject: st.subject, payload: this.encoder.encodeSnapshot(this.header(st, this.truncated(book)), bids, asks), state: st };
+    }
+    const changes = u.changes ?? [];
+    if (st.stale || changes.length === 0) return undefined;
+    st.seq++;
+    return { subject: st.subject, payload: this.encoder.encodeDelta(this.header(st), changes), state: st };
   }
 
   /** One STALE-flagged empty delta, once per loss of sync: mirrors keep the sequence line and learn the book is not current. */

@@ -19,6 +19,10 @@ port.on('message', (m: ToWorker) => {
         core = c;
         setInterval(() => send({ type: 'stats', stats: c.currentStats() }), 250).unref();
         send({ type: 'ready', worker: m.worker });
+        c.startFeeds().then(
+          (sources) => send({ type: 'feeds-ended', worker: m.worker, sources }),
+          (e: Error) => send({ type: 'error', worker: m.worker, message: `feeds: ${e.message}` }),
+        );
       }, (e: Error) => send({ type: 'error', worker: m.worker, message: e.message }));
       break;
     }

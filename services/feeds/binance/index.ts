@@ -9,6 +9,7 @@ import { binanceRecording } from './venue.js';
 export const binance: VenueDefinition = {
   name: 'binance',
   liveKinds: ['binance-ws'],
+  shardableKinds: ['binance-ws'],
   recordedKinds: ['binance-capture'],
   source(ex, ctx) {
     const live = feedOf(ex, 'binance-ws');

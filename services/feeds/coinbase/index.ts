@@ -9,6 +9,7 @@ import { coinbaseRecording } from './venue.js';
 export const coinbase: VenueDefinition = {
   name: 'coinbase',
   liveKinds: ['coinbase-ws'],
+  shardableKinds: ['coinbase-ws'],
   recordedKinds: ['coinbase-capture'],
   source(ex, ctx) {
     const live = feedOf(ex, 'coinbase-ws');

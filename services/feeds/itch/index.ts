@@ -7,6 +7,7 @@ import { ItchUdpSource } from './udp-source.js';
 export const itch: VenueDefinition = {
   name: 'itch',
   liveKinds: ['itch-moldudp64'],
+  shardableKinds: [],
   recordedKinds: ['itch-file'],
   source(ex, ctx) {
     const live = feedOf(ex, 'itch-moldudp64');

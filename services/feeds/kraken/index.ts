@@ -9,6 +9,7 @@ import { krakenRecording } from './venue.js';
 export const kraken: VenueDefinition = {
   name: 'kraken',
   liveKinds: ['kraken-ws'],
+  shardableKinds: ['kraken-ws'],
   recordedKinds: ['kraken-capture'],
   source(ex, ctx) {
     const live = feedOf(ex, 'kraken-ws');

@@ -6,6 +6,7 @@ import { LobsterSource } from './source.js';
 export const lobster: VenueDefinition = {
   name: 'lobster',
   liveKinds: [],
+  shardableKinds: [],
   recordedKinds: ['lobster'],
   source(ex, ctx) {
     const f = feedOf(ex, 'lobster')!;

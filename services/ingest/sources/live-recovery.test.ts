@@ -42,15 +42,15 @@ class Run {
   readonly engine = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 10_000 });
   readonly src: WebSocketSource;
   private readonly done: Promise<void>;
-  constructor(readonly venue: LiveVenue, exchange: string, conn = connection()) {
+  /** `owned`: run as in an ingest worker, updates handed synchronously with the sync's book. */
+  constructor(readonly venue: LiveVenue, exchange: string, conn = connection(), owned = false) {
     const src = new WebSocketSource(venue, exchange, conn);
     this.src = src;
-    this.done = (async () => {
-      for await (const u of src.updates()) {
-        this.got.push(u);
-        this.engine.apply(u);
-      }
-    })();
+    const take = (u: FeedUpdate) => {
+      this.got.push(u);
+      this.engine.apply(u);
+    };
+    this.done = owned ? src.run(take) : (async () => { for await (const u of src.updates()) take(u); })();
   }
   health(symbol: string) { return this.src.recovery.health()[symbol]!; }
   async stop(): Promise<void> {
@@ -95,8 +95,8 @@ describe('live recovery against local venue peers', () => {
     cleanup.push(() => p.stop());
     return p;
   }
-  function run(venue: LiveVenue, exchange: string, conn?: FeedConnection): Run {
-    const r = new Run(venue, exchange, conn);
+  function run(venue: LiveVenue, exchange: string, conn?: FeedConnection, owned = false): Run {
+    const r = new Run(venue, exchange, conn, owned);
     cleanup.push(() => r.stop());
     return r;
   }
@@ -197,6 +197,22 @@ describe('live recovery against local venue peers', () => {
     expect(r.src.connects).toBeGreaterThanOrEqual(3);
     expect(r.health('XBT/USD')).toMatchObject({ gaps: 1, recoveries: 1 });
     r.expectNoStaleDeltas('XBT/USD');
+  });
+
+  it('in the owning thread the published book is the venue sync\'s own book: each change applied once', async () => {
+    const peer = await start(new BinancePeer());
+    const venue = binanceLive({ wsBase: peer.wsUrl, restBase: peer.httpUrl, symbols: ['BTCUSDT'], depthLimit: 1000, exchange: 'BINANCE' });
+    const r = run(venue, 'BINANCE', undefined, true);
+    peer.run(3);
+    await waitFor('updates flowing', () => r.got.filter((u) => u.kind === 'delta').length > 20);
+    peer.skipNext = true;
+    await waitFor('a recovery', () => r.health('BTCUSDT').recoveries >= 1);
+    peer.pause();
+    await r.expectEqual('BTCUSDT', peer.book);
+    const published = [...r.engine.states()].find((st) => st.book.symbol === 'BTCUSDT')!;
+    expect(published.book).toBe(venue.book('BTCUSDT'));
+    expect(r.got.every((u) => u.kind === 'stale' || u.book === venue.book('BTCUSDT'))).toBe(true);
+    r.expectNoStaleDeltas('BTCUSDT');
   });
 
   it('a stale book answers no snapshot request and publishes one STALE marker', () => {

@@ -32,6 +32,8 @@ export class WebSocketSource implements FeedSource {
   private watchdog: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly reconnect: Backoff;
+  /** Set by `run`: updates go straight to the owning worker's engine, in this thread, with the sync's book. */
+  private sink: ((u: FeedUpdate) => void) | undefined;
   /** Symbols ever handed on: only those can be published as stale. */
   private readonly published = new Set<string>();
   private readonly log = childLogger('ws-source');
@@ -57,6 +59,17 @@ export class WebSocketSource implements FeedSource {
     this.refreshStats();
   }
 
+  /**
+   * Run inside the thread that publishes: every update is handed to `sink` synchronously, as the
+   * venue sync produces it, carrying the sync's book (one book per symbol, applied once).
+   * Resolves when the source is stopped.
+   */
+  run(sink: (u: FeedUpdate) => void): Promise<void> {
+    this.sink = sink;
+    const ended = (async () => { for await (const _ of this.updates()) { /* everything goes to the sink */ } })();
+    return ended;
+  }
+
   updates(): AsyncIterable<FeedUpdate> {
     if (!this.started) {
       this.started = true;
@@ -78,9 +91,9 @@ export class WebSocketSource implements FeedSource {
   }
 
   private push(r: SyncResult): void {
-    for (const u of updatesFromSync(r, (s) => this.venue.book(s), 0, this.stats)) {
+    for (const u of updatesFromSync(r, (s) => this.venue.book(s), 0, this.stats, this.sink !== undefined)) {
       this.published.add(u.symbol);
-      this.queue.push(u);
+      this.emit(u);
     }
     for (const ev of r.events) if (ev.type === 'l2-snapshot') this.recovery.applied(ev.symbol);
     if (r.problems.length > 0) this.recovery.scan();
@@ -93,7 +106,13 @@ export class WebSocketSource implements FeedSource {
     if (!book) return;
     const stamp = liveStamp();
     this.stats.updates++;
-    this.queue.push({ kind: 'stale', exchange: this.stats.exchange, symbol, format: book.format, exchSeq: 0, exchTsUs: 0, recvMonoNs: stamp.recvMonoNs, recvWallUs: stamp.recvWallUs, atUs: 0 });
+    this.emit({ kind: 'stale', exchange: this.stats.exchange, symbol, format: book.format, exchSeq: 0, exchTsUs: 0, recvMonoNs: stamp.recvMonoNs, recvWallUs: stamp.recvWallUs, atUs: 0 });
+  }
+
+  private emit(u: FeedUpdate): void {
+    if (this.stopped) return;
+    if (this.sink) this.sink(u);
+    else this.queue.push(u);
   }
 
   private refreshStats(): void {
