@@ -74,8 +74,11 @@ export class WebSocketSource implements FeedSource {
     if (!this.started) {
       this.started = true;
       this.connect();
-      const period = Math.max(10, Math.floor(this.conn.watchdogMs / 4));
-      this.watchdog = setInterval(() => this.checkSilence(), period);
+      const period = Math.max(10, Math.min(1000, Math.floor(this.conn.watchdogMs / 4)));
+      this.watchdog = setInterval(() => {
+        this.checkSilence();
+        this.refreshStats();
+      }, period);
     }
     return this.queue;
   }
@@ -95,9 +98,15 @@ export class WebSocketSource implements FeedSource {
       this.published.add(u.symbol);
       this.emit(u);
     }
-    for (const ev of r.events) if (ev.type === 'l2-snapshot') this.recovery.applied(ev.symbol);
+    let changed = r.problems.length > 0;
+    for (const ev of r.events) {
+      if (ev.type !== 'l2-snapshot') continue;
+      this.recovery.applied(ev.symbol);
+      changed = true;
+    }
     if (r.problems.length > 0) this.recovery.scan();
-    this.refreshStats();
+    // Counters change only with gaps and snapshots (and a once-a-second tick for time stale): not per frame.
+    if (changed) this.refreshStats();
   }
 
   private pushStale(symbol: string): void {
