@@ -110,6 +110,9 @@ describe('live venue recovery through nats-server to a subscriber', () => {
     expect(health('KRAKEN', 'XBT/USD')).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
     expect(health('BINANCE', 'BTCUSDT')).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
     expect(ingest.sources).toEqual([]);
+    // What a metrics summary counts per exchange: the gap and the recovery, once.
+    expect(ingest.feedCountsSinceLast()).toMatchObject({ KRAKEN: { gaps: 1, resyncs: 1 }, BINANCE: { gaps: 1, resyncs: 1 } });
+    expect(ingest.feedCountsSinceLast()).toMatchObject({ KRAKEN: { gaps: 0, resyncs: 0 }, BINANCE: { gaps: 0, resyncs: 0 } });
     // The subscriber saw the publisher's recovery as an ordinary in-stream snapshot, never a sequence gap.
     expect(sub.mirrors.get('KRAKEN', 'XBT/USD')!.counters.gaps).toBe(0);
   }, 60_000);

@@ -106,6 +106,28 @@ export class IngestService {
     return [...this.sources.map((s) => s.stats), ...owned.flat()];
   }
 
+  /**
+   * Feed gaps and recoveries per exchange since the previous call, for a metrics summary
+   * (`ExchangeCounters.count(exchange, 'gaps' | 'resyncs', n)`): the agent turns them into the
+   * per-exchange `gaps` and `resyncs` metrics.
+   */
+  feedCountsSinceLast(): Record<string, { gaps: number; resyncs: number }> {
+    const now: Record<string, { gaps: number; resyncs: number }> = {};
+    for (const st of [...this.sources.map((x) => x.stats), ...this.shardFeedStats()]) {
+      const e = (now[st.exchange] ??= { gaps: 0, resyncs: 0 });
+      e.gaps += st.gaps;
+      e.resyncs += st.resyncs;
+    }
+    const out: Record<string, { gaps: number; resyncs: number }> = {};
+    for (const [ex, c] of Object.entries(now)) {
+      const prev = this.lastFeedCounts[ex] ?? { gaps: 0, resyncs: 0 };
+      out[ex] = { gaps: Math.max(0, c.gaps - prev.gaps), resyncs: Math.max(0, c.resyncs - prev.resyncs) };
+    }
+    this.lastFeedCounts = now;
+    return out;
+  }
+  private lastFeedCounts: Record<string, { gaps: number; resyncs: number }> = {};
+
   /** Latest stats of the live feeds the shards run themselves (refreshed with the worker stats). */
   shardFeedStats(): SourceStats[] {
     return this.workerStats().flatMap((w) => w.sources ?? []);
