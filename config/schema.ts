@@ -7,7 +7,11 @@
  * `superRefine` so that every failure names the field path and the reason.
  */
 import { z } from 'zod';
+import { FEED_KIND_SCHEMAS } from '../services/feeds/config-kinds.js';
 import { cidrContains, cidrsOverlap, parseCidr } from './cidr.js';
+import { BackoffSchema } from './feed-connection.js';
+
+export { BackoffSchema, FeedConnectionSchema, type FeedConnection } from './feed-connection.js';
 
 /** Instance families with ENA (and, for the n-suffixed ones, enhanced networking up to 100+ Gbps). */
 export const ENA_FAMILIES = [
@@ -27,25 +31,11 @@ const exchangeName = z.string().regex(/^[A-Z0-9_-]{1,32}$/, 'must be 1-32 charac
 const instanceType = z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'must look like c6gn.xlarge');
 const identityName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and -');
 
-export const FeedSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('lobster'),
-    /** LOBSTER message file and its orderbook file (relative to the repo root). */
-    messages: z.string(),
-    orderbook: z.string(),
-    symbol: z.string(),
-    /** Fill levels the message file cannot reveal from the orderbook file (and say so). */
-    fillUnknownFromOrderbook: z.boolean().default(true),
-  }),
-  z.object({ kind: z.literal('binance-capture'), ws: z.string(), rest: z.string() }),
-  z.object({ kind: z.literal('kraken-capture'), path: z.string() }),
-  z.object({ kind: z.literal('coinbase-capture'), path: z.string() }),
-  z.object({ kind: z.literal('itch-file'), path: z.string() }),
-  z.object({ kind: z.literal('itch-moldudp64'), host: z.string(), port }),
-  z.object({ kind: z.literal('binance-ws'), url: z.string().url() }),
-  z.object({ kind: z.literal('kraken-ws'), url: z.string().url(), depth: z.number().int().positive().default(100) }),
-  z.object({ kind: z.literal('coinbase-ws'), url: z.string().url() }),
-]);
+/**
+ * Every feed kind a venue can be configured with. Each venue declares its own kinds in
+ * services/feeds/<venue>/config.ts (pure zod); services/feeds/config-kinds.ts lists them.
+ */
+export const FeedSchema = z.discriminatedUnion('kind', FEED_KIND_SCHEMAS);
 
 export const ExchangeSchema = z.object({
   /** Subject token and tag for every event, e.g. NASDAQ. */
@@ -105,11 +95,19 @@ export const ClientSchema = z.object({
   noEcho: z.boolean().default(true),
   /** Bound of a subscriber's inbound queue (messages); past it the subscriber resyncs. */
   maxQueuedMessages: z.number().int().min(100).default(50_000),
+  /** A subscriber's snapshot requests that failed or came back unusable are retried with this backoff. */
+  snapshotRetry: BackoffSchema(50, 2_000, 50),
 }).prefault({});
 
 export const IngestSchema = z.object({
   /** worker_threads that own symbol shards; each owns its books and NATS connection. */
   workers: z.number().int().min(1).max(64).default(2),
+  /**
+   * Run each live WebSocket feed inside the shard that owns its symbols (one venue connection per
+   * shard): frames are decoded, validated and published in that thread from one book per symbol,
+   * with no hand-off between threads. false: feeds run on the ingest thread and hand updates over.
+   */
+  feedsInShards: z.boolean().default(true),
   /** Flush published updates after this many messages or this many microseconds. */
   batchMessages: z.number().int().min(1).default(64),
   batchMicros: z.number().int().min(0).default(200),

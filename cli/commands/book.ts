@@ -39,7 +39,7 @@ export function register(program: Command): void {
 
 async function runReplayCommand(inputs: string[], opts: ReplayCliOptions) {
   if (!isReplayFormat(opts.format)) throw new UsageError(`--format must be one of ${FORMAT_NAMES.join(', ')}, got "${opts.format}"`);
-  const format = REPLAY_FORMATS[opts.format];
+  const format = REPLAY_FORMATS[opts.format]!;
   if (inputs.length !== format.inputs.length) {
     throw new UsageError(`--format ${opts.format} takes ${format.inputs.length} input${format.inputs.length > 1 ? 's' : ''} (${format.inputs.join(' ')}), got ${inputs.length}`);
   }

@@ -65,7 +65,13 @@ export function register(program: Command): void {
       process.once('SIGTERM', stop);
       const timer = setInterval(() => {
         const w = ingest.workerStats();
-        log.info({ routed: ingest.routed, published: w.reduce((a, x) => a + x.published, 0), snapshotRequests: w.reduce((a, x) => a + x.snapshotRequests, 0) }, 'progress');
+        // Live feeds' recovery counters, from this thread's sources and the ones the workers run.
+        const feeds = [...ingest.sources.map((s) => s.stats), ...ingest.shardFeedStats()].filter((s) => s.symbols);
+        const health = feeds.flatMap((s) => Object.entries(s.symbols!).map(([sym, h]) => ({ sym: `${s.exchange}:${sym}`, ...h })));
+        log.info({
+          routed: ingest.routed, published: w.reduce((a, x) => a + x.published, 0), snapshotRequests: w.reduce((a, x) => a + x.snapshotRequests, 0),
+          ...(health.length ? { gaps: health.reduce((a, h) => a + h.gaps, 0), recoveries: health.reduce((a, h) => a + h.recoveries, 0), stale: health.filter((h) => h.stale).map((h) => h.sym) } : {}),
+        }, 'progress');
       }, 5000);
       const sources = await ingest.run();
       clearInterval(timer);

@@ -5,19 +5,16 @@
 import { Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { binanceRecording } from '../../services/feeds/binance/venue.js';
 import type { PlanOptions, RecordingPlan } from '../../services/feeds/capture/plan.js';
 import { recordFeed, RecordError } from '../../services/feeds/capture/recorder.js';
-import { coinbaseRecording } from '../../services/feeds/coinbase/venue.js';
-import { krakenRecording } from '../../services/feeds/kraken/venue.js';
+import { VENUES } from '../../services/feeds/registry.js';
 import { CommandFailed, UsageError } from '../exit.js';
 import { nonNegativeNumber, positiveInt } from '../options.js';
 
-const VENUES: Record<string, (symbols: string[], opts: PlanOptions) => RecordingPlan> = {
-  binance: binanceRecording,
-  kraken: krakenRecording,
-  coinbase: coinbaseRecording,
-};
+/** Every venue in the registry that has a WebSocket feed to record. */
+const RECORDABLE: Record<string, (symbols: string[], opts: PlanOptions) => RecordingPlan> = Object.fromEntries(
+  VENUES.flatMap((v) => (v.record ? [[v.name, v.record] as const] : [])),
+);
 
 interface RecordCliOptions {
   venue: string;
@@ -34,7 +31,7 @@ export function register(program: Command): void {
   program
     .command('record')
     .description('record a live exchange WebSocket feed to a capture file (replay it with dsm book replay)')
-    .addOption(new Option('--venue <venue>', 'exchange to record').choices(Object.keys(VENUES)).makeOptionMandatory())
+    .addOption(new Option('--venue <venue>', 'exchange to record').choices(Object.keys(RECORDABLE)).makeOptionMandatory())
     .requiredOption('--symbols <list>', 'comma-separated symbols as the venue spells them (NKNUSDT / XBT/USD / BTC-USD)')
     .requiredOption('--out <file>', 'capture file for WebSocket frames')
     .option('--rest-out <file>', 'capture file for REST depth snapshots (binance; default: <out>.rest.txt)')
@@ -48,7 +45,7 @@ export function register(program: Command): void {
       if (!existsSync(dirname(opts.out) || '.')) throw new UsageError(`--out directory does not exist: ${dirname(opts.out)}`);
       let plan: RecordingPlan;
       try {
-        plan = VENUES[opts.venue]!(symbols, { wsUrl: opts.url, restBase: opts.restUrl, depth: opts.depth });
+        plan = RECORDABLE[opts.venue]!(symbols, { wsUrl: opts.url, restBase: opts.restUrl, depth: opts.depth });
       } catch (err) {
         throw new UsageError(err instanceof Error ? err.message : String(err));
       }

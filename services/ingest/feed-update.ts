@@ -3,11 +3,16 @@
  * symbol's book, with the event's tags. Sources keep venue state (sequence rules, checksums);
  * the worker that owns the symbol applies the change to the published book.
  */
+import type { L2Book } from '../marketdata/book/l2-book.js';
 import type { LevelChange, PriceFormat, Scaled } from '../marketdata/events.js';
 
 export interface FeedUpdate {
-  /** `snapshot` replaces the book (venue snapshot or resync); `delta` changes some levels. */
-  kind: 'snapshot' | 'delta';
+  /**
+   * `snapshot` replaces the book (venue snapshot or resync); `delta` changes some levels;
+   * `stale`: the venue book lost sync and is being recovered (no levels; the next update for the
+   * symbol is the recovery snapshot).
+   */
+  kind: 'snapshot' | 'delta' | 'stale';
   exchange: string;
   symbol: string;
   format: PriceFormat;
@@ -20,6 +25,13 @@ export interface FeedUpdate {
   changes?: LevelChange[];
   bids?: Array<[Scaled, Scaled]>;
   asks?: Array<[Scaled, Scaled]>;
+  /**
+   * The venue sync's own book, already holding this change (`changes` are its `takeDeltas`).
+   * Set only while the update stays in the thread that runs the sync: the publish engine then
+   * adopts that book as the published one instead of applying the change to a copy. Cleared
+   * before an update is posted to another thread.
+   */
+  book?: L2Book;
 }
 
 /** What every source counts while it runs. */
@@ -33,10 +45,34 @@ export interface SourceStats {
   malformed: number;
   gaps: number;
   resyncs: number;
+  /** Live feeds: per-symbol recovery counters (gaps, recoveries, time stale). */
+  symbols?: Record<string, SymbolHealth>;
+  /** Live feeds: connections opened, and how many were dropped by the silence watchdog. */
+  connects?: number;
+  watchdogTimeouts?: number;
   /** Free-form notes the report shows, e.g. "levels beyond the top 10 filled from the orderbook file". */
   notes: string[];
 }
 
+export interface SymbolHealth {
+  /** Times the book lost sync (venue gap, checksum mismatch, crossed book, reconnect). */
+  gaps: number;
+  /** Times it was brought back by a snapshot. */
+  recoveries: number;
+  /** Recovery attempts made (resubscribes, REST snapshots). */
+  attempts: number;
+  /** Total milliseconds the symbol spent stale, including a stale period still running. */
+  staleMs: number;
+  /** Stale right now. */
+  stale: boolean;
+}
+
 export function newSourceStats(source: string, exchange: string): SourceStats {
   return { source, exchange, inputs: 0, updates: 0, malformed: 0, gaps: 0, resyncs: 0, notes: [] };
+}
+
+/** What the ingest runs: anything that yields FeedUpdates (a live connection, a recording). */
+export interface FeedSource {
+  readonly stats: SourceStats;
+  updates(): AsyncIterable<FeedUpdate>;
 }

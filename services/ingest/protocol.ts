@@ -1,8 +1,8 @@
 /** Messages between the ingest orchestrator and its workers (worker_threads postMessage). */
-import type { DsmConfig } from '../../config/schema.js';
+import type { DsmConfig, ExchangeConfig } from '../../config/schema.js';
 import type { HopSummary } from '../metrics/latency.js';
 import type { BookDump } from './publish-engine.js';
-import type { FeedUpdate } from './feed-update.js';
+import type { FeedUpdate, SourceStats } from './feed-update.js';
 
 export interface WorkerInit {
   type: 'init';
@@ -15,6 +15,13 @@ export interface WorkerInit {
   /** Standby workers keep warm books but publish nothing until promoted. */
   publishing: boolean;
   publisherId: string;
+  /**
+   * Live feeds this worker runs itself, each narrowed to the symbols it owns: frames are decoded,
+   * validated and published here, from the venue sync's own book (one book per symbol).
+   */
+  feeds?: ExchangeConfig[];
+  /** Repository root that feed config paths are relative to. */
+  root?: string;
 }
 
 export type ToWorker =
@@ -36,6 +43,8 @@ export interface WorkerStats {
   ingestToPublish?: HopSummary;
   /** The cumulative ingest->publish histogram, compressed (about once a second; for interval summaries). */
   ingestToPublishHist?: string;
+  /** Stats of the feeds this worker runs (WorkerInit.feeds). */
+  sources?: SourceStats[];
 }
 
 export type FromWorker =
@@ -43,4 +52,5 @@ export type FromWorker =
   | { type: 'stats'; stats: WorkerStats }
   | { type: 'dump'; id: number; books: BookDump[] }
   | { type: 'stopped'; stats: WorkerStats }
+  | { type: 'feeds-ended'; worker: number; sources: SourceStats[] }
   | { type: 'error'; worker: number; message: string };

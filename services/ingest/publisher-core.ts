@@ -11,7 +11,9 @@ import { connectAs } from '../nats/connect.js';
 import { snapshotSubject, subjectScheme } from '../nats/subjects.js';
 import { Offset, stampPublishTime } from '../wire/index.js';
 import { writeU32 } from '../wire/bytes.js';
-import type { FeedUpdate } from './feed-update.js';
+import type { FeedUpdate, SourceStats } from './feed-update.js';
+import { sourceFor } from './sources/index.js';
+import { WebSocketSource } from './sources/websocket.js';
 import type { WorkerInit, WorkerStats } from './protocol.js';
 import { PublishEngine, type BookDump, type BookState } from './publish-engine.js';
 
@@ -29,6 +31,8 @@ export class PublisherCore {
    */
   private standbyLog: Array<{ subject: string; payload: Uint8Array; atMs: number }> = [];
   private static readonly STANDBY_LOG_LIMIT = 200_000;
+  private readonly feeds: WebSocketSource[] = [];
+  private feedsRun: Promise<SourceStats[]> = Promise.resolve([]);
 
   constructor(private readonly init: WorkerInit) {
     this.publishing = init.publishing;
@@ -42,12 +46,34 @@ export class PublisherCore {
   }
 
   currentStats(withHistogram = false): WorkerStats {
-    const stats: WorkerStats = { ...this.stats, symbols: this.responders.size, perExchange: { ...this.stats.perExchange }, ingestToPublish: this.latency.summary().ingest_to_publish };
+    const sources = this.feeds.length ? this.feeds.map((f) => structuredClone(f.stats)) : undefined;
+    const stats: WorkerStats = { ...this.stats, symbols: this.responders.size, perExchange: { ...this.stats.perExchange }, ingestToPublish: this.latency.summary().ingest_to_publish, ...(sources ? { sources } : {}) };
     if (withHistogram) {
       const hist = this.latency.encoded('ingest_to_publish');
       if (hist) stats.ingestToPublishHist = hist;
     }
     return stats;
+  }
+
+  /**
+   * Run the live feeds this core owns (WorkerInit.feeds) in this thread: each venue sync hands
+   * its updates, with its own book, straight to `applyOne`. Resolves when they stop.
+   */
+  startFeeds(): Promise<SourceStats[]> {
+    const root = this.init.root ?? process.cwd();
+    for (const ex of this.init.feeds ?? []) {
+      const src = sourceFor(ex, root);
+      if (!(src instanceof WebSocketSource)) throw new Error(`exchanges.${ex.name}: feed ${ex.feed.kind} cannot run in an ingest worker`);
+      this.feeds.push(src);
+    }
+    this.feedsRun = Promise.all(this.feeds.map((f) => f.run((u) => this.applyOne(u)))).then(() => this.feeds.map((f) => f.stats));
+    return this.feedsRun;
+  }
+
+  /** Stop the owned feeds; resolves with their final stats. */
+  stopFeeds(): Promise<SourceStats[]> {
+    for (const f of this.feeds) f.stop();
+    return this.feedsRun;
   }
 
   apply(updates: readonly FeedUpdate[]): void {
@@ -104,6 +130,7 @@ export class PublisherCore {
   }
 
   async stop(): Promise<WorkerStats> {
+    await this.stopFeeds();
     try { await this.nc.drain(); } catch { /* already closed */ }
     return this.currentStats();
   }

@@ -14,6 +14,8 @@ import { InlineShard, ThreadShard, type Shard } from './shards.js';
 import { shardOf } from './shard.js';
 import { paced, type Pace } from './sources/pacing.js';
 import { sourceFor, type FeedSource } from './sources/index.js';
+import { venueForKind } from '../feeds/registry.js';
+import type { ExchangeConfig } from '../../config/schema.js';
 
 export interface IngestOptions {
   config: DsmConfig;
@@ -43,7 +45,10 @@ interface ShardHandle {
 }
 
 export class IngestService {
+  /** Sources run on this thread (recorded feeds, ITCH over UDP, or every feed when given `sources`). */
   readonly sources: FeedSource[];
+  /** Live feeds each shard runs itself, narrowed to its symbols (see `ownedFeeds`). */
+  private readonly owned: ExchangeConfig[];
   private readonly workers: ShardHandle[] = [];
   private batchMessages: number;
   private flushScheduled = false;
@@ -58,7 +63,12 @@ export class IngestService {
   constructor(private readonly opts: IngestOptions) {
     const cfg = opts.config;
     const wanted = opts.exchanges ? new Set(opts.exchanges) : undefined;
-    this.sources = opts.sources ?? cfg.exchanges.filter((ex) => (wanted ? wanted.has(ex.name) : true)).map((ex) => sourceFor(ex, opts.root, cfg.client));
+    const exchanges = cfg.exchanges.filter((ex) => (wanted ? wanted.has(ex.name) : true));
+    // One book per symbol: a live feed that can be split by symbol runs in the shard that owns
+    // the symbols, where its venue sync's book is the published book. The rest run here.
+    const inShard = (ex: ExchangeConfig) => !opts.sources && cfg.ingest.feedsInShards && venueForKind(ex.feed.kind).shardableKinds.includes(ex.feed.kind);
+    this.owned = exchanges.filter(inShard);
+    this.sources = opts.sources ?? exchanges.filter((ex) => !inShard(ex)).map((ex) => sourceFor(ex, opts.root, cfg.client));
     this.batchMessages = cfg.ingest.batchMessages;
   }
 
@@ -78,6 +88,7 @@ export class IngestService {
       const init: WorkerInit = {
         type: 'init', config: this.opts.config, worker: i, tlsDir: this.opts.tlsDir, identity: this.opts.identity ?? 'ingest', servers: this.opts.servers,
         epoch: this.opts.epoch ?? 1, publishing: this.opts.publishing ?? true, publisherId: this.opts.publisherId ?? 'ingest',
+        feeds: this.ownedFeeds(i, Math.max(1, this.workerCount)), root: this.opts.root,
       };
       this.workers.push({ shard: inline ? new InlineShard(init) : new ThreadShard(init), batch: [] });
     }
@@ -85,23 +96,64 @@ export class IngestService {
     this.log.info({ workers: this.workerCount, inline, sources: this.sources.map((s) => s.stats.source) }, 'ingest started');
   }
 
+  /** The owned live feeds of shard `i` of `n`: each exchange narrowed to the symbols that shard owns. */
+  private ownedFeeds(i: number, n: number): ExchangeConfig[] {
+    return this.owned.flatMap((ex) => {
+      const symbols = ex.symbols.filter((s) => shardOf(ex.name, s, n) === i);
+      return symbols.length ? [{ ...ex, symbols }] : [];
+    });
+  }
+
   /** Run every source to its end (or until stopped); resolves with their stats. */
   async run(pace: Pace = this.opts.pace): Promise<SourceStats[]> {
-    await Promise.all(this.sources.map(async (src) => {
-      for await (const u of paced(src.updates(), pace, this.aborted.signal)) this.route(u);
-      this.opts.onSourceEnd?.(src.stats);
-    }));
+    const [, owned] = await Promise.all([
+      Promise.all(this.sources.map(async (src) => {
+        for await (const u of paced(src.updates(), pace, this.aborted.signal)) this.route(u);
+        this.opts.onSourceEnd?.(src.stats);
+      })),
+      Promise.all(this.workers.map((h) => h.shard.feedsEnded())),
+    ]);
     this.flush();
-    return this.sources.map((s) => s.stats);
+    return [...this.sources.map((s) => s.stats), ...owned.flat()];
+  }
+
+  /**
+   * Feed gaps and recoveries per exchange since the previous call, for a metrics summary
+   * (`ExchangeCounters.count(exchange, 'gaps' | 'resyncs', n)`): the agent turns them into the
+   * per-exchange `gaps` and `resyncs` metrics.
+   */
+  feedCountsSinceLast(): Record<string, { gaps: number; resyncs: number }> {
+    const now: Record<string, { gaps: number; resyncs: number }> = {};
+    for (const st of [...this.sources.map((x) => x.stats), ...this.shardFeedStats()]) {
+      const e = (now[st.exchange] ??= { gaps: 0, resyncs: 0 });
+      e.gaps += st.gaps;
+      e.resyncs += st.resyncs;
+    }
+    const out: Record<string, { gaps: number; resyncs: number }> = {};
+    for (const [ex, c] of Object.entries(now)) {
+      const prev = this.lastFeedCounts[ex] ?? { gaps: 0, resyncs: 0 };
+      out[ex] = { gaps: Math.max(0, c.gaps - prev.gaps), resyncs: Math.max(0, c.resyncs - prev.resyncs) };
+    }
+    this.lastFeedCounts = now;
+    return out;
+  }
+  private lastFeedCounts: Record<string, { gaps: number; resyncs: number }> = {};
+
+  /** Latest stats of the live feeds the shards run themselves (refreshed with the worker stats). */
+  shardFeedStats(): SourceStats[] {
+    return this.workerStats().flatMap((w) => w.sources ?? []);
   }
 
   /** Hand one update to the worker that owns its symbol. */
   route(u: FeedUpdate): void {
     // Receive time is when the pipeline takes the update in (after any replay pacing). The wall
     // clock is derived from the monotonic one (one clock read, no BigInt arithmetic per update).
-    const mono = monoNs();
-    u.recvMonoNs = mono;
-    u.recvWallUs = this.wallOriginUs + (mono - this.monoOriginNs) / 1000;
+    // A live update keeps the stamp its source gave it as the frame was synced (atUs 0).
+    if (u.atUs !== 0 || u.recvMonoNs === 0) {
+      const mono = monoNs();
+      u.recvMonoNs = mono;
+      u.recvWallUs = this.wallOriginUs + (mono - this.monoOriginNs) / 1000;
+    }
     const h = this.workers[this.shardFor(u.exchange, u.symbol)]!;
     this.routed++;
     if (h.shard.inline) {

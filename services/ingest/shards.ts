@@ -4,9 +4,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { BookDump } from './publish-engine.js';
-import type { FeedUpdate } from './feed-update.js';
+import type { FeedUpdate, SourceStats } from './feed-update.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './protocol.js';
+import { childLogger } from '../common/log.js';
 import { PublisherCore } from './publisher-core.js';
+
+const log = childLogger('ingest-shard');
 
 export interface Shard {
   start(): Promise<void>;
@@ -20,12 +23,19 @@ export interface Shard {
   promote(epoch: number, replayWindowMs: number): void;
   demote(): void;
   stop(): Promise<WorkerStats>;
+  /** The live feeds the shard runs itself (WorkerInit.feeds): resolves with their stats when they end. */
+  feedsEnded(): Promise<SourceStats[]>;
 }
 
 export class InlineShard implements Shard {
   private readonly core: PublisherCore;
   constructor(init: WorkerInit) { this.core = new PublisherCore(init); }
-  start(): Promise<void> { return this.core.connect(); }
+  private feeds: Promise<SourceStats[]> = Promise.resolve([]);
+  async start(): Promise<void> {
+    await this.core.connect();
+    this.feeds = this.core.startFeeds();
+  }
+  feedsEnded(): Promise<SourceStats[]> { return this.feeds; }
   readonly inline = true;
   send(updates: FeedUpdate[]): void { this.core.apply(updates); }
   sendOne(update: FeedUpdate): void { this.core.applyOne(update); }
@@ -41,6 +51,9 @@ export class ThreadShard implements Shard {
   private latest: WorkerStats;
   private dumpId = 0;
   private readonly dumps = new Map<number, (b: BookDump[]) => void>();
+  private started = false;
+  private endFeeds!: (s: SourceStats[]) => void;
+  private readonly feeds = new Promise<SourceStats[]>((r) => { this.endFeeds = r; });
 
   constructor(private readonly init: WorkerInit) {
     this.worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
@@ -50,13 +63,19 @@ export class ThreadShard implements Shard {
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.worker.on('message', (m: FromWorker) => {
-        if (m.type === 'ready') resolve();
-        else if (m.type === 'error') reject(new Error(`ingest worker ${m.worker}: ${m.message}`));
+        if (m.type === 'ready') { this.started = true; resolve(); }
+        else if (m.type === 'error') {
+          const err = new Error(`ingest worker ${m.worker}: ${m.message}`);
+          // After start an error has no promise to reject: it must still be seen.
+          if (this.started) log.error({ worker: m.worker, err: m.message }, 'ingest worker reported an error');
+          reject(err);
+        }
         else if (m.type === 'stats' || m.type === 'stopped') {
           // Keep the last histogram the worker sent until a newer one arrives.
           this.latest = m.stats.ingestToPublishHist || !this.latest.ingestToPublishHist ? m.stats : { ...m.stats, ingestToPublishHist: this.latest.ingestToPublishHist };
         }
         else if (m.type === 'dump') { this.dumps.get(m.id)?.(m.books); this.dumps.delete(m.id); }
+        else if (m.type === 'feeds-ended') this.endFeeds(m.sources);
       });
       this.worker.once('error', reject);
       this.post(this.init);
@@ -68,6 +87,7 @@ export class ThreadShard implements Shard {
   send(updates: FeedUpdate[]): void { this.post({ type: 'batch', updates }); }
   sendOne(update: FeedUpdate): void { this.send([update]); }
   stats(): WorkerStats { return this.latest; }
+  feedsEnded(): Promise<SourceStats[]> { return this.init.feeds?.length ? this.feeds : Promise.resolve([]); }
   promote(epoch: number, replayWindowMs: number): void { this.post({ type: 'promote', epoch, replayWindowMs }); }
   demote(): void { this.post({ type: 'demote' }); }
 
@@ -79,7 +99,7 @@ export class ThreadShard implements Shard {
   stop(): Promise<WorkerStats> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => { void this.worker.terminate(); resolve(this.latest); }, 5000);
-      this.worker.once('exit', () => { clearTimeout(timer); resolve(this.latest); });
+      this.worker.once('exit', () => { clearTimeout(timer); this.endFeeds(this.latest.sources ?? []); resolve(this.latest); });
       this.post({ type: 'stop' });
     });
   }

@@ -21,6 +21,10 @@ port.on('message', (m: ToWorker) => {
         let tick = 0;
         setInterval(() => send({ type: 'stats', stats: c.currentStats(tick++ % 4 === 0) }), 250).unref();
         send({ type: 'ready', worker: m.worker });
+        c.startFeeds().then(
+          (sources) => send({ type: 'feeds-ended', worker: m.worker, sources }),
+          (e: Error) => send({ type: 'error', worker: m.worker, message: `feeds: ${e.message}` }),
+        );
       }, (e: Error) => send({ type: 'error', worker: m.worker, message: e.message }));
       break;
     }

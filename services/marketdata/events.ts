@@ -85,7 +85,7 @@ export type BookEvent =
 
 /** What adapters report instead of throwing: malformed input is counted and skipped. */
 export interface DecodeProblem {
-  kind: 'malformed' | 'unknown-type' | 'negative-size' | 'out-of-order' | 'unknown-order' | 'gap' | 'checksum' | 'truncated';
+  kind: 'malformed' | 'unknown-type' | 'negative-size' | 'out-of-order' | 'unknown-order' | 'gap' | 'checksum' | 'truncated' | 'stale-snapshot' | 'crossed';
   detail: string;
   /** 1-based line or frame number where known. */
   at?: number;

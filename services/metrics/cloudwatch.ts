@@ -10,6 +10,7 @@
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { METRICS } from '../../config/metrics.js';
 import { childLogger } from '../common/log.js';
+import { backoffDelay as policyDelay, retry } from '../common/retry.js';
 import type { MetricPoint } from './points.js';
 
 /** PutMetricData: "Each request is also limited to no more than 1000 different metrics." */
@@ -56,7 +57,7 @@ export function isRetryable(err: unknown): boolean {
 
 /** Full-jitter exponential backoff: uniform in [0, min(max, base * 2^attempt)]. */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
-  return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt));
+  return policyDelay(attempt, { baseMs, maxMs, jitter: 'full', random });
 }
 
 export function toDatum(p: MetricPoint, storageResolution: 1 | 60): MetricDatum {
@@ -152,25 +153,30 @@ export class CloudWatchEmitter {
 
   private async send(batch: MetricPoint[]): Promise<'sent' | 'rejected' | 'retry-later'> {
     const input = { Namespace: this.o.namespace, MetricData: batch.map((p) => toDatum(p, this.o.storageResolution)) };
-    for (let attempt = 0; attempt < this.o.maxAttempts; attempt++) {
-      if (attempt > 0) {
-        this.stats.retries++;
-        await this.o.sleep(backoffDelay(attempt - 1, this.o.baseDelayMs, this.o.maxDelayMs, this.o.random));
-      }
-      try {
+    try {
+      await retry(async (attempt) => {
+        if (attempt > 0) this.stats.retries++;
         this.stats.requests++;
         await this.client.send(new PutMetricDataCommand(input));
-        this.stats.sent += batch.length;
-        return 'sent';
-      } catch (err) {
-        this.stats.lastError = describeAwsError(err);
-        if (!isRetryable(err)) {
-          this.stats.rejected += batch.length;
-          this.log.error({ error: this.stats.lastError, points: batch.length }, 'CloudWatch refused metric data; not retried');
-          return 'rejected';
-        }
-        this.log.warn({ error: this.stats.lastError, attempt: attempt + 1, of: this.o.maxAttempts }, 'PutMetricData throttled or failed; backing off');
+      }, {
+        baseMs: this.o.baseDelayMs, maxMs: this.o.maxDelayMs, jitter: 'full', random: this.o.random, sleep: this.o.sleep,
+        retries: this.o.maxAttempts - 1,
+        retryable: isRetryable,
+        onRetry: (err, attempt) => {
+          this.stats.lastError = describeAwsError(err);
+          this.log.warn({ error: this.stats.lastError, attempt: attempt + 1, of: this.o.maxAttempts }, 'PutMetricData throttled or failed; backing off');
+        },
+      });
+      this.stats.sent += batch.length;
+      return 'sent';
+    } catch (err) {
+      this.stats.lastError = describeAwsError(err);
+      if (!isRetryable(err)) {
+        this.stats.rejected += batch.length;
+        this.log.error({ error: this.stats.lastError, points: batch.length }, 'CloudWatch refused metric data; not retried');
+        return 'rejected';
       }
+      this.log.warn({ error: this.stats.lastError, attempts: this.o.maxAttempts }, 'PutMetricData still failing; batch kept for the next tick');
     }
     return 'retry-later';
   }

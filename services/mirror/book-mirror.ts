@@ -81,6 +81,11 @@ export class BookMirror {
   /** True once the book reflects a real publisher state (a snapshot, or the stream from seq 1). */
   hasBook = false;
   needsSnapshot = true;
+  /**
+   * The publisher said its book lost sync with the venue (a STALE-flagged delta): the levels held
+   * are the last good ones, not current ones, until the recovery snapshot arrives in the stream.
+   */
+  stale = false;
   readonly counters: MirrorCounters = emptyCounters();
   private readonly buffer: DeltaBuffer;
   private readonly onNeedSnapshot: BookMirrorOptions['onNeedSnapshot'];
@@ -169,6 +174,7 @@ export class BookMirror {
     }
     this.book.applySnapshot(m.bids(), m.asks());
     this.book.takeDeltas();
+    this.stale = false;
     this.counters.snapshots++;
     // The first sync of a late joiner is not a re-sync; nor is a snapshot in a healthy stream.
     if (this.hasBook && this.state === 'awaiting-snapshot') this.counters.resyncs++;
@@ -207,6 +213,7 @@ export class BookMirror {
     const n = bids + m.askCount;
     for (let i = 0; i < bids; i++) book.set('bid', prices[i]!, sizes[i]!);
     for (let i = bids; i < n; i++) book.set('ask', prices[i]!, sizes[i]!);
+    if ((m.flags & Flags.STALE) !== 0) this.stale = true;
     this.lastSeq = m.seq;
     this.counters.applied++;
     if (++this.sinceDrain >= DRAIN_TOUCHED_EVERY) {

@@ -1,12 +1,8 @@
 /**
- * `dsm book replay` formats: which inputs each takes and the replay that runs them. Adding a
- * format is one entry here.
+ * `dsm book replay` formats: which inputs each takes and the replay that runs them, one per
+ * venue in services/feeds/registry.ts (each venue's own replay with its ground truth).
  */
-import { replayBinance } from './binance.js';
-import { replayCoinbase } from './coinbase.js';
-import { replayItch } from './itch.js';
-import { replayKraken } from './kraken.js';
-import { replayLobster } from './lobster.js';
+import { VENUES } from '../feeds/registry.js';
 import type { ReplayOptions } from './options.js';
 import type { ReplaySummary } from './summary.js';
 
@@ -16,15 +12,10 @@ export interface ReplayFormat {
   run: (inputs: string[], opts: ReplayOptions) => Promise<ReplaySummary>;
 }
 
-export const REPLAY_FORMATS = {
-  lobster: { inputs: ['message.csv', 'orderbook.csv'], run: replayLobster },
-  binance: { inputs: ['ws-capture', 'rest-capture'], run: replayBinance },
-  kraken: { inputs: ['capture'], run: replayKraken },
-  coinbase: { inputs: ['capture'], run: replayCoinbase },
-  itch: { inputs: ['itch-file'], run: replayItch },
-} satisfies Record<string, ReplayFormat>;
+/** One format per venue in the registry, under the venue's name. */
+export const REPLAY_FORMATS: Record<string, ReplayFormat> = Object.fromEntries(VENUES.map((v) => [v.name, v.replay]));
 
-export type ReplayFormatName = keyof typeof REPLAY_FORMATS;
+export type ReplayFormatName = string;
 
 export function isReplayFormat(name: string): name is ReplayFormatName {
   return Object.hasOwn(REPLAY_FORMATS, name);

@@ -17,6 +17,7 @@ import { encodeSubjectToken } from '../marketdata/subject.js';
 import { LatencyRecorder } from '../metrics/latency.js';
 import { BookMirror, type MirrorOutcome } from '../mirror/book-mirror.js';
 import { MirrorSet } from '../mirror/mirror-set.js';
+import { backoffDelay } from '../common/retry.js';
 import { connectAs } from '../nats/connect.js';
 import { snapshotSubject, subjectScheme } from '../nats/subjects.js';
 import { decodeInto, WireMessage } from '../wire/index.js';
@@ -253,7 +254,8 @@ export class Subscriber {
 
   private retry(mirror: BookMirror, attempt: number): void {
     if (this.closed || !mirror.needsSnapshot) return;
-    const delay = Math.min(2000, 50 * 2 ** attempt);
+    const r = this.opts.config.client.snapshotRetry;
+    const delay = backoffDelay(attempt, { baseMs: r.baseMs, maxMs: r.maxMs, jitter: r.jitterMs });
     setTimeout(() => this.requestSnapshot(mirror, attempt + 1), delay).unref();
   }
 

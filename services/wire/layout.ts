@@ -31,6 +31,12 @@ export const Flags = {
    * lower than the one they hold.
    */
   RESET: 0x0008,
+  /**
+   * Delta with no levels: the publisher's book for this symbol has lost sync with the venue
+   * (a gap, a checksum mismatch, a reconnect) and is being recovered. Until the next snapshot in
+   * the stream the book must not be treated as current; snapshot requests are not answered.
+   */
+  STALE: 0x0010,
 } as const;
 
 /** Offsets of the fixed header, shared by every message type. */

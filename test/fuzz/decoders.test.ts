@@ -26,7 +26,7 @@ import type { DecodeProblem } from '../../services/marketdata/events.js';
 const ROOT = join(import.meta.dirname, '..', '..');
 const CAPTURES = join(ROOT, 'services', 'feeds', 'samples', 'captures');
 const LOBSTER = join(ROOT, 'services', 'feeds', 'samples', 'lobster');
-const KINDS = new Set<DecodeProblem['kind']>(['malformed', 'unknown-type', 'negative-size', 'out-of-order', 'unknown-order', 'gap', 'checksum', 'truncated']);
+const KINDS = new Set<DecodeProblem['kind']>(['malformed', 'unknown-type', 'negative-size', 'out-of-order', 'unknown-order', 'gap', 'checksum', 'truncated', 'stale-snapshot', 'crossed']);
 const STAMP = { recvMonoNs: 0, recvWallUs: 0 };
 const RUNS = { numRuns: 300 };
 

@@ -9,6 +9,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { retry } from '../../common/retry.js';
 
 export interface AwsClients {
   ec2: EC2Client;
@@ -94,19 +95,15 @@ export class AwsCaller {
     const cap = this.opts.maxDelayMs ?? 10_000;
     const name = command.constructor.name.replace(/Command$/, '');
     this.sent.push(AwsCaller.describe(labels[service], command));
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return (await (this.clients[service] as unknown as AnyClient).send(command as never)) as O;
-      } catch (err) {
-        if (isThrottling(err) && attempt < retries) {
-          await (this.opts.sleep ?? realSleep)(Math.random() * Math.min(cap, base * 2 ** attempt));
-          continue;
-        }
-        const e = err as { name?: string; message?: string };
-        const code = e?.name ?? 'Error';
-        const msg = (e?.message ?? String(err)).split('\n')[0];
-        throw new AwsCallError(`${labels[service]} ${name} failed: ${code}: ${msg}${isThrottling(err) ? ` (still throttled after ${retries} retries)` : ''}`, code);
-      }
+    try {
+      return await retry(async () => (await (this.clients[service] as unknown as AnyClient).send(command as never)) as O, {
+        baseMs: base, maxMs: cap, jitter: 'full', retries, retryable: isThrottling, sleep: this.opts.sleep ?? realSleep,
+      });
+    } catch (err) {
+      const e = err as { name?: string; message?: string };
+      const code = e?.name ?? 'Error';
+      const msg = (e?.message ?? String(err)).split('\n')[0];
+      throw new AwsCallError(`${labels[service]} ${name} failed: ${code}: ${msg}${isThrottling(err) ? ` (still throttled after ${retries} retries)` : ''}`, code);
     }
   }
 }

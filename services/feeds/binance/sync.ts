@@ -68,14 +68,30 @@ export class BinanceSync {
     return this.state(symbol).waiting;
   }
 
+  /** A reconnect may have lost diffs: buffer from now on and wait for a new REST snapshot. */
+  invalidate(symbol: string): void {
+    const st = this.state(symbol);
+    if (st.book && !st.waiting) this.startResync(st);
+    // Diffs buffered on the old connection cannot be chained to the new one.
+    st.buffer = [];
+  }
+
   /**
    * Apply a REST snapshot if the symbol is waiting for one, then replay its buffered updates.
-   * A snapshot for a symbol that is in sync is ignored (returns no events).
+   * A snapshot for a symbol that is in sync is ignored (returns no events). A snapshot older than
+   * the first buffered diff (lastUpdateId + 1 < U) cannot be chained: Binance's procedure says to
+   * fetch another, so it is refused with a `stale-snapshot` problem and the symbol keeps waiting.
    */
   onSnapshot(symbol: string, snap: BinanceDepthSnapshot, stamp: RecvStamp, at?: number): SyncResult {
     const out = result();
     const st = this.state(symbol);
     if (!st.waiting) return out;
+    const first = st.buffer[0];
+    if (first && snap.lastUpdateId + 1 < first.upd.firstId) {
+      this.stats.dropped++;
+      out.problems.push(withAt({ kind: 'stale-snapshot', detail: `${symbol}: snapshot ${snap.lastUpdateId} is older than the first buffered update ${first.upd.firstId}; fetch another` }, at));
+      return out;
+    }
     const format = st.book?.format ?? formatFromLevels([...snap.bids, ...snap.asks], BINANCE_FORMAT);
     const bids = scaleLevels(snap.bids, format, `${symbol} snapshot bids`);
     const asks = scaleLevels(snap.asks, format, `${symbol} snapshot asks`);

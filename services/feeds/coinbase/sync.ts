@@ -1,8 +1,11 @@
 /**
  * Coinbase level2 book sync, per product: a snapshot replaces the book, l2update changes set the
  * new size at a price (0 deletes). The legacy level2 channel carries no sequence, so there is
- * no gap detection here; the check that remains is structural: after every update the book
- * must not be crossed (best bid < best ask), which a lost or misapplied update soon breaks.
+ * no sequence-gap detection here; the check that remains is structural: after every update the
+ * book must not be crossed (best bid < best ask), which a lost update soon breaks (a lost delete
+ * of the best ask, then a bid above it). With `resyncOnCrossed` (the live feed) a crossed book is
+ * treated as a gap: the product stops applying updates until a fresh snapshot (the live source
+ * resubscribes it). Replays keep counting crossings instead, since a capture has no second snapshot.
  */
 import { L2Book } from '../../marketdata/book/l2-book.js';
 import type { DecodeProblem, EventTags, LevelChange, PriceFormat } from '../../marketdata/events.js';
@@ -15,6 +18,8 @@ const FALLBACK_FORMAT: PriceFormat = { priceDecimals: 8, sizeDecimals: 8 };
 
 interface ProductState {
   book?: L2Book;
+  /** A crossed book was seen (live mode): wait for a snapshot. */
+  waiting: boolean;
   /** Running count of applied messages (no exchange sequence on level2). */
   seq: number;
 }
@@ -26,10 +31,12 @@ export class CoinbaseSync {
   /** First few crossings: product and where. */
   readonly crossings: Array<{ product: string; at?: number }> = [];
   private readonly products = new Map<string, ProductState>();
+  private readonly resyncOnCrossed: boolean;
 
-  constructor(opts: { exchange?: string; onApplied?: AppliedListener } = {}) {
+  constructor(opts: { exchange?: string; onApplied?: AppliedListener; resyncOnCrossed?: boolean } = {}) {
     this.exchange = opts.exchange ?? COINBASE;
     this.onApplied = opts.onApplied;
+    this.resyncOnCrossed = opts.resyncOnCrossed ?? false;
   }
 
   book(product: string): L2Book | undefined {
@@ -41,7 +48,14 @@ export class CoinbaseSync {
   }
 
   needsSnapshot(product: string): boolean {
-    return !this.products.get(product)?.book;
+    const st = this.products.get(product);
+    return !st?.book || st.waiting;
+  }
+
+  /** A reconnect may have lost updates: drop updates until the next snapshot (a resync). */
+  invalidate(product: string): void {
+    const st = this.products.get(product);
+    if (st?.book) st.waiting = true;
   }
 
   onSnapshot(snap: CoinbaseSnapshot, stamp: RecvStamp, at?: number): SyncResult {
@@ -61,6 +75,8 @@ export class CoinbaseSync {
     st.book.applySnapshot(bids, asks);
     st.book.takeDeltas();
     st.seq++;
+    if (st.waiting) this.stats.resyncs++;
+    st.waiting = false;
     this.stats.applied++;
     this.checkCrossed(st.book, at);
     const event = { type: 'l2-snapshot' as const, ...this.tags(snap.product, st.seq, 0, stamp), bids, asks };
@@ -73,6 +89,10 @@ export class CoinbaseSync {
     const out = result();
     const st = this.state(upd.product);
     const book = st.book;
+    if (book && st.waiting) {
+      this.stats.dropped++;
+      return out;
+    }
     if (!book) {
       this.stats.dropped++;
       out.problems.push(withAt({ kind: 'out-of-order', detail: `${upd.product}: l2update before any snapshot` }, at));
@@ -89,25 +109,32 @@ export class CoinbaseSync {
       for (const [price, size] of scaled) changes.push({ side: c.side, price, size });
     }
     for (const c of changes) book.set(c.side, c.price, c.size);
+    if (this.checkCrossed(book, at) && this.resyncOnCrossed) {
+      // The book is already wrong: publish nothing from it until the snapshot replaces it.
+      this.stats.gaps++;
+      st.waiting = true;
+      out.problems.push(withAt({ kind: 'crossed', detail: `${upd.product}: book crossed after an update (a lost message); resync` }, at));
+      return out;
+    }
     st.seq++;
     this.stats.applied++;
-    this.checkCrossed(book, at);
     const event = { type: 'l2-update' as const, ...this.tags(upd.product, st.seq, upd.timeUs, stamp), changes };
     out.events.push(event);
     this.onApplied?.(event, book);
     return out;
   }
 
-  private checkCrossed(book: L2Book, at: number | undefined): void {
-    if (!book.isCrossed()) return;
+  private checkCrossed(book: L2Book, at: number | undefined): boolean {
+    if (!book.isCrossed()) return false;
     this.stats.crossed++;
     if (this.crossings.length < 20) this.crossings.push({ product: book.symbol, at });
+    return true;
   }
 
   private state(product: string): ProductState {
     let st = this.products.get(product);
     if (!st) {
-      st = { seq: 0 };
+      st = { seq: 0, waiting: false };
       this.products.set(product, st);
     }
     return st;

@@ -11,6 +11,10 @@ export function coinbaseSubscribe(products: string[], channels = ['level2_batch'
   return JSON.stringify({ type: 'subscribe', product_ids: products, channels });
 }
 
+export function coinbaseUnsubscribe(products: string[], channels = ['level2_batch']): string {
+  return JSON.stringify({ type: 'unsubscribe', product_ids: products, channels });
+}
+
 export function coinbaseRecording(products: string[], opts: PlanOptions = {}): RecordingPlan {
   return { venue: 'coinbase', url: opts.wsUrl ?? COINBASE_WS, subscribe: [coinbaseSubscribe(products)], rest: [] };
 }

@@ -8,6 +8,7 @@ import type { BookEvent, DecodeProblem, EventTags } from '../../marketdata/event
 import { L3Book } from '../../marketdata/book/l3-book.js';
 import { decodeItch } from './codec.js';
 import { ITCH_FORMAT, type ItchMessage } from './messages.js';
+import { HoldingSequencer, type HeldGap } from './gap-filler.js';
 import { MoldSequencer, decodeMoldPacket, splitItchStream } from './moldudp64.js';
 
 const SYSTEM_EVENTS: Record<string, string> = {
@@ -29,6 +30,11 @@ export interface ItchFeedOptions {
   onEvent?: (event: BookEvent, book: L3Book | undefined) => void;
   /** MoldUDP64: sequence number to expect first (default: whatever the first packet says). */
   expectFrom?: number;
+  /**
+   * MoldUDP64 with a re-request server: hold messages after a gap until the caller has the range
+   * retransmitted (or calls `skipGap`), instead of applying past it.
+   */
+  holdGaps?: boolean;
 }
 
 export interface ItchSummary {
@@ -48,6 +54,9 @@ export interface ItchSummary {
   duplicates: number;
   end_of_session: boolean;
   problems: number;
+  /** With holdGaps: messages that arrived by retransmission, and those given up on. */
+  retransmitted?: number;
+  lost?: number;
 }
 
 const MAX_KEPT_PROBLEMS = 1000;
@@ -56,14 +65,14 @@ export class ItchFeed {
   readonly exchange: string;
   readonly books = new Map<string, L3Book>();
   private readonly symbols = new Map<number, string>();
-  private readonly sequencer: MoldSequencer;
+  private readonly sequencer: MoldSequencer | HoldingSequencer;
   readonly problems: DecodeProblem[] = [];
   private readonly counts = { messages: 0, events: 0, skipped: 0, unknownTypes: 0, malformed: 0, unknownOrders: 0, packets: 0, heartbeats: 0, gaps: 0, missing: 0, duplicates: 0, problems: 0 };
   private streamIndex = 0;
 
   constructor(private readonly opts: ItchFeedOptions = {}) {
     this.exchange = opts.exchange ?? 'NASDAQ';
-    this.sequencer = new MoldSequencer({ expectFrom: opts.expectFrom });
+    this.sequencer = opts.holdGaps ? new HoldingSequencer() : new MoldSequencer({ expectFrom: opts.expectFrom });
   }
 
   /** One MoldUDP64 datagram. */
@@ -77,7 +86,8 @@ export class ItchFeed {
     if (p.kind === 'heartbeat') this.counts.heartbeats++;
     if (r.gap) {
       this.counts.gaps++;
-      this.counts.missing += r.gap.to - r.gap.from + 1;
+      // A held gap is only missing once it is given up on (skipGap).
+      if (!(this.sequencer instanceof HoldingSequencer)) this.counts.missing += r.gap.to - r.gap.from + 1;
       this.report({ kind: 'gap', detail: `MoldUDP64 sequence ${r.gap.from}..${r.gap.to} missing (${r.gap.to - r.gap.from + 1} messages)`, at: r.gap.from });
     }
     this.counts.duplicates += r.duplicates;
@@ -111,6 +121,26 @@ export class ItchFeed {
     this.opts.onEvent?.(event, book);
   }
 
+  /** With holdGaps: the range being held for, if any. */
+  pendingGap(): HeldGap | undefined {
+    return this.sequencer instanceof HoldingSequencer ? this.sequencer.gap() : undefined;
+  }
+
+  /** The session being followed (for re-requests). */
+  get session(): string | undefined {
+    return this.sequencer.session;
+  }
+
+  /** With holdGaps: give up on the pending range (counted missing) and apply what was held beyond it. */
+  skipGap(): void {
+    if (!(this.sequencer instanceof HoldingSequencer)) return;
+    const g = this.sequencer.gap();
+    if (!g) return;
+    this.counts.missing += g.to - g.from + 1;
+    this.report({ kind: 'gap', detail: `MoldUDP64 sequence ${g.from}..${g.to} never retransmitted; skipped`, at: g.from });
+    for (const m of this.sequencer.skip()) this.handleMessage(m.bytes, m.sequence);
+  }
+
   get endOfSession(): boolean {
     return this.sequencer.ended;
   }
@@ -122,6 +152,7 @@ export class ItchFeed {
       skipped_messages: c.skipped, unknown_types: c.unknownTypes, malformed: c.malformed, unknown_orders: c.unknownOrders,
       packets: c.packets, heartbeats: c.heartbeats, gaps: c.gaps, missing_messages: c.missing, duplicates: c.duplicates,
       end_of_session: this.sequencer.ended, problems: c.problems,
+      ...(this.sequencer instanceof HoldingSequencer ? { retransmitted: this.sequencer.filled, lost: this.sequencer.lost } : {}),
     };
   }
 

@@ -56,6 +56,12 @@ export class KrakenBookSync {
     return this.pairs.get(pair)?.waiting ?? true;
   }
 
+  /** A reconnect may have lost updates: drop updates until the next snapshot, which counts as a resync. */
+  invalidate(pair: string): void {
+    const st = this.pairs.get(pair);
+    if (st?.book) this.startResync(st);
+  }
+
   onSnapshot(snap: KrakenBookSnapshot, stamp: RecvStamp, at?: number): SyncResult {
     const out = result();
     const st = this.state(snap.pair, snap.depth);

@@ -9,6 +9,10 @@ export function krakenSubscribe(pairs: string[], depth = 1000): string {
   return JSON.stringify({ event: 'subscribe', pair: pairs, subscription: { name: 'book', depth } });
 }
 
+export function krakenUnsubscribe(pairs: string[], depth = 1000): string {
+  return JSON.stringify({ event: 'unsubscribe', pair: pairs, subscription: { name: 'book', depth } });
+}
+
 export function krakenRecording(pairs: string[], opts: PlanOptions = {}): RecordingPlan {
   const depth = opts.depth ?? 1000;
   if (!(KRAKEN_DEPTHS as readonly number[]).includes(depth)) throw new RangeError(`Kraken book depth must be one of ${KRAKEN_DEPTHS.join(', ')}, got ${depth}`);

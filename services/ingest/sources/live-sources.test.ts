@@ -7,10 +7,13 @@ import dgram from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { encodeItch, stockDirectory } from '../../feeds/itch/codec.js';
+import { decodeMoldRequest } from '../../feeds/itch/gap-filler.js';
 import { encodeMoldEndOfSession, encodeMoldPacket } from '../../feeds/itch/moldudp64.js';
 import type { FeedUpdate } from '../feed-update.js';
-import { ItchUdpSource } from './itch-udp.js';
-import { WebSocketSource, krakenProtocol } from './websocket.js';
+import { ItchUdpSource } from '../../feeds/itch/udp-source.js';
+import { FeedConnectionSchema } from '../../../config/schema.js';
+import { krakenLive } from '../../feeds/kraken/live.js';
+import { WebSocketSource } from './websocket.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,7 +37,7 @@ describe('WebSocket source', () => {
         if (first) setTimeout(() => ws.terminate(), 50);
       });
     });
-    const src = new WebSocketSource(krakenProtocol(`ws://127.0.0.1:${port}`, ['XMR/USD'], 1000, 'KRAKEN'), 'KRAKEN', { reconnectTimeWaitMs: 20, reconnectJitterMs: 5 });
+    const src = new WebSocketSource(krakenLive({ url: `ws://127.0.0.1:${port}`, pairs: ['XMR/USD'], depth: 1000, exchange: 'KRAKEN' }), 'KRAKEN', FeedConnectionSchema.parse({ reconnect: { baseMs: 20, jitterMs: 5 } }));
     const got: FeedUpdate[] = [];
     const done = (async () => { for await (const u of src.updates()) got.push(u); })();
     for (let i = 0; i < 100 && connections < 2; i++) await sleep(20);
@@ -84,6 +87,60 @@ describe('ITCH over MoldUDP64 source', () => {
       ['IBM', [{ side: 'bid', price: 1_500_000, size: 100 }]],
       ['IBM', [{ side: 'ask', price: 1_501_000, size: 50 }]],
       ['IBM', [{ side: 'ask', price: 1_501_000, size: 0 }]],
+    ]);
+  });
+
+  it('asks the re-request server for a missing range and applies it in order', async () => {
+    const h = (ts: number, locate = 1) => ({ stockLocate: locate, trackingNumber: 0, timestampNs: ts });
+    const msgs = [
+      stockDirectory(1, 'IBM', 1),
+      { type: 'A' as const, ...h(2), orderRef: 1, side: 'B' as const, shares: 100, stock: 'IBM', price: 1_500_000 },
+      { type: 'A' as const, ...h(3), orderRef: 2, side: 'S' as const, shares: 50, stock: 'IBM', price: 1_501_000 },
+      // Sequence 4 is lost on the wire: without it the execution at 5 hits an order never seen.
+      { type: 'A' as const, ...h(4), orderRef: 3, side: 'B' as const, shares: 70, stock: 'IBM', price: 1_499_000 },
+      { type: 'E' as const, ...h(5), orderRef: 3, executedShares: 20, matchNumber: 1 },
+      { type: 'D' as const, ...h(6), orderRef: 2 },
+    ].map(encodeItch);
+    // The re-request server: answers each request with the asked-for messages, from its own socket.
+    const server = dgram.createSocket('udp4');
+    await new Promise<void>((r) => server.bind(0, '127.0.0.1', () => r()));
+    const requests: Array<{ sequence: number; count: number }> = [];
+    let ignoreFirst = true;
+    server.on('message', (buf, rinfo) => {
+      const req = decodeMoldRequest(buf)!;
+      requests.push({ sequence: req.sequence, count: req.count });
+      // The first request is lost too: the source must ask again.
+      if (ignoreFirst) { ignoreFirst = false; return; }
+      server.send(encodeMoldPacket(req.session, req.sequence, msgs.slice(req.sequence - 1, req.sequence - 1 + req.count)), rinfo.port, rinfo.address);
+    });
+    const src = new ItchUdpSource({
+      host: '127.0.0.1', port: 0, exchange: 'NYSE',
+      rerequest: { host: '127.0.0.1', port: (server.address()).port }, rerequestTimeoutMs: 100,
+      connection: { recovery: { baseMs: 20, maxMs: 200, jitterMs: 10 } },
+    });
+    const port = await src.listen();
+    const got: FeedUpdate[] = [];
+    const done = (async () => { for await (const u of src.updates()) got.push(u); })();
+    const sock = dgram.createSocket('udp4');
+    const send = (b: Uint8Array) => new Promise<void>((r) => sock.send(b, port, '127.0.0.1', () => r()));
+    await send(encodeMoldPacket('SESSION001', 1, msgs.slice(0, 3)));
+    await send(encodeMoldPacket('SESSION001', 5, msgs.slice(4, 6)));
+    await send(encodeMoldEndOfSession('SESSION001', 7));
+    await done;
+    sock.close();
+    server.close();
+    expect(requests).toEqual([{ sequence: 4, count: 1 }, { sequence: 4, count: 1 }]);
+    expect(src.stats.gaps).toBe(1);
+    expect(src.feed.summary()).toMatchObject({ retransmitted: 1, lost: 0, missing_messages: 0, unknown_orders: 0, end_of_session: true });
+    const book = src.feed.books.get('IBM')!;
+    expect(book.l2.top('bid', 5)).toEqual([[1_500_000, 100], [1_499_000, 50]]);
+    expect(book.l2.top('ask', 5)).toEqual([]);
+    expect(got.map((u) => u.changes)).toEqual([
+      [{ side: 'bid', price: 1_500_000, size: 100 }],
+      [{ side: 'ask', price: 1_501_000, size: 50 }],
+      [{ side: 'bid', price: 1_499_000, size: 70 }],
+      [{ side: 'bid', price: 1_499_000, size: 50 }],
+      [{ side: 'ask', price: 1_501_000, size: 0 }],
     ]);
   });
 });

@@ -8,7 +8,12 @@ import type { SyncResult } from '../../feeds/sync.js';
 import { liveStamp } from '../../feeds/capture/stamp.js';
 import type { FeedUpdate, SourceStats } from '../feed-update.js';
 
-export function updatesFromSync(result: SyncResult, bookOf: (symbol: string) => L2Book | undefined, atUs: number, stats: SourceStats): FeedUpdate[] {
+/**
+ * `attachBook`: hand the sync's book along (`FeedUpdate.book`) so the publish engine publishes
+ * from it instead of a copy. Only for a consumer that takes the updates synchronously, in this
+ * thread, before the sync applies anything else (the owning worker's sink).
+ */
+export function updatesFromSync(result: SyncResult, bookOf: (symbol: string) => L2Book | undefined, atUs: number, stats: SourceStats, attachBook = false): FeedUpdate[] {
   const out: FeedUpdate[] = [];
   stats.malformed += result.problems.filter((p) => p.kind === 'malformed' || p.kind === 'unknown-type' || p.kind === 'negative-size' || p.kind === 'truncated').length;
   for (const ev of result.events) {
@@ -16,7 +21,7 @@ export function updatesFromSync(result: SyncResult, bookOf: (symbol: string) => 
     if (!book) continue;
     // The receive stamp is when the pipeline took the event in, not when it was recorded.
     const stamp = liveStamp();
-    const base = { exchange: ev.exchange, symbol: ev.symbol, format: book.format, exchSeq: ev.exchSeq, exchTsUs: ev.exchTsUs, recvMonoNs: stamp.recvMonoNs, recvWallUs: stamp.recvWallUs, atUs };
+    const base = { exchange: ev.exchange, symbol: ev.symbol, format: book.format, exchSeq: ev.exchSeq, exchTsUs: ev.exchTsUs, recvMonoNs: stamp.recvMonoNs, recvWallUs: stamp.recvWallUs, atUs, ...(attachBook ? { book } : {}) };
     if (ev.type === 'l2-snapshot') {
       book.takeDeltas();
       const { bids, asks } = book.snapshot();

@@ -2,13 +2,13 @@
  * Replay a Kraken WS v1 book capture through KrakenBookSync. Ground truth: Kraken's own CRC32
  * checksum on every update.
  */
-import { emptyReadStats, readCaptureFile } from '../feeds/capture/reader.js';
-import { CaptureClock } from '../feeds/capture/stamp.js';
-import { decodeKrakenFrame } from '../feeds/kraken/decode.js';
-import { KrakenBookSync } from '../feeds/kraken/sync.js';
-import type { ReplayOptions } from './options.js';
-import type { ReplaySummary } from './summary.js';
-import { VenueReplay } from './venue-replay.js';
+import { emptyReadStats, readCaptureFile } from '../capture/reader.js';
+import { CaptureClock } from '../capture/stamp.js';
+import { decodeKrakenFrame } from './decode.js';
+import { KrakenBookSync } from './sync.js';
+import type { ReplayOptions } from '../../replay/options.js';
+import type { ReplaySummary } from '../../replay/summary.js';
+import { VenueReplay } from '../../replay/venue-replay.js';
 
 export async function replayKraken([path]: string[], opts: ReplayOptions): Promise<ReplaySummary> {
   const r = new VenueReplay('kraken', opts);

@@ -1,8 +1,8 @@
 /** A recorded ITCH file (MoldUDP64 packets or a length-prefixed stream) as a feed source. */
 import { readFile } from 'node:fs/promises';
-import { replayItch } from '../../feeds/itch/files.js';
-import { newSourceStats, type FeedUpdate, type SourceStats } from '../feed-update.js';
-import type { FeedSource } from './captures.js';
+import { replayItch } from './files.js';
+import { newSourceStats, type FeedUpdate, type SourceStats } from '../../ingest/feed-update.js';
+import type { FeedSource } from '../../ingest/sources/captures.js';
 
 export class ItchFileSource implements FeedSource {
   readonly stats: SourceStats;

@@ -3,10 +3,10 @@
  * the LOBSTER model in services/feeds/lobster: the book holds only levels a level-N file can
  * reveal, and every row is compared with the orderbook file.
  */
-import { replayLobsterFiles } from '../feeds/lobster/files.js';
-import { bookLine } from './emit.js';
-import type { ReplayOptions } from './options.js';
-import { countProblems, newSummary, type ReplaySummary } from './summary.js';
+import { replayLobsterFiles } from './files.js';
+import { bookLine } from '../../replay/emit.js';
+import type { ReplayOptions } from '../../replay/options.js';
+import { countProblems, newSummary, type ReplaySummary } from '../../replay/summary.js';
 
 export async function replayLobster([messagePath, orderbookPath]: string[], opts: ReplayOptions): Promise<ReplaySummary> {
   const result = replayLobsterFiles(messagePath!, orderbookPath!, {

@@ -4,15 +4,15 @@
  * is used when its symbol needs one (start, or after a gap), buffered updates are then applied.
  * Ground truth: every bookTicker whose update id equals an applied depth update's final id.
  */
-import { decodeBinanceFrame, decodeBinanceSnapshot, symbolFromDepthUrl } from '../feeds/binance/decode.js';
-import { BinanceSync } from '../feeds/binance/sync.js';
-import { BookTickerCheck } from '../feeds/binance/ticker-check.js';
-import { emptyReadStats, readCaptureFile, readCaptureRecords, type CaptureLine } from '../feeds/capture/reader.js';
-import { CaptureClock } from '../feeds/capture/stamp.js';
-import type { DecodeProblem } from '../marketdata/events.js';
-import type { ReplaySummary } from './summary.js';
-import { VenueReplay } from './venue-replay.js';
-import type { ReplayOptions } from './options.js';
+import { decodeBinanceFrame, decodeBinanceSnapshot, symbolFromDepthUrl } from './decode.js';
+import { BinanceSync } from './sync.js';
+import { BookTickerCheck } from './ticker-check.js';
+import { emptyReadStats, readCaptureFile, readCaptureRecords, type CaptureLine } from '../capture/reader.js';
+import { CaptureClock } from '../capture/stamp.js';
+import type { DecodeProblem } from '../../marketdata/events.js';
+import type { ReplaySummary } from '../../replay/summary.js';
+import { VenueReplay } from '../../replay/venue-replay.js';
+import type { ReplayOptions } from '../../replay/options.js';
 
 export async function replayBinance([wsPath, restPath]: string[], opts: ReplayOptions): Promise<ReplaySummary> {
   const r = new VenueReplay('binance', opts);

@@ -5,9 +5,9 @@
  * book with holes. Every row is still compared with the orderbook file before filling.
  */
 import { readFile } from 'node:fs/promises';
-import { replayLobster } from '../../feeds/lobster/replay.js';
-import { newSourceStats, type FeedUpdate, type SourceStats } from '../feed-update.js';
-import type { FeedSource } from './captures.js';
+import { replayLobster } from './replay.js';
+import { newSourceStats, type FeedUpdate, type SourceStats } from '../../ingest/feed-update.js';
+import type { FeedSource } from '../../ingest/sources/captures.js';
 
 export class LobsterSource implements FeedSource {
   readonly stats: SourceStats;

@@ -4,10 +4,10 @@
  * symbol aggregated to L2 for --emit. ITCH has no in-band ground truth; gaps in the MoldUDP64
  * sequence and unknown order ids are counted.
  */
-import { replayItchFile } from '../feeds/itch/files.js';
-import { bookLine } from './emit.js';
-import type { ReplayOptions } from './options.js';
-import { countProblems, newSummary, type ReplaySummary } from './summary.js';
+import { replayItchFile } from './files.js';
+import { bookLine } from '../../replay/emit.js';
+import type { ReplayOptions } from '../../replay/options.js';
+import { countProblems, newSummary, type ReplaySummary } from '../../replay/summary.js';
 
 export async function replayItch([path]: string[], opts: ReplayOptions): Promise<ReplaySummary> {
   const result = replayItchFile(path!, {

@@ -4,14 +4,14 @@
  * updates carry no sequence to line them up with, so their agreement with the book at the
  * moment the ticker arrives is reported for information only, never as a failure.
  */
-import { emptyReadStats, readCaptureFile } from '../feeds/capture/reader.js';
-import { CaptureClock } from '../feeds/capture/stamp.js';
-import { decodeCoinbaseFrame, type CoinbaseTicker } from '../feeds/coinbase/decode.js';
-import { CoinbaseSync } from '../feeds/coinbase/sync.js';
-import { parseScaled } from '../marketdata/decimal.js';
-import type { ReplayOptions } from './options.js';
-import type { ReplaySummary } from './summary.js';
-import { VenueReplay } from './venue-replay.js';
+import { emptyReadStats, readCaptureFile } from '../capture/reader.js';
+import { CaptureClock } from '../capture/stamp.js';
+import { decodeCoinbaseFrame, type CoinbaseTicker } from './decode.js';
+import { CoinbaseSync } from './sync.js';
+import { parseScaled } from '../../marketdata/decimal.js';
+import type { ReplayOptions } from '../../replay/options.js';
+import type { ReplaySummary } from '../../replay/summary.js';
+import { VenueReplay } from '../../replay/venue-replay.js';
 
 export async function replayCoinbase([path]: string[], opts: ReplayOptions): Promise<ReplaySummary> {
   const r = new VenueReplay('coinbase', opts);

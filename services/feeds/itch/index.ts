@@ -1,0 +1,23 @@
+/** Nasdaq TotalView-ITCH 5.0: MoldUDP64 over UDP (with re-requests) live, recorded files, book replay. */
+import { feedOf, type VenueDefinition } from '../venue.js';
+import { ItchFileSource } from './file-source.js';
+import { replayItch } from './replay.js';
+import { ItchUdpSource } from './udp-source.js';
+
+export const itch: VenueDefinition = {
+  name: 'itch',
+  liveKinds: ['itch-moldudp64'],
+  shardableKinds: [],
+  recordedKinds: ['itch-file'],
+  source(ex, ctx) {
+    const live = feedOf(ex, 'itch-moldudp64');
+    if (live) {
+      return new ItchUdpSource({
+        host: live.host, port: live.port, exchange: ex.name, rerequest: live.rerequest, rerequestTimeoutMs: live.rerequestTimeoutMs,
+        rerequestMaxCount: live.rerequestMaxCount, rerequestRetries: live.rerequestRetries, connection: live.connection,
+      });
+    }
+    return new ItchFileSource(ctx.resolve(feedOf(ex, 'itch-file')!.path), ex.name);
+  },
+  replay: { inputs: ['itch-file'], run: replayItch },
+};

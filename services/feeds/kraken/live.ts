@@ -1,0 +1,35 @@
+/**
+ * Kraken WS v1 as a live venue. Recovery per Kraken's book guide: when a checksum does not match,
+ * unsubscribe the pair and subscribe it again; Kraken answers with a fresh snapshot.
+ */
+import type { LiveVenue, RecoveryIo } from '../live.js';
+import { decodeKrakenFrame } from './decode.js';
+import { KrakenBookSync } from './sync.js';
+import { krakenSubscribe, krakenUnsubscribe } from './venue.js';
+
+export function krakenLive(opts: { url: string; pairs: string[]; depth: number; exchange: string }): LiveVenue & { sync: KrakenBookSync } {
+  const sync = new KrakenBookSync({ exchange: opts.exchange });
+  return {
+    name: 'kraken',
+    url: opts.url,
+    symbols: opts.pairs,
+    sync,
+    snapshotOnSubscribe: true,
+    subscribeFrames: () => [krakenSubscribe(opts.pairs, opts.depth)],
+    onFrame(text, stamp) {
+      const f = decodeKrakenFrame(text);
+      if (f.kind === 'snapshot') return { result: sync.onSnapshot(f, stamp) };
+      if (f.kind === 'update') return { result: sync.onUpdate(f, stamp) };
+      return { malformed: f.kind === 'problem' };
+    },
+    book: (s) => sync.book(s),
+    needsSnapshot: (s) => sync.needsSnapshot(s),
+    invalidate: (s) => sync.invalidate(s),
+    syncStats: () => sync.stats,
+    recover(pair: string, io: RecoveryIo): Promise<void> {
+      io.send(krakenUnsubscribe([pair], opts.depth));
+      io.send(krakenSubscribe([pair], opts.depth));
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,232 @@
+/**
+ * Live recovery against local venue peers (test/harness/venue-peers.ts) that speak each venue's
+ * protocol on 127.0.0.1: a bad Kraken checksum, a skipped Binance update id, a lost Coinbase
+ * message, a stall without close and a disconnect in the middle of a snapshot. In every case the
+ * live book must come back equal to the peer's own book, the counters must show the gap and the
+ * recovery, and nothing but a `stale` marker and then a snapshot may be handed on while the book
+ * is out of sync. The published side is checked with the real PublishEngine.
+ */
+import { FeedConnectionSchema, type FeedConnection } from '../../../config/schema.js';
+import { binanceLive } from '../../feeds/binance/live.js';
+import { coinbaseLive } from '../../feeds/coinbase/live.js';
+import { krakenLive } from '../../feeds/kraken/live.js';
+import type { LiveVenue } from '../../feeds/live.js';
+import { BinancePeer, CoinbasePeer, KrakenPeer, type PeerBook } from '../../../test/harness/venue-peers.js';
+import type { FeedUpdate } from '../feed-update.js';
+import { PublishEngine } from '../publish-engine.js';
+import { WebSocketSource } from './websocket.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+function connection(over: Record<string, unknown> = {}): FeedConnection {
+  return FeedConnectionSchema.parse({
+    watchdogMs: 5_000,
+    reconnect: { baseMs: 20, maxMs: 200, jitterMs: 10 },
+    recovery: { baseMs: 20, maxMs: 300, jitterMs: 10 },
+    recoveryTimeoutMs: 500,
+    restTimeoutMs: 1_000,
+    ...over,
+  });
+}
+
+class Run {
+  readonly got: FeedUpdate[] = [];
+  readonly engine = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 10_000 });
+  readonly src: WebSocketSource;
+  private readonly done: Promise<void>;
+  /** `owned`: run as in an ingest worker, updates handed synchronously with the sync's book. */
+  constructor(readonly venue: LiveVenue, exchange: string, conn = connection(), owned = false) {
+    const src = new WebSocketSource(venue, exchange, conn);
+    this.src = src;
+    const take = (u: FeedUpdate) => {
+      this.got.push(u);
+      this.engine.apply(u);
+    };
+    this.done = owned ? src.run(take) : (async () => { for await (const u of src.updates()) take(u); })();
+  }
+  health(symbol: string) { return this.src.recovery.health()[symbol]!; }
+  async stop(): Promise<void> {
+    this.src.stop();
+    await this.done;
+  }
+  /** The source's book (the venue sync's) and the published book both equal the peer's. */
+  async expectEqual(symbol: string, peer: PeerBook): Promise<void> {
+    const equal = () => {
+      const book = this.venue.book(symbol);
+      if (!book || this.venue.needsSnapshot(symbol)) return false;
+      const { priceDecimals: pd, sizeDecimals: sd } = book.format;
+      const want = { bids: peer.scaled('bid', pd, sd), asks: peer.scaled('ask', pd, sd) };
+      const published = this.engine.dump().find((d) => d.symbol === symbol);
+      return JSON.stringify({ bids: book.top('bid', 1000), asks: book.top('ask', 1000) }) === JSON.stringify(want)
+        && JSON.stringify({ bids: published?.bids, asks: published?.asks }) === JSON.stringify(want);
+    };
+    await waitFor(`${symbol} to equal the peer's book`, equal);
+  }
+  /** Between a `stale` marker and the next snapshot nothing else is handed on for the symbol. */
+  expectNoStaleDeltas(symbol: string): { staleMarks: number; snapshots: number } {
+    let stale = false;
+    let staleMarks = 0;
+    let snapshots = 0;
+    for (const u of this.got.filter((x) => x.symbol === symbol)) {
+      if (u.kind === 'stale') { stale = true; staleMarks++; }
+      else if (u.kind === 'snapshot') { stale = false; snapshots++; }
+      else expect(stale, 'a delta was handed on while the book was stale').toBe(false);
+    }
+    expect(stale).toBe(false);
+    return { staleMarks, snapshots };
+  }
+}
+
+describe('live recovery against local venue peers', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+  async function start<P extends { start(): Promise<P>; stop(): Promise<void> }>(p: P): Promise<P> {
+    await p.start();
+    cleanup.push(() => p.stop());
+    return p;
+  }
+  function run(venue: LiveVenue, exchange: string, conn?: FeedConnection, owned = false): Run {
+    const r = new Run(venue, exchange, conn, owned);
+    cleanup.push(() => r.stop());
+    return r;
+  }
+
+  it('Kraken: a checksum mismatch resubscribes the pair and the book comes back equal', async () => {
+    const peer = await start(new KrakenPeer());
+    const r = run(krakenLive({ url: peer.wsUrl, pairs: ['XBT/USD'], depth: 10, exchange: 'KRAKEN' }), 'KRAKEN');
+    peer.run(3);
+    await waitFor('updates flowing', () => r.got.filter((u) => u.kind === 'delta').length > 20);
+    peer.corruptNextChecksum = true;
+    await waitFor('a recovery', () => r.health('XBT/USD').recoveries >= 1);
+    peer.pause();
+    await r.expectEqual('XBT/USD', peer.book);
+    expect(r.health('XBT/USD')).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
+    expect(r.health('XBT/USD').attempts).toBeGreaterThanOrEqual(1);
+    expect(peer.received.some((m) => m.includes('"unsubscribe"'))).toBe(true);
+    expect(peer.connections).toBe(1);
+    expect(r.expectNoStaleDeltas('XBT/USD')).toEqual({ staleMarks: 1, snapshots: 2 });
+    expect(r.src.stats).toMatchObject({ gaps: 1, resyncs: 1 });
+  });
+
+  it('Binance: a skipped update id re-seeds the symbol from the REST depth snapshot', async () => {
+    const peer = await start(new BinancePeer());
+    const r = run(binanceLive({ wsBase: peer.wsUrl, restBase: peer.httpUrl, symbols: ['btcusdt'], depthLimit: 1000, exchange: 'BINANCE' }), 'BINANCE');
+    peer.run(3);
+    await waitFor('updates flowing', () => r.got.filter((u) => u.kind === 'delta').length > 20);
+    expect(peer.restRequests).toBe(1);
+    peer.skipNext = true;
+    await waitFor('a recovery', () => r.health('BTCUSDT').recoveries >= 1);
+    peer.pause();
+    await r.expectEqual('BTCUSDT', peer.book);
+    expect(r.health('BTCUSDT')).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
+    expect(peer.restRequests).toBeGreaterThanOrEqual(2);
+    expect(r.expectNoStaleDeltas('BTCUSDT').staleMarks).toBe(1);
+  });
+
+  it('Binance: a REST snapshot cut mid-body is retried with backoff', async () => {
+    const peer = await start(new BinancePeer());
+    const r = run(binanceLive({ wsBase: peer.wsUrl, restBase: peer.httpUrl, symbols: ['BTCUSDT'], depthLimit: 1000, exchange: 'BINANCE' }), 'BINANCE');
+    peer.run(3);
+    await waitFor('updates flowing', () => r.got.filter((u) => u.kind === 'delta').length > 10);
+    peer.cutNextRest = true;
+    peer.skipNext = true;
+    await waitFor('a recovery', () => r.health('BTCUSDT').recoveries >= 1);
+    peer.pause();
+    await r.expectEqual('BTCUSDT', peer.book);
+    expect(peer.restRequests).toBeGreaterThanOrEqual(3);
+    expect(r.health('BTCUSDT').attempts).toBeGreaterThanOrEqual(2);
+    r.expectNoStaleDeltas('BTCUSDT');
+  });
+
+  it('Coinbase: a lost message (the book crosses) resubscribes the product', async () => {
+    const peer = await start(new CoinbasePeer());
+    const r = run(coinbaseLive({ url: peer.wsUrl, products: ['BTC-USD'], exchange: 'COINBASE' }), 'COINBASE');
+    peer.run(3);
+    await waitFor('updates flowing', () => r.got.filter((u) => u.kind === 'delta').length > 20);
+    peer.pause();
+    peer.loseBestAskDelete();
+    await waitFor('a recovery', () => r.health('BTC-USD').recoveries >= 1);
+    peer.run(3);
+    await sleep(100);
+    peer.pause();
+    await r.expectEqual('BTC-USD', peer.book);
+    expect(r.health('BTC-USD')).toMatchObject({ gaps: 1, recoveries: 1 });
+    expect(peer.received.some((m) => m.includes('"unsubscribe"'))).toBe(true);
+    expect(r.expectNoStaleDeltas('BTC-USD').staleMarks).toBe(1);
+  });
+
+  it('a connection that stalls without closing is dropped by the watchdog and the book recovers', async () => {
+    const peer = await start(new KrakenPeer());
+    const r = run(krakenLive({ url: peer.wsUrl, pairs: ['XBT/USD'], depth: 10, exchange: 'KRAKEN' }), 'KRAKEN', connection({ watchdogMs: 300 }));
+    peer.run(3);
+    await waitFor('updates flowing', () => r.got.filter((u) => u.kind === 'delta').length > 20);
+    peer.stalled = true;
+    await waitFor('the watchdog to drop the connection and mark the book stale', () => r.src.watchdogTimeouts >= 1 && r.health('XBT/USD').stale);
+    peer.stalled = false;
+    await waitFor('a recovery', () => r.health('XBT/USD').recoveries >= 1);
+    peer.pause();
+    await r.expectEqual('XBT/USD', peer.book);
+    expect(peer.connections).toBeGreaterThanOrEqual(2);
+    expect(r.health('XBT/USD').gaps).toBeGreaterThanOrEqual(1);
+    // Stale from the moment the watchdog fired (the silence before it could not be told from a quiet market).
+    expect(r.health('XBT/USD').staleMs).toBeGreaterThan(0);
+    r.expectNoStaleDeltas('XBT/USD');
+  });
+
+  it('a disconnect in the middle of a snapshot reconnects again and the book recovers', async () => {
+    const peer = await start(new KrakenPeer());
+    const r = run(krakenLive({ url: peer.wsUrl, pairs: ['XBT/USD'], depth: 10, exchange: 'KRAKEN' }), 'KRAKEN');
+    peer.run(3);
+    await waitFor('updates flowing', () => r.got.filter((u) => u.kind === 'delta').length > 20);
+    // The venue drops the connection; on the next subscription it sends half a snapshot and drops again.
+    peer.dropMidSnapshot = true;
+    for (const c of peer.clients) c.terminate();
+    await waitFor('a recovery', () => r.health('XBT/USD').recoveries >= 1 && peer.connections >= 3);
+    peer.pause();
+    await r.expectEqual('XBT/USD', peer.book);
+    expect(r.src.connects).toBeGreaterThanOrEqual(3);
+    expect(r.health('XBT/USD')).toMatchObject({ gaps: 1, recoveries: 1 });
+    r.expectNoStaleDeltas('XBT/USD');
+  });
+
+  it('in the owning thread the published book is the venue sync\'s own book: each change applied once', async () => {
+    const peer = await start(new BinancePeer());
+    const venue = binanceLive({ wsBase: peer.wsUrl, restBase: peer.httpUrl, symbols: ['BTCUSDT'], depthLimit: 1000, exchange: 'BINANCE' });
+    const r = run(venue, 'BINANCE', undefined, true);
+    peer.run(3);
+    await waitFor('updates flowing', () => r.got.filter((u) => u.kind === 'delta').length > 20);
+    peer.skipNext = true;
+    await waitFor('a recovery', () => r.health('BTCUSDT').recoveries >= 1);
+    peer.pause();
+    await r.expectEqual('BTCUSDT', peer.book);
+    const published = [...r.engine.states()].find((st) => st.book.symbol === 'BTCUSDT')!;
+    expect(published.book).toBe(venue.book('BTCUSDT'));
+    expect(r.got.every((u) => u.kind === 'stale' || u.book === venue.book('BTCUSDT'))).toBe(true);
+    r.expectNoStaleDeltas('BTCUSDT');
+  });
+
+  it('a stale book answers no snapshot request and publishes one STALE marker', () => {
+    const engine = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 100 });
+    const base = { exchange: 'KRAKEN', symbol: 'XBT/USD', format: { priceDecimals: 2, sizeDecimals: 0 }, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, recvWallUs: 0, atUs: 0 };
+    expect(engine.apply({ ...base, kind: 'stale' })).toBeUndefined();
+    engine.apply({ ...base, kind: 'snapshot', bids: [[100, 1]], asks: [[101, 1]] });
+    expect(engine.snapshot('KRAKEN', 'XBT/USD')).toBeDefined();
+    const marker = engine.apply({ ...base, kind: 'stale' });
+    expect(marker?.state.seq).toBe(2);
+    expect(engine.apply({ ...base, kind: 'stale' })).toBeUndefined();
+    expect(engine.snapshot('KRAKEN', 'XBT/USD')).toBeUndefined();
+    expect(engine.apply({ ...base, kind: 'delta', changes: [{ side: 'bid', price: 100, size: 5 }] })).toBeUndefined();
+    expect(engine.apply({ ...base, kind: 'snapshot', bids: [[99, 1]], asks: [[101, 1]] })?.state.seq).toBe(3);
+    expect(engine.snapshot('KRAKEN', 'XBT/USD')).toBeDefined();
+  });
+});
