@@ -41,8 +41,8 @@ export class IngestSummaries {
     this.publishers.push(new SummaryPublisher(nc, cfg, {
       service: `${id}-feeds`, ...interval,
       collect: (p) => {
-        for (const src of ingest.sources) {
-          const s = src.stats;
+        // Recordings run on the main thread; live feeds run inside the worker that owns their books.
+        for (const s of [...ingest.sources.map((src) => src.stats), ...ingest.shardFeedStats()]) {
           const key = `${s.exchange}\u0000${s.source}`;
           const prev = last.get(key) ?? { updates: 0, malformed: 0, gaps: 0 };
           // Zeros too: a quiet feed is reported as quiet (0/s), not as missing.
