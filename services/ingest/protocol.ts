@@ -31,6 +31,8 @@ export interface WorkerStats {
   published: number;
   publishedBytes: number;
   snapshotRequests: number;
+  /** Snapshot requests refused because their reply subject was not an entitled inbox. */
+  refusedReplies?: number;
   symbols: number;
   perExchange: Record<string, number>;
   ingestToPublish?: HopSummary;

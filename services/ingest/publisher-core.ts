@@ -8,7 +8,9 @@ import { monoNs } from '../common/clock.js';
 import { encodeSubjectToken } from '../marketdata/subject.js';
 import { LatencyRecorder } from '../metrics/latency.js';
 import { connectAs } from '../nats/connect.js';
+import { judgeReplySubject } from '../nats/reply-guard.js';
 import { snapshotSubject, subjectScheme } from '../nats/subjects.js';
+import { childLogger } from '../common/log.js';
 import { Offset, stampPublishTime } from '../wire/index.js';
 import { writeU32 } from '../wire/bytes.js';
 import type { FeedUpdate } from './feed-update.js';
@@ -29,6 +31,8 @@ export class PublisherCore {
    */
   private standbyLog: Array<{ subject: string; payload: Uint8Array; atMs: number }> = [];
   private static readonly STANDBY_LOG_LIMIT = 200_000;
+  private readonly log = childLogger('ingest-worker');
+  private lastRefusalLogMs = 0;
 
   constructor(private readonly init: WorkerInit) {
     this.publishing = init.publishing;
@@ -109,7 +113,18 @@ export class PublisherCore {
     const subject = snapshotSubject(subjectScheme(this.init.config), st.book.exchange, encodeSubjectToken(st.book.symbol));
     const sub = this.nc.subscribe(subject, {
       callback: (err, msg) => {
-        if (err || !msg.reply || !this.publishing) return;
+        if (err || !this.publishing) return;
+        const verdict = judgeReplySubject(this.init.config, msg.reply, st.book.exchange);
+        if (!verdict.ok) {
+          // Reflection attempt (or a client outside connectAs): never publish there.
+          this.stats.refusedReplies = (this.stats.refusedReplies ?? 0) + 1;
+          const now = performance.now();
+          if (now - this.lastRefusalLogMs >= 1000) {
+            this.lastRefusalLogMs = now;
+            this.log.warn({ subject, reply: msg.reply?.slice(0, 200), reason: verdict.reason, refused: this.stats.refusedReplies }, 'refused a snapshot request');
+          }
+          return;
+        }
         const snap = this.engine.snapshot(st.book.exchange, st.book.symbol);
         if (!snap) return;
         this.stats.snapshotRequests++;

@@ -2,10 +2,18 @@
  * Role -> nats-server permissions. Allow-lists only: anything not listed is denied, and the
  * server logs the violation. Subscriber entitlements narrow data subjects to licensed exchanges,
  * so a client licensed for NYSE cannot subscribe to `NASDAQ.>` or `>` at all.
+ *
+ * The control plane is split by job (docs/security.md): only ingest identities publish the lease,
+ * only ops publishes tuning, and every identity publishes metric summaries only under its own
+ * `_DSM.metrics.<role>.<identity>.*`, so nats-server itself vouches for who sent a summary.
+ * Nobody but ingest may answer a request (allow_responses), and no role has a grant on another
+ * identity's inbox. The responders themselves check that a reply subject is an entitled inbox
+ * (services/nats/reply-guard.ts), because an ingest identity may publish data subjects and the
+ * server cannot tell a reply from a publish there.
  */
 import type { DsmConfig, Identity } from '../../config/schema.js';
 import {
-  allDataWildcard, controlWildcard, exchangeDataWildcard, inboxPrefix, metricsSubject,
+  allDataWildcard, controlWildcard, exchangeDataWildcard, inboxPrefix, leaseSubject, metricsSubject,
   snapshotWildcard, subjectScheme, tuneSubject,
 } from './subjects.js';
 
@@ -19,10 +27,11 @@ export interface Permissions {
 export function permissionsFor(cfg: DsmConfig, id: Identity): Permissions {
   const s = subjectScheme(cfg);
   const inbox = `${inboxPrefix(id.name)}.>`;
+  const ownMetrics = metricsSubject(s, id.role, id.name, '*');
   switch (id.role) {
     case 'ingest':
       return {
-        publish: { allow: [allDataWildcard(s), controlWildcard(s)] },
+        publish: { allow: [allDataWildcard(s), leaseSubject(s, '*'), ownMetrics] },
         subscribe: { allow: [controlWildcard(s), inbox] },
         allowResponses: true,
       };
@@ -31,13 +40,13 @@ export function permissionsFor(cfg: DsmConfig, id: Identity): Permissions {
       const data = exchanges ? exchanges.map((ex) => exchangeDataWildcard(s, ex)) : [allDataWildcard(s)];
       const snapshots = exchanges ? exchanges.map((ex) => snapshotWildcard(s, ex)) : [snapshotWildcard(s)];
       return {
-        publish: { allow: [...snapshots, metricsSubject(s, '*')], deny: [allDataWildcard(s)] },
-        subscribe: { allow: [...data, inbox, tuneSubject(s, '>'), `${s.controlPrefix}.lease.>`] },
+        publish: { allow: [...snapshots, ownMetrics], deny: [allDataWildcard(s)] },
+        subscribe: { allow: [...data, inbox, tuneSubject(s, '>'), leaseSubject(s, '*')] },
       };
     }
     case 'ops':
       return {
-        publish: { allow: [controlWildcard(s)], deny: [allDataWildcard(s)] },
+        publish: { allow: [tuneSubject(s, '>'), snapshotWildcard(s), ownMetrics], deny: [allDataWildcard(s), leaseSubject(s, '*')] },
         subscribe: { allow: [controlWildcard(s), allDataWildcard(s), inbox] },
       };
   }

@@ -99,7 +99,7 @@ describe('metrics agent on a live cluster', () => {
     expect(agent.history.latest('gaps', { Cluster: cluster, Exchange: 'NASDAQ' })).toBe(2);
     expect(agent.history.latest('publishedRate', { Cluster: cluster, Exchange: 'NASDAQ' })).toBeGreaterThan(0);
     // Garbage on the subject is counted and ignored, not fatal.
-    ingest.publish(`${tc.config.subjects.controlPrefix}.metrics.bogus`, 'not json');
+    ingest.publish(`${tc.config.subjects.controlPrefix}.metrics.ingest.ingest.bogus`, 'not json');
     await ingest.flush();
     await sleep(200);
     expect(agent.stats.badSummaries).toBe(1);
