@@ -105,6 +105,15 @@ export const ClientSchema = z.object({
   noEcho: z.boolean().default(true),
   /** Bound of a subscriber's inbound queue (messages); past it the subscriber resyncs. */
   maxQueuedMessages: z.number().int().min(100).default(50_000),
+  /**
+   * Most books one subscriber mirrors; past it new (exchange, symbol) pairs are refused and
+   * counted, so made-up symbols on a wildcard cannot grow memory without limit (docs/security.md).
+   */
+  maxBooks: z.number().int().min(1).default(20_000),
+  /** Snapshot requests one subscriber may send per second, whatever its books want (token bucket). */
+  snapshotRequestsPerSecond: z.number().int().min(1).default(200),
+  /** Per-book snapshot retry backoff: doubles from 50 ms up to this, with jitter. */
+  snapshotBackoffMaxMs: z.number().int().min(100).default(5000),
 }).prefault({});
 
 export const IngestSchema = z.object({

@@ -18,7 +18,7 @@ import { ServiceSummarySchema, type ServiceSummary } from './latency.js';
 export const MAX_LATENCY_MICROS = 60_000_000;
 /** Per-exchange event rate one service can report (msg/s): ~100x the busiest real venue feed. */
 export const MAX_RATE_PER_SECOND = 10_000_000;
-export const MIN_INTERVAL_MS = 10;
+export const MIN_INTERVAL_MS = 1;
 export const MAX_INTERVAL_MS = 3_600_000;
 const MAX_SAMPLES = 1e12;
 
