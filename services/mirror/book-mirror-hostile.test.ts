@@ -60,7 +60,7 @@ describe('BookMirror against hostile messages', () => {
     expect(mirror.counters.distrusted).toBe(1);
     expect(mirror.isLive).toBe(false);
     expect(requests).toContain('suspect');
-    expect(mirror.onMessage(pub.snapshot())).toBe('resynced');
+    expect(mirror.onMessage(pub.snapshot(), true)).toBe('resynced');
     expect(mirror.onMessage(pub.publish([lvl('ask', 3000, 1)]))).toBe('applied');
     expect(mirror.book.snapshot()).toEqual(pub.book.snapshot());
   });
@@ -82,7 +82,9 @@ describe('BookMirror against hostile messages', () => {
     for (let i = 0; i < 40; i++) if (mirror.onMessage(step()) === 'fenced') fenced++;
     expect(fenced).toBeGreaterThanOrEqual(32);
     expect(mirror.counters.distrusted).toBe(1);
-    expect(mirror.onMessage(pub.snapshot())).toBe('resynced');
+    // A stream snapshot merely flagged REPLY is not the authority; the reply to our request is.
+    expect(mirror.onMessage(pub.snapshot())).toBe('fenced');
+    expect(mirror.onMessage(pub.snapshot(), true)).toBe('resynced');
     expect(mirror.epoch).toBe(1);
     expect(mirror.onMessage(step())).toBe('applied');
     expect(mirror.book.snapshot()).toEqual(pub.book.snapshot());
@@ -96,7 +98,7 @@ describe('BookMirror against hostile messages', () => {
     big.seq = 3;
     expect(mirror.onMessage(big.publish(Array.from({ length: 11 }, (_, i) => lvl('ask', 500 + i, 1))))).toBe('suspect');
     expect(mirror.distrust).toBe(true);
-    expect(mirror.onMessage(pub.snapshot())).toBe('resynced');
+    expect(mirror.onMessage(pub.snapshot(), true)).toBe('resynced');
     for (let i = 0; i < 3; i++) expect(mirror.onMessage(pub.publish(Array.from({ length: 8 }, (_, j) => lvl('ask', 600 + i * 8 + j, 1))))).toBe(i < 2 ? 'applied' : 'suspect');
     expect(mirror.counters.suspect).toBe(2);
   });

@@ -154,11 +154,13 @@ export class BookMirror {
     return this.buffer.size;
   }
 
-  /** Feed one decoded message for this mirror's (exchange, symbol). */
-  onMessage(m: WireMessage): MirrorOutcome {
+  /**
+   * Feed one decoded message for this mirror's (exchange, symbol). `viaReply`: it is the reply to
+   * this subscriber's own snapshot request (not merely flagged REPLY: a publisher can set flags).
+   */
+  onMessage(m: WireMessage, viaReply = false): MirrorOutcome {
     if (m.type === 'heartbeat') return 'ignored';
-    const reply = m.type === 'snapshot' && (m.flags & Flags.REPLY) !== 0;
-    if (reply && this.distrust) return this.onAuthoritativeSnapshot(m);
+    if (viaReply && this.distrust && m.type === 'snapshot') return this.onAuthoritativeSnapshot(m);
     if (m.levelCount > this.maxLevelsPerMessage) return this.suspect(true);
     if (m.epoch > MAX_STREAM_EPOCH || (this.epoch > 0 && m.epoch > this.epoch + this.maxEpochStep)) return this.suspect(false);
     if (m.epoch < this.epoch) {

@@ -88,10 +88,10 @@ export class MirrorSet {
       this.mismatchedReplies++;
       return 'mismatched';
     }
-    return this.handle(m);
+    return this.handle(m, true);
   }
 
-  handle(m: WireMessage): HandleOutcome {
+  handle(m: WireMessage, viaReply = false): HandleOutcome {
     if (m.type === 'heartbeat') {
       this.onHeartbeat(m);
       return 'heartbeat';
@@ -101,7 +101,7 @@ export class MirrorSet {
       this.booksRefused++;
       return 'refused';
     }
-    const outcome = mirror.onMessage(m);
+    const outcome = mirror.onMessage(m, viaReply);
     if (this.opts.onBookChange !== undefined && (outcome === 'applied' || outcome === 'resynced' || outcome === 'hole')) {
       this.opts.onBookChange(mirror, outcome, m);
     }

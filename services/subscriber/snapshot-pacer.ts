@@ -1,7 +1,8 @@
 /**
  * When a subscriber may send the next snapshot request for a book. Two bounds, whatever arrives:
  * - per book, exponential backoff with jitter (50 ms doubling to `maxMs`, each delay drawn from
- *   [d/2, d]) while the book keeps needing snapshots; it starts afresh once the book is live;
+ *   [d/2, d]) while the book keeps needing snapshots, even across short live spells (a book
+ *   poisoned again after every resync stays backed off); it starts afresh after 4 x `maxMs` quiet;
  * - per subscriber, a token bucket of `ratePerSecond` (burst of one second's worth), so a flood
  *   of made-up symbols or a mass resync cannot turn into a flood of requests.
  * Pure apart from the clock and random source it is given.

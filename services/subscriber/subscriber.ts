@@ -225,8 +225,9 @@ export class Subscriber {
       (reply) => {
         this.inFlight.delete(mirror);
         this.mirrors.handleReply(reply.data, mirror);
+        // No backoff reset on success: a book poisoned again right after each resync must not
+        // turn into a request per round trip. The pacer forgets a book after a quiet spell.
         if (mirror.needsSnapshot) this.requestSnapshot(mirror);
-        else this.pacer.reset(mirror);
       },
       (err: Error & { code?: string }) => {
         this.inFlight.delete(mirror);
