@@ -15,6 +15,12 @@ export interface WorkerInit {
   /** Standby workers keep warm books but publish nothing until promoted. */
   publishing: boolean;
   publisherId: string;
+  /**
+   * A restarted worker (supervisor.ts): its books died with its predecessor, so it publishes a
+   * book only once the venue sent a snapshot of it (deltas before that are dropped), and that
+   * first snapshot carries RESET because the sequence line restarts.
+   */
+  rebuild?: boolean;
 }
 
 export type ToWorker =
@@ -31,6 +37,8 @@ export interface WorkerStats {
   published: number;
   publishedBytes: number;
   snapshotRequests: number;
+  /** Times the supervisor restarted this worker (supervisor.ts). */
+  restarts?: number;
   /** Snapshot requests refused because their reply subject was not an entitled inbox. */
   refusedReplies?: number;
   symbols: number;
@@ -43,4 +51,6 @@ export type FromWorker =
   | { type: 'stats'; stats: WorkerStats }
   | { type: 'dump'; id: number; books: BookDump[] }
   | { type: 'stopped'; stats: WorkerStats }
-  | { type: 'error'; worker: number; message: string };
+  | { type: 'error'; worker: number; message: string }
+  /** The worker threw applying `input` (its description) and is exiting. */
+  | { type: 'crash'; worker: number; message: string; stack?: string; input?: string };

@@ -42,7 +42,10 @@ export class PublishEngine {
   /** Separate encoder for snapshot replies: they may be large and must not recycle the data slab. */
   private readonly snapshotEncoder = new WireEncoder({ mode: 'reuse', slabBytes: 64 * 1024 });
 
-  constructor(private readonly opts: { epoch: number; dataSuffix: string; snapshotDepth: number }) {}
+  /** Deltas dropped because their book awaits a venue snapshot (rebuild after a worker restart). */
+  awaitingSnapshot = 0;
+
+  constructor(private readonly opts: { epoch: number; dataSuffix: string; snapshotDepth: number; requireSnapshot?: boolean }) {}
 
   get epoch(): number { return this.opts.epoch; }
   set epoch(e: number) { this.opts.epoch = e; }
@@ -51,6 +54,12 @@ export class PublishEngine {
   apply(u: FeedUpdate): Outgoing | undefined {
     const key = `${u.exchange}\u0000${u.symbol}`;
     let st = this.books.get(key);
+    let reset = 0;
+    if (!st && this.opts.requireSnapshot) {
+      // Rebuilding: a book exists again only from a venue snapshot, which restarts its sequence.
+      if (u.kind !== 'snapshot') { this.awaitingSnapshot++; return undefined; }
+      reset = Flags.RESET;
+    }
     if (!st || st.book.format.priceDecimals !== u.format.priceDecimals || st.book.format.sizeDecimals !== u.format.sizeDecimals) {
       const book = new L2Book(u.exchange, u.symbol, u.format, 256);
       st = { book, subject: dataSubject(u.exchange, u.symbol, this.opts.dataSuffix), seq: st?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0 };
@@ -65,7 +74,7 @@ export class PublishEngine {
       book.takeDeltas();
       st.seq++;
       const { bids, asks } = book.snapshot(this.opts.snapshotDepth);
-      return { subject: st.subject, payload: this.encoder.encodeSnapshot(this.header(st, this.truncated(book)), bids, asks), state: st };
+      return { subject: st.subject, payload: this.encoder.encodeSnapshot(this.header(st, this.truncated(book) | reset), bids, asks), state: st };
     }
     const changes = u.changes ?? [];
     for (let i = 0; i < changes.length; i++) {
