@@ -10,6 +10,7 @@ import { L2Book } from '../marketdata/book/l2-book.js';
 import type { PriceFormat, Scaled } from '../marketdata/events.js';
 import { dataSubject } from '../marketdata/subject.js';
 import { Flags, WireEncoder } from '../wire/index.js';
+import { levelsPerMessage } from '../wire/layout.js';
 import type { FeedUpdate } from './feed-update.js';
 
 export interface BookState {
@@ -24,8 +25,11 @@ export interface BookState {
 export interface Outgoing {
   subject: string;
   payload: Uint8Array;
+  /** Further messages to publish right after `payload`, in order (a book too large for one). */
+  more?: Uint8Array[];
   state: BookState;
 }
+
 
 export interface BookDump {
   exchange: string;
@@ -45,7 +49,12 @@ export class PublishEngine {
   /** Deltas dropped because their book awaits a venue snapshot (rebuild after a worker restart). */
   awaitingSnapshot = 0;
 
-  constructor(private readonly opts: { epoch: number; dataSuffix: string; snapshotDepth: number; requireSnapshot?: boolean }) {}
+  /** Most levels one message may carry under max_payload. */
+  private readonly levelsPerPart: number;
+
+  constructor(private readonly opts: { epoch: number; dataSuffix: string; snapshotDepth: number; requireSnapshot?: boolean; maxPayloadBytes?: number }) {
+    this.levelsPerPart = levelsPerMessage(opts.maxPayloadBytes ?? 1024 * 1024);
+  }
 
   get epoch(): number { return this.opts.epoch; }
   set epoch(e: number) { this.opts.epoch = e; }
@@ -74,7 +83,8 @@ export class PublishEngine {
       book.takeDeltas();
       st.seq++;
       const { bids, asks } = book.snapshot(this.opts.snapshotDepth);
-      return { subject: st.subject, payload: this.encoder.encodeSnapshot(this.header(st, this.truncated(book) | reset), bids, asks), state: st };
+      const parts = this.snapshotParts(this.encoder, st, this.truncated(book) | reset, bids, asks);
+      return { subject: st.subject, payload: parts[0]!, ...(parts.length > 1 ? { more: parts.slice(1) } : {}), state: st };
     }
     const changes = u.changes ?? [];
     for (let i = 0; i < changes.length; i++) {
@@ -83,17 +93,55 @@ export class PublishEngine {
     }
     const deltas = book.takeDeltas();
     if (deltas.length === 0) return undefined;
+    const per = this.levelsPerPart;
     st.seq++;
-    return { subject: st.subject, payload: this.encoder.encodeDelta(this.header(st), deltas), state: st };
+    if (deltas.length <= per) return { subject: st.subject, payload: this.encoder.encodeDelta(this.header(st), deltas), state: st };
+    // Too many changes for one message: consecutive deltas, each its own sequence number.
+    const payload = this.encoder.encodeDelta(this.header(st), deltas.slice(0, per));
+    const more: Uint8Array[] = [];
+    for (let i = per; i < deltas.length; i += per) {
+      st.seq++;
+      more.push(this.encoder.encodeDelta(this.header(st), deltas.slice(i, i + per)));
+    }
+    return { subject: st.subject, payload, more, state: st };
   }
 
-  /** The current book as a snapshot message, for request/reply; undefined for unknown books. */
+  /**
+   * One snapshot message, or a multi-part snapshot when the levels exceed one message
+   * (docs/wire-format.md): every part has the same epoch and seq; the first replaces the book,
+   * the rest (CONTINUATION) add levels; every part but the last carries MORE.
+   */
+  private snapshotParts(enc: WireEncoder, st: BookState, flags: number, bids: Array<[Scaled, Scaled]>, asks: Array<[Scaled, Scaled]>): Uint8Array[] {
+    const per = this.levelsPerPart;
+    if (bids.length + asks.length <= per) return [enc.encodeSnapshot(this.header(st, flags), bids, asks)];
+    const parts: Uint8Array[] = [];
+    let b = 0;
+    let a = 0;
+    while (b < bids.length || a < asks.length) {
+      const nb = Math.min(per, bids.length - b);
+      const na = Math.min(per - nb, asks.length - a);
+      const last = b + nb >= bids.length && a + na >= asks.length;
+      const f = flags | (parts.length ? Flags.CONTINUATION : 0) | (last ? 0 : Flags.MORE);
+      // Reuse-mode encoders overwrite their buffer: keep a copy of each part.
+      parts.push(enc.encodeSnapshot(this.header(st, f), bids.slice(b, b + nb), asks.slice(a, a + na)).slice());
+      b += nb;
+      a += na;
+    }
+    return parts;
+  }
+
+  /** The current book as a snapshot message (the first part, if it needs several); undefined for unknown books. */
   snapshot(exchange: string, symbol: string): Uint8Array | undefined {
+    return this.snapshotReply(exchange, symbol)?.[0];
+  }
+
+  /** The reply to a snapshot request: one message, or the parts of a multi-part snapshot. */
+  snapshotReply(exchange: string, symbol: string): Uint8Array[] | undefined {
     const st = this.books.get(`${exchange}\u0000${symbol}`);
     if (!st) return undefined;
     const { bids, asks } = st.book.snapshot(this.opts.snapshotDepth);
     // REPLY: an answer to a request, not part of the data stream; TRUNCATED: deeper levels exist.
-    return this.snapshotEncoder.encodeSnapshot(this.header(st, Flags.REPLY | this.truncated(st.book)), bids, asks).slice();
+    return this.snapshotParts(this.snapshotEncoder, st, Flags.REPLY | this.truncated(st.book), bids, asks).map((p) => p.slice());
   }
 
   states(): IterableIterator<BookState> {
@@ -113,3 +161,4 @@ export class PublishEngine {
     return { exchange: st.book.exchange, symbol: st.book.symbol, format: st.book.format, epoch: this.opts.epoch, seq: st.seq, exchSeq: st.exchSeq, exchTsUs: st.exchTsUs, recvMonoNs: st.recvMonoNs, flags };
   }
 }
+

@@ -36,7 +36,7 @@ export class PublisherCore {
 
   constructor(private readonly init: WorkerInit) {
     this.publishing = init.publishing;
-    this.engine = new PublishEngine({ epoch: init.epoch, dataSuffix: init.config.subjects.dataSuffix, snapshotDepth: init.config.ingest.snapshotDepth, requireSnapshot: init.rebuild === true });
+    this.engine = new PublishEngine({ epoch: init.epoch, dataSuffix: init.config.subjects.dataSuffix, snapshotDepth: init.config.ingest.snapshotDepth, requireSnapshot: init.rebuild === true, maxPayloadBytes: init.config.nats.limits.maxPayloadBytes });
     this.stats = { worker: init.worker, updates: 0, published: 0, publishedBytes: 0, snapshotRequests: 0, symbols: 0, perExchange: {} };
   }
 
@@ -60,15 +60,27 @@ export class PublisherCore {
     this.ensureResponder(out.state);
     if (!this.publishing) {
       this.rememberStandby(out.subject, out.payload);
+      if (out.more) for (const p of out.more) this.rememberStandby(out.subject, p);
       return;
     }
     const now = monoNs();
     stampPublishTime(out.payload, now);
     this.nc.publish(out.subject, out.payload);
+    if (out.more) this.publishMore(out.subject, out.more, now);
     this.latency.record('ingest_to_publish', (now - u.recvMonoNs) / 1000);
     this.stats.published++;
     this.stats.publishedBytes += out.payload.length;
     this.stats.perExchange[u.exchange] = (this.stats.perExchange[u.exchange] ?? 0) + 1;
+  }
+
+  /** The rest of a book too large for one message (multi-part snapshot, split delta). */
+  private publishMore(subject: string, parts: Uint8Array[], now: number): void {
+    for (const p of parts) {
+      stampPublishTime(p, now);
+      this.nc.publish(subject, p);
+      this.stats.published++;
+      this.stats.publishedBytes += p.length;
+    }
   }
 
   dump(): BookDump[] {
@@ -125,11 +137,15 @@ export class PublisherCore {
           }
           return;
         }
-        const snap = this.engine.snapshot(st.book.exchange, st.book.symbol);
-        if (!snap) return;
+        const parts = this.engine.snapshotReply(st.book.exchange, st.book.symbol);
+        if (!parts) return;
         this.stats.snapshotRequests++;
-        stampPublishTime(snap, monoNs());
-        msg.respond(snap);
+        const now = monoNs();
+        // Every part goes to the requester's inbox (allow_responses admits that many replies).
+        for (const p of parts) {
+          stampPublishTime(p, now);
+          msg.respond(p);
+        }
       },
     });
     this.responders.set(st, sub);

@@ -126,6 +126,8 @@ export class BookMirror {
   distrust = false;
   /** Consecutive messages that disagree with the book (fenced yet chaining, or far behind). */
   private disagreeRun = 0;
+  /** A multi-part snapshot being put together (Flags.MORE / CONTINUATION); deltas wait meanwhile. */
+  private assembling: { seq: number; epoch: number } | undefined;
 
   constructor(
     readonly exchange: string,
@@ -216,10 +218,36 @@ export class BookMirror {
     this.counters.resyncs++;
     this.lastSeq = m.seq;
     this.hasBook = true;
+    if ((m.flags & Flags.MORE) !== 0) {
+      this.assembling = { seq: m.seq, epoch: m.epoch };
+      this.state = 'awaiting-snapshot';
+      return 'buffered';
+    }
+    this.assembling = undefined;
     this.state = 'live';
     this.needsSnapshot = false;
     this.announcedNeed = false;
     return 'resynced';
+  }
+
+  /** A later part of a multi-part snapshot: add its levels; the last part completes the book. */
+  private onContinuation(m: WireMessage): MirrorOutcome {
+    const a = this.assembling;
+    if (a === undefined || a.seq !== m.seq || a.epoch !== m.epoch) {
+      // Its first part was missed (or belongs to another snapshot): useless on its own.
+      this.counters.staleSnapshots++;
+      if (this.state === 'awaiting-snapshot') this.needSnapshot('stale-snapshot', true);
+      return 'stale-snapshot';
+    }
+    const book = this.book;
+    const n = m.levelCount;
+    for (let i = 0; i < m.bidCount; i++) book.set('bid', m.prices[i]!, m.sizes[i]!);
+    for (let i = m.bidCount; i < n; i++) book.set('ask', m.prices[i]!, m.sizes[i]!);
+    book.takeDeltas();
+    if (this.tooDeep()) return this.suspect(true);
+    if ((m.flags & Flags.MORE) !== 0) return 'buffered';
+    this.assembling = undefined;
+    return this.replayBuffered() ? 'resynced' : 'hole';
   }
 
   /**
@@ -229,6 +257,7 @@ export class BookMirror {
   invalidate(): void {
     this.buffer.clear();
     this.disagreeRun = 0;
+    this.assembling = undefined;
     this.state = 'awaiting-snapshot';
     this.needSnapshot('invalidated', true);
   }
@@ -242,7 +271,7 @@ export class BookMirror {
       return 'duplicate';
     }
     if (this.hasBook && seq > this.lastSeq + this.maxSeqJump) return this.suspect(false);
-    if (seq === this.lastSeq + 1 && (this.hasBook || seq === 1)) {
+    if (seq === this.lastSeq + 1 && (this.hasBook || seq === 1) && this.assembling === undefined) {
       // Live, or the missing delta turned up after all, or a subscriber present from seq 1.
       this.apply(m);
       if (this.tooDeep()) return this.suspect(true);
@@ -265,6 +294,7 @@ export class BookMirror {
   }
 
   private onSnapshot(m: WireMessage): MirrorOutcome {
+    if ((m.flags & Flags.CONTINUATION) !== 0) return this.onContinuation(m);
     const s = m.seq;
     const reset = (m.flags & Flags.RESET) !== 0;
     // Far ahead of the book: not trusted over the stream, whether pushed or requested.
@@ -287,6 +317,11 @@ export class BookMirror {
     else this.buffer.dropAbove(s + this.maxSeqJump);
     this.disagreeRun = 0;
     this.state = 'awaiting-snapshot';
+    if ((m.flags & Flags.MORE) !== 0) {
+      this.assembling = { seq: s, epoch: m.epoch };
+      return 'buffered';
+    }
+    this.assembling = undefined;
     return this.replayBuffered() ? 'resynced' : 'hole';
   }
 

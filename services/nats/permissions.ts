@@ -12,6 +12,7 @@
  * server cannot tell a reply from a publish there.
  */
 import type { DsmConfig, Identity } from '../../config/schema.js';
+import { snapshotParts } from '../wire/layout.js';
 import {
   allDataWildcard, controlWildcard, exchangeDataWildcard, inboxPrefix, leaseSubject, metricsSubject,
   snapshotWildcard, subjectScheme, tuneSubject,
@@ -20,8 +21,11 @@ import {
 export interface Permissions {
   publish: { allow: string[]; deny?: string[] };
   subscribe: { allow: string[]; deny?: string[] };
-  /** Lets a responder reply to a request's inbox without a publish grant on `_INBOX.>`. */
-  allowResponses?: boolean;
+  /**
+   * Lets a responder reply to a request's inbox without a publish grant on `_INBOX.>`: at most
+   * `max` messages per request (a multi-part snapshot takes several).
+   */
+  allowResponses?: { max: number };
 }
 
 export function permissionsFor(cfg: DsmConfig, id: Identity): Permissions {
@@ -33,7 +37,7 @@ export function permissionsFor(cfg: DsmConfig, id: Identity): Permissions {
       return {
         publish: { allow: [allDataWildcard(s), leaseSubject(s, '*'), ownMetrics] },
         subscribe: { allow: [controlWildcard(s), inbox] },
-        allowResponses: true,
+        allowResponses: { max: snapshotParts(2 * cfg.ingest.snapshotDepth, cfg.nats.limits.maxPayloadBytes) },
       };
     case 'subscriber': {
       const exchanges = id.exchanges;

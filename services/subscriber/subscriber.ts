@@ -15,7 +15,7 @@
  * request finds no responder) is forgotten; snapshot requests are paced per book (backoff with
  * jitter) and per subscriber (`client.snapshotRequestsPerSecond`), whatever the books want.
  */
-import type { NatsConnection, Subscription } from 'nats';
+import { RequestStrategy, type NatsConnection, type Subscription } from 'nats';
 import type { DsmConfig } from '../../config/schema.js';
 import { monoNs } from '../common/clock.js';
 import { childLogger } from '../common/log.js';
@@ -26,6 +26,8 @@ import { MirrorSet } from '../mirror/mirror-set.js';
 import { connectAs } from '../nats/connect.js';
 import { snapshotSubject, subjectScheme } from '../nats/subjects.js';
 import { decodeInto, WireMessage } from '../wire/index.js';
+import { readU16 } from '../wire/bytes.js';
+import { Flags, HEADER_BYTES, Offset } from '../wire/layout.js';
 import { BoundedQueue } from './queue.js';
 import { SnapshotPacer } from './snapshot-pacer.js';
 import { SubjectPayloadCheck } from './subject-check.js';
@@ -221,10 +223,9 @@ export class Subscriber {
     this.inFlight.add(mirror);
     this.counters.snapshotRequests++;
     const subject = snapshotSubject(subjectScheme(this.opts.config), mirror.exchange, encodeSubjectToken(mirror.symbol));
-    this.nc.request(subject, new Uint8Array(0), { timeout: this.opts.snapshotTimeoutMs ?? 2000 }).then(
-      (reply) => {
+    this.fetchSnapshot(subject, mirror).then(
+      () => {
         this.inFlight.delete(mirror);
-        this.mirrors.handleReply(reply.data, mirror);
         // No backoff reset on success: a book poisoned again right after each resync must not
         // turn into a request per round trip. The pacer forgets a book after a quiet spell.
         if (mirror.needsSnapshot) this.requestSnapshot(mirror);
@@ -243,6 +244,22 @@ export class Subscriber {
         if (mirror.needsSnapshot) this.requestSnapshot(mirror);
       },
     );
+  }
+
+  /**
+   * Request a snapshot and apply its reply: one message, or every part of a multi-part snapshot
+   * (Flags.MORE on all but the last). Rejects on timeout or when no ingest answers (code 503).
+   */
+  private async fetchSnapshot(subject: string, mirror: BookMirror): Promise<void> {
+    const replies = await this.nc!.requestMany(subject, new Uint8Array(0), { strategy: RequestStrategy.Timer, maxWait: this.opts.snapshotTimeoutMs ?? 2000, noMux: true, maxMessages: 64 });
+    let got = 0;
+    for await (const reply of replies) {
+      got++;
+      this.mirrors.handleReply(reply.data, mirror);
+      const data = reply.data;
+      if (data.length < HEADER_BYTES || (readU16(data, Offset.flags) & Flags.MORE) === 0 || got >= 64) break;
+    }
+    if (got === 0) throw Object.assign(new Error(`snapshot request ${subject} timed out`), { code: 'TIMEOUT' });
   }
 
   /** Wait until every mirror is live and the queue is empty (or time out). */

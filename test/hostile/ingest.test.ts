@@ -72,6 +72,39 @@ describe('hostile: feed input and worker death', () => {
     }
   }, 60_000);
 
+  it('an 80,000-level snapshot (above max_payload) goes out in parts, live and as a reply to a late joiner', async () => {
+    const src = new ScriptedSource('KRAKEN');
+    const { ingest, sub } = await pipeline(src);
+    try {
+      const bids = Array.from({ length: 40_000 }, (_, i): [number, number] => [50_000 - i, i + 1]);
+      const asks = Array.from({ length: 40_000 }, (_, i): [number, number] => [50_001 + i, i + 1]);
+      SYMBOLS.push('BIG/USD');
+      src.snapshot('BIG/USD', bids, asks);
+      churn(src, 2);
+      await expectEqual(ingest, sub);
+      expect(sub.mirrors.get('KRAKEN', 'BIG/USD')!.book.depth('bid')).toBeGreaterThanOrEqual(40_000);
+      expect(ingest.workerStats().every((w) => (w.restarts ?? 0) === 0)).toBe(true);
+      const late = await new Subscriber({ config: tc.config, tlsDir: tc.tlsDir, subjects: ['KRAKEN.BIG~2FUSD.orderbook'], servers: [tc.clientUrls[1]!] }).start();
+      try {
+        await sleep(200);
+        src.delta('BIG/USD', 'ask', 50_001, 7); // the late joiner sees a delta, asks for a snapshot: two parts
+        const deadline = Date.now() + 20_000;
+        while (!late.mirrors.get('KRAKEN', 'BIG/USD')?.isLive && Date.now() < deadline) await sleep(100);
+        const m = late.mirrors.get('KRAKEN', 'BIG/USD')!;
+        expect(m.isLive).toBe(true);
+        expect(m.book.depth('ask')).toBeGreaterThanOrEqual(40_000);
+        expect(m.book.sizeAt('ask', 50_001)).toBe(7);
+      } finally {
+        await late.close();
+      }
+    } finally {
+      SYMBOLS.pop();
+      src.end();
+      await sub.close();
+      await ingest.stop();
+    }
+  }, 90_000);
+
   it('a killed worker is reported, restarted, rebuilt from venue snapshots, and subscribers end equal', async () => {
     const src = new ScriptedSource('KRAKEN');
     const { ingest, sub } = await pipeline(src);
