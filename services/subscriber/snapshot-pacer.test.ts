@@ -29,4 +29,13 @@ describe('SnapshotPacer', () => {
     expect(sent).toBeLessThanOrEqual(100 * 10 + 100 + 1);
     expect(p.throttled).toBeGreaterThan(0);
   });
+
+  it('a flood of never-seen books does not starve books that held a real book', () => {
+    let t = 0;
+    const p = new SnapshotPacer<string>({ ratePerSecond: 10, maxMs: 5000, now: () => t });
+    for (let i = 0; i < 1000; i++) p.acquire(`fake${i}`);
+    expect(p.acquire('real', true)).toBe(0);
+    t = 10_000;
+    expect(p.acquire('real2', true)).toBe(0);
+  });
 });

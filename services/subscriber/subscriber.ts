@@ -211,7 +211,7 @@ export class Subscriber {
   private requestSnapshot(mirror: BookMirror): void {
     if (this.closed || !this.nc || this.inFlight.has(mirror) || this.scheduled.has(mirror)) return;
     if (this.mirrors.get(mirror.exchange, mirror.symbol) !== mirror) return; // forgotten meanwhile
-    const wait = this.pacer.acquire(mirror);
+    const wait = this.pacer.acquire(mirror, mirror.hasBook);
     if (wait > 0) {
       this.scheduled.add(mirror);
       setTimeout(() => {
