@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # chromium: the local dashboard's browser test; packer: Debian's 1.6.6 checks what it understands of the template.
 APT_PACKAGES := nats-server openssl shellcheck chromium packer
 
-.PHONY: help deps npm-deps system-deps demo test typecheck unit synth bench bench-book bench-pipeline bundle ami ami-check up down status clean
+.PHONY: help deps npm-deps system-deps demo test typecheck unit synth stacks-check bench bench-book bench-pipeline bundle ami ami-check up down status clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ typecheck: npm-deps
 
 synth: npm-deps ## synthesize the cdktf stacks into cdktf.out/
 	npx tsx stacks/main.ts
+
+stacks-check: npm-deps ## real terraform on the synthesized stacks, offline: validate (4 shapes) + terraform test (also in make test)
+	npx vitest run stacks/terraform.test.ts
 
 bench: deps bench-book bench-pipeline ## every benchmark, each against its baseline in one run
 

@@ -67,6 +67,9 @@ source "amazon-ebs" "dsm" {
     device_name           = "/dev/xvda"
     volume_size           = var.root_volume_gb
     volume_type           = "gp3"
+    # gp3 baseline spelled out (stacks/hardening.ts GP3 sets the same on instances and templates).
+    iops                  = 3000
+    throughput            = 125
     encrypted             = true
     delete_on_termination = true
   }
@@ -110,8 +113,10 @@ build {
       "bash /tmp/dsm-ami/scripts/install-units.sh",
       "bash /tmp/dsm-ami/scripts/tune-kernel.sh",
       "bash /tmp/dsm-ami/scripts/configure-time.sh",
+      "bash /tmp/dsm-ami/scripts/install-log-shipping.sh",
       "/usr/local/bin/dsm --version",
       "/usr/local/bin/nats-server --version",
+      "test -x /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl",
       "rm -rf /tmp/dsm-ami",
     ]
   }

@@ -59,6 +59,9 @@ describe('provisioning into a temp root', () => {
       'etc/systemd/system/dsm-cpu-tune.service': '0644',
       'etc/systemd/system/dsm-time-source.service': '0644',
       'opt/dsm/cli/bin/dsm.js': '0644',
+      'etc/rsyslog.d/30-dsm.conf': '0644',
+      'etc/logrotate.d/dsm': '0644',
+      'var/log/dsm': '0750',
     };
     const actual = Object.fromEntries(Object.keys(expected).map((p) => [p, existsSync(at(p)) ? mode(p) : 'missing']));
     expect(actual).toEqual(expected);
@@ -112,7 +115,8 @@ describe('provisioning into a temp root', () => {
 
   it('routes every live-system command through run_host instead of running it', () => {
     const log = readFileSync(inputs.hostLog, 'utf8');
-    for (const cmd of ['dnf install -y nodejs20', 'dnf install -y chrony', 'useradd --system', 'sysctl --system', 'systemd-tmpfiles --create /etc/tmpfiles.d/dsm-thp.conf', 'chown root:nats /etc/nats', 'systemctl daemon-reload']) {
+    for (const cmd of ['dnf install -y nodejs20', 'dnf install -y chrony', 'useradd --system', 'sysctl --system', 'systemd-tmpfiles --create /etc/tmpfiles.d/dsm-thp.conf', 'chown root:nats /etc/nats', 'systemctl daemon-reload',
+      'dnf install -y amazon-cloudwatch-agent rsyslog', 'systemctl enable rsyslog.service']) {
       expect(log, cmd).toContain(cmd);
     }
     expect(log).toMatch(/useradd .* nats$/m);

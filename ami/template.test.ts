@@ -4,6 +4,7 @@
  * provisioners in order, and variables that are all declared and all used. `packer validate`
  * runs only where a Packer that understands HCL2 `required_plugins` (>= 1.7) is installed.
  */
+import { GP3 } from '../stacks/hardening.js';
 import { parse } from '@cdktf/hcl2json';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -52,6 +53,8 @@ describe('Packer template', () => {
     const src = template.source['amazon-ebs'].dsm[0];
     expect(src.encrypt_boot).toBe(true);
     expect(src.launch_block_device_mappings[0]).toMatchObject({ device_name: '/dev/xvda', volume_type: 'gp3', encrypted: true, delete_on_termination: true });
+    // gp3's baseline spelled out, the same figures the stack sets (stacks/hardening.ts GP3).
+    expect(src.launch_block_device_mappings[0]).toMatchObject({ iops: GP3.iops, throughput: GP3.throughputMiBps });
     expect(src.imds_support).toBe('v2.0');
     expect(src.metadata_options[0]).toMatchObject({ http_endpoint: 'enabled', http_tokens: 'required' });
     expect(src.ena_support).toBe(true);

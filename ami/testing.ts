@@ -12,7 +12,7 @@ import { writeHostFiles } from './render-host.js';
 export const AMI_DIR = path.dirname(new URL(import.meta.url).pathname);
 export const SCRIPTS_DIR = path.join(AMI_DIR, 'scripts');
 /** Provisioning scripts in the order the Packer template runs them. */
-export const PROVISION_ORDER = ['install-nats.sh', 'install-dsm.sh', 'install-units.sh', 'tune-kernel.sh', 'configure-time.sh'] as const;
+export const PROVISION_ORDER = ['install-nats.sh', 'install-dsm.sh', 'install-units.sh', 'tune-kernel.sh', 'configure-time.sh', 'install-log-shipping.sh'] as const;
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), `dsm-ami-${prefix}-`));

@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/load.js';
 import type { DsmConfig } from '../config/schema.js';
+import { twinConfigOverride } from '../config/twin-override.js';
 
 export function positiveInt(name: string) {
   return (value: string): number => {
@@ -22,5 +23,6 @@ export function nonNegativeNumber(name: string) {
 export const ENV_OPTION = ['-e, --env <name>', 'environment config (config/<name>.ts)', process.env.DSM_ENV ?? 'local'] as const;
 
 export function configFor(opts: { env: string }): DsmConfig {
-  return loadConfig(opts.env);
+  // `dsm twin` starts the real units with --env prod and moves that config onto loopback.
+  return twinConfigOverride(opts.env) ?? loadConfig(opts.env);
 }

@@ -30,7 +30,13 @@ export const METRICS = {
   natsConnections: metric('NatsConnections', 'Count', ['Cluster', 'Node'], 'Client connections open on the node'),
   natsRoutes: metric('NatsRoutes', 'Count', ['Cluster', 'Node'], 'Routes the node has to its peers; expected nodes-1'),
   natsSlowConsumers: metric('NatsSlowConsumers', 'Count', ['Cluster', 'Node'], 'Slow consumers the node cut off in the interval'),
+  // Client traffic per node (route traffic excluded). Every agent emits these for the nodes it
+  // scrapes, so on AWS (one agent per NATS host, --node) cluster figures are their sum: dashboards
+  // stack them and `dsm tune` sums them with metric math.
+  nodeDeliveredRate: metric('NodeDeliveredMsgRate', 'Count/Second', ['Cluster', 'Node'], 'Messages the node delivered to client connections per second (route traffic excluded)'),
+  nodePublishedRate: metric('NodePublishedMsgRate', 'Count/Second', ['Cluster', 'Node'], 'Messages client connections published into the node per second (route traffic excluded)'),
   // Cluster-wide delivered rate: what the subscriber ASG scales on (÷ GroupInServiceInstances).
+  // Emitted only by an agent that scrapes every node (local clusters, a central monitoring host).
   clusterDeliveredRate: metric('ClusterDeliveredMsgRate', 'Count/Second', ['Cluster'], 'Messages delivered to client connections by all nodes per second (route traffic excluded)'),
   clusterPublishedRate: metric('ClusterPublishedMsgRate', 'Count/Second', ['Cluster'], 'Messages published by client connections into the cluster per second (route traffic excluded)'),
   // DSM services

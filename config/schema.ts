@@ -164,6 +164,12 @@ export const AwsSchema = z.object({
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1'),
   /** The one AZ everything lives in by default: a placement group cannot span AZs. */
   az: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, 'must be an availability zone such as us-east-1a'),
+  /**
+   * The AZ ID `az` must be in this account (e.g. use1-az4). AZ names map to physical zones
+   * differently per account; the ID is what a cross-connect or a peer's latency figure refers to.
+   * When set, the plan fails if `az` names another zone (stacks/README.md, "AZ by ID").
+   */
+  azId: z.string().regex(/^[a-z]+\d+-az\d+$/, 'must be an availability zone ID such as use1-az4').optional(),
   /** Spread NATS nodes over these AZs instead (survives an AZ loss; costs ~0.5-1 ms per cross-AZ hop). */
   spreadNatsAcrossAzs: z.boolean().default(false),
   natsAzs: z.array(z.string()).default([]),

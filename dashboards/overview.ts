@@ -70,7 +70,9 @@ export function overviewDashboard(cfg: DsmConfig, res: DashboardResources = {}):
       ...HOPS.map((hop) => latencyPanel(cfg, hop)),
       { kind: 'panel', title: 'Messages in per node', unit: 'msg/s', stat: 'Average', width: 8, height: 6, yMin: 0, lines: perNode(cfg, 'natsMsgsInRate') },
       { kind: 'panel', title: 'Messages out per node', unit: 'msg/s', stat: 'Average', width: 8, height: 6, yMin: 0, lines: perNode(cfg, 'natsMsgsOutRate') },
-      { kind: 'panel', title: 'Cluster delivered rate', unit: 'msg/s', stat: 'Average', width: 8, height: 6, yMin: 0, lines: [{ kind: 'dsm', metric: 'clusterDeliveredRate', dimensions: { Cluster: cluster }, label: 'delivered' }] },
+      // Stacked per-node figures: their top is the cluster total, and every node's agent emits its own
+      // (a cluster-only metric would stay empty on AWS, where each agent scrapes one node).
+      { kind: 'panel', title: 'Delivered to clients (stacked: cluster total)', unit: 'msg/s', stat: 'Average', width: 8, height: 6, yMin: 0, stacked: true, lines: perNode(cfg, 'nodeDeliveredRate') },
       { kind: 'panel', title: 'Slow consumers per node', unit: 'count', stat: 'Sum', width: 8, height: 6, yMin: 0, lines: perNode(cfg, 'natsSlowConsumers') },
       { kind: 'panel', title: 'Routes per node', unit: 'count', stat: 'Minimum', width: 8, height: 6, yMin: 0, lines: perNode(cfg, 'natsRoutes'), thresholds: [{ label: 'expected', value: expectedRoutes, color: '#2ca02c' }] },
       { kind: 'panel', title: 'Client connections per node', unit: 'count', stat: 'Maximum', width: 8, height: 6, yMin: 0, lines: perNode(cfg, 'natsConnections') },

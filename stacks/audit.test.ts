@@ -1,11 +1,11 @@
 import { Audit } from './audit.js';
 import { Cloudtrail, CloudwatchLogGroup, FlowLog, S3BucketPublicAccessBlock, S3BucketServerSideEncryptionConfigurationA } from './aws.js';
-import { only, synthScope, type Synthesized } from './test-support.js';
+import { only, resourcesOf, synthScope, type Json, type Synthesized } from './test-support.js';
 
 describe('Audit', () => {
   let out: Synthesized;
   beforeAll(() => {
-    out = synthScope((s) => new Audit(s, 'audit', { name: 'dsm-prod', env: 'prod', partition: 'aws', region: 'us-east-1', accountId: '111122223333', vpcId: 'vpc-1', logRetentionDays: 90 }));
+    out = synthScope((s) => new Audit(s, 'audit', { name: 'dsm-prod', env: 'prod', partition: 'aws', region: 'us-east-1', accountId: '111122223333', vpcId: 'vpc-1', logRetentionDays: 90, trailRetentionDays: 365 }));
   });
 
   it('trails management events (EC2 API calls included) with log file validation, KMS-encrypted', () => {
@@ -26,6 +26,25 @@ describe('Audit', () => {
     expect(rule.apply_server_side_encryption_by_default.sse_algorithm).toBe('aws:kms');
     expect(rule.apply_server_side_encryption_by_default.kms_master_key_id).toMatch(/^\$\{aws_kms_key\.audit_key_[A-F0-9]+\.arn\}$/);
     expect(only(out.json, 'aws_s3_bucket_versioning').versioning_configuration).toEqual({ status: 'Enabled' });
+  });
+
+  it('expires trail logs (and their noncurrent versions) after the configured retention', () => {
+    const [rule] = only(out.json, 'aws_s3_bucket_lifecycle_configuration').rule;
+    expect(rule).toMatchObject({
+      status: 'Enabled', expiration: [{ days: 365 }], noncurrent_version_expiration: [{ noncurrent_days: 365 }],
+      abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }],
+    });
+  });
+
+  it('applies the bucket sub-resources one after another (S3 aborts concurrent bucket changes)', () => {
+    const order = ['aws_s3_bucket_public_access_block', 'aws_s3_bucket_ownership_controls', 'aws_s3_bucket_versioning',
+      'aws_s3_bucket_server_side_encryption_configuration', 'aws_s3_bucket_lifecycle_configuration', 'aws_s3_bucket_policy'];
+    const address = (type: string) => `${type}.${resourcesOf(out.json, type)[0]![0]}`;
+    for (let k = 1; k < order.length; k++) {
+      expect((only(out.json, order[k]!) as Json).depends_on).toEqual([address(order[k - 1]!)]);
+    }
+    expect(only(out.json, order[0]!).depends_on).toBeUndefined();
+    expect(only(out.json, 'aws_cloudtrail').depends_on).toEqual([address('aws_s3_bucket_policy')]);
   });
 
   it('lets only this trail write, only over TLS', () => {

@@ -6,8 +6,9 @@
 import { Construct } from './cdktf.js';
 import {
   Cloudtrail, CloudwatchLogGroup, FlowLog, IamRole, IamRolePolicy, KmsAlias, KmsKey, S3Bucket, S3BucketOwnershipControls,
-  S3BucketPolicy, S3BucketPublicAccessBlock, S3BucketServerSideEncryptionConfigurationA, S3BucketVersioningA,
+  S3BucketLifecycleConfiguration, S3BucketPolicy, S3BucketPublicAccessBlock, S3BucketServerSideEncryptionConfigurationA, S3BucketVersioningA,
 } from './aws.js';
+import type { ITerraformDependable } from './cdktf.js';
 
 export interface AuditProps {
   name: string;
@@ -17,6 +18,8 @@ export interface AuditProps {
   accountId: string;
   vpcId: string;
   logRetentionDays: number;
+  /** Days CloudTrail log files (current and noncurrent versions) stay in the bucket. */
+  trailRetentionDays: number;
 }
 
 export class Audit extends Construct {
@@ -57,14 +60,34 @@ export class Audit extends Construct {
     new KmsAlias(this, 'alias', { name: `alias/${props.name}-audit`, targetKeyId: this.key.keyId });
 
     this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: `${props.name}-trail-`, forceDestroy: false });
-    new S3BucketPublicAccessBlock(this, 'public-access-block', { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-    new S3BucketOwnershipControls(this, 'ownership', { bucket: this.bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
-    new S3BucketVersioningA(this, 'versioning', { bucket: this.bucket.id, versioningConfiguration: { status: 'Enabled' } });
-    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
+    // S3 rejects concurrent configuration changes to one bucket ("OperationAborted: A conflicting
+    // conditional operation is in progress"), and terraform would apply these in parallel: each
+    // sub-resource waits for the one before it.
+    const chain: ITerraformDependable[] = [];
+    const after = <T extends ITerraformDependable>(r: T): T => { chain.push(r); return r; };
+    const dependsOn = () => (chain.length ? { dependsOn: [chain[chain.length - 1]!] } : {});
+    after(new S3BucketPublicAccessBlock(this, 'public-access-block', { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }));
+    after(new S3BucketOwnershipControls(this, 'ownership', { bucket: this.bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' }, ...dependsOn() }));
+    after(new S3BucketVersioningA(this, 'versioning', { bucket: this.bucket.id, versioningConfiguration: { status: 'Enabled' }, ...dependsOn() }));
+    after(new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
       bucket: this.bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true }],
-    });
+      ...dependsOn(),
+    }));
+    // Versioning keeps every overwritten or deleted object as a noncurrent version: expire those too,
+    // or the bucket grows forever whatever the retention says.
+    after(new S3BucketLifecycleConfiguration(this, 'lifecycle', {
+      bucket: this.bucket.id,
+      rule: [{
+        id: 'trail-retention', status: 'Enabled', filter: [{ prefix: '' }],
+        expiration: [{ days: props.trailRetentionDays }],
+        noncurrentVersionExpiration: [{ noncurrentDays: props.trailRetentionDays }],
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+      }],
+      ...dependsOn(),
+    }));
     const policy = new S3BucketPolicy(this, 'policy', {
+      ...dependsOn(),
       bucket: this.bucket.id,
       policy: JSON.stringify({
         Version: '2012-10-17',

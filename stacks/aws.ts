@@ -7,6 +7,7 @@ export { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 export { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
 export { DataAwsPrefixList } from '@cdktf/provider-aws/lib/data-aws-prefix-list/index.js';
 export { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter/index.js';
+export { DataAwsAvailabilityZone } from '@cdktf/provider-aws/lib/data-aws-availability-zone/index.js';
 // network
 export { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
 export { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';
@@ -57,3 +58,4 @@ export { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 export { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.js';
 export { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
 export { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js';
+export { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js';

@@ -39,8 +39,11 @@ esac`);
   fake('logger', 'cat > /dev/null');
   fake('sleep', ':');
   // Point the script's absolute paths into the temp root.
-  const sandboxed = script.replace(/(?<=[\s'"=>])\/(etc|var\/log)\//g, `${root}/$1/`);
+  const sandboxed = script.replace(/(?<=[\s'"=>:])\/(etc|var\/log|opt)\//g, `${root}/$1/`);
   mkdirSync(path.join(root, 'var', 'log'), { recursive: true });
+  // The CloudWatch agent's control script, as the AMI installs it.
+  mkdirSync(path.join(root, 'opt', 'aws', 'amazon-cloudwatch-agent', 'bin'), { recursive: true });
+  writeFileSync(path.join(root, 'opt', 'aws', 'amazon-cloudwatch-agent', 'bin', 'amazon-cloudwatch-agent-ctl'), `#!/bin/bash\n${record}\n`, { mode: 0o755 });
   const run = spawnSync('bash', ['-c', sandboxed], { encoding: 'utf8', env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` } });
   const lines = existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n') : [];
   return { root, status: run.status, calls: lines, log: () => readFileSync(path.join(root, 'var', 'log', 'dsm-boot.log'), 'utf8') };
@@ -61,7 +64,7 @@ describe('boot scripts, run', () => {
   afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
 
   it('NATS node: fetches TLS with the right modes, renders the config, then starts nats-server', () => {
-    const run = runInSandbox(natsBootScript({ env: 'prod', region: 'us-east-1', node: 2, serverName: 'nats-2', opsIdentity: 'ops' }), 0);
+    const run = runInSandbox(natsBootScript({ env: 'prod', region: 'us-east-1', node: 2, serverName: 'nats-2', opsIdentity: 'ops', ip: '10.40.2.10' }), 0);
     roots.push(run.root);
     expect(run.status).toBe(0);
     const tls = path.join(run.root, 'etc', 'nats', 'tls');
@@ -74,14 +77,17 @@ describe('boot scripts, run', () => {
       `DSM_ENV=prod\nDSM_ROLE=nats\nDSM_NODE=2\nDSM_IDENTITY=ops\nDSM_TLS_DIR=${run.root}/etc/dsm/tls\nDSM_REGION=us-east-1\nDSM_LOG_FORMAT=json\n`);
     // The units' EnvironmentFile and bash read the quoted argument list the same way.
     const args = spawnSync('bash', ['-c', `. ${run.root}/etc/dsm/instance.env; printf '%s|' $DSM_METRICS_ARGS`], { encoding: 'utf8' }).stdout;
-    expect(args).toBe(`--node|2|--tls-dir|${run.root}/etc/dsm/tls|`);
+    expect(args).toBe(`--node|2|--tls-dir|${run.root}/etc/dsm/tls|--prometheus-host|10.40.2.10|`);
     expect(readFileSync(path.join(run.root, 'etc', 'nats', 'nats-server.conf'), 'utf8')).toBe('# rendered\n');
     const programs = run.calls.map((c) => c.split(' ')[0]);
-    expect(programs).toEqual(['aws', 'aws', 'aws', 'chown', 'aws', 'aws', 'aws', 'chown', 'dsm', 'nats-server', 'systemctl']);
-    expect(run.calls[3]).toBe(`chown -R nats: ${run.root}/etc/nats/tls`);
-    expect(run.calls[7]).toBe(`chown -R dsm: ${run.root}/etc/dsm/tls`);
-    expect(run.calls[8]).toBe(`dsm render nats-config --env prod --node 2 --tls-dir ${run.root}/etc/nats/tls --out ${run.root}/etc/nats/nats-server.conf`);
-    expect(run.calls[10]).toBe('systemctl enable --now nats-server dsm-metrics');
+    expect(programs).toEqual(['amazon-cloudwatch-agent-ctl', 'aws', 'aws', 'aws', 'chown', 'aws', 'aws', 'aws', 'chown', 'dsm', 'nats-server', 'systemctl']);
+    const cwConfig = `${run.root}/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json`;
+    expect(run.calls[0]).toBe(`amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -c file:${cwConfig} -s`);
+    expect(JSON.parse(readFileSync(cwConfig, 'utf8')).logs.logs_collected.files.collect_list[0]).toEqual({ file_path: `${run.root}/var/log/dsm/nats-server.log`, log_group_name: '/dsm/prod/nats-server', log_stream_name: '{instance_id}' });
+    expect(run.calls[4]).toBe(`chown -R nats: ${run.root}/etc/nats/tls`);
+    expect(run.calls[8]).toBe(`chown -R dsm: ${run.root}/etc/dsm/tls`);
+    expect(run.calls[9]).toBe(`dsm render nats-config --env prod --node 2 --tls-dir ${run.root}/etc/nats/tls --out ${run.root}/etc/nats/nats-server.conf`);
+    expect(run.calls[11]).toBe('systemctl enable --now nats-server dsm-metrics');
   });
 
   it('waits for `dsm certs push` while the parameters hold placeholders, then carries on', async () => {
@@ -97,7 +103,7 @@ describe('boot scripts, run', () => {
   it('gives up after the deadline without starting anything', async () => {
     // A shorter deadline than the default (TLS_WAIT_SECONDS) keeps the test quick.
     expect(TLS_WAIT_SECONDS).toBe(3600);
-    const run = runInSandbox(natsBootScript({ env: 'prod', region: 'us-east-1', node: 1, serverName: 'nats-1', opsIdentity: 'ops' }), Number.MAX_SAFE_INTEGER, { DSM_TLS_WAIT_SECONDS: '60' });
+    const run = runInSandbox(natsBootScript({ env: 'prod', region: 'us-east-1', node: 1, serverName: 'nats-1', opsIdentity: 'ops', ip: '10.40.1.10' }), Number.MAX_SAFE_INTEGER, { DSM_TLS_WAIT_SECONDS: '60' });
     roots.push(run.root);
     expect(run.status).toBe(1);
     expect(run.calls.filter((c) => c.startsWith('aws '))).toHaveLength(60 / TLS_POLL_SECONDS + 1);

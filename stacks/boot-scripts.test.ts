@@ -7,7 +7,7 @@ import { shellQuote } from './user-data.js';
 import { clientTlsPaths, tlsPaths } from '../services/nats/tls-paths.js';
 import { clientParameters, serverParameters } from '../config/tls-layout.js';
 
-const nats = natsBootScript({ env: 'prod', region: 'us-east-1', node: 2, serverName: 'nats-2', opsIdentity: 'ops' });
+const nats = natsBootScript({ env: 'prod', region: 'us-east-1', node: 2, serverName: 'nats-2', opsIdentity: 'ops', ip: '10.40.2.10' });
 const ingestStandby = ingestBootScript({ env: 'prod', region: 'us-east-1', identity: 'ingest', standby: true });
 const subscriber = subscriberBootScript({ env: 'prod', region: 'us-east-1', identity: 'subscriber', asgName: 'dsm-prod-subscribers', lifecycleHook: 'drain' });
 
@@ -32,7 +32,7 @@ describe('boot scripts', () => {
       'fetch_tls /etc/dsm/tls /dsm/prod/tls/clients/ops.crt clients/ops.crt 0644',
       'fetch_tls /etc/dsm/tls /dsm/prod/tls/clients/ops.key clients/ops.key 0600',
     ]);
-    expect(nats).toContain("\nDSM_METRICS_ARGS='--node 2 --tls-dir /etc/dsm/tls'\n");
+    expect(nats).toContain("\nDSM_METRICS_ARGS='--node 2 --tls-dir /etc/dsm/tls --prometheus-host 10.40.2.10'\n");
   });
 
   it('lay TLS files out where the renderer and connectAs look for them', () => {
@@ -49,6 +49,24 @@ describe('boot scripts', () => {
     expect(ingestStandby).toContain('systemctl enable --now dsm-ingest');
     expect(subscriber).toContain('\nDSM_ASG_NAME=dsm-prod-subscribers\nDSM_LIFECYCLE_HOOK=drain\n');
     expect(subscriber).toContain('systemctl enable --now dsm-subscriber dsm-drain-watch');
+  });
+
+  it('start the CloudWatch agent first, shipping each role\'s service logs into the stack\'s log groups', () => {
+    const shipped = (script: string) => {
+      const json = script.split("<<'DSM_CW_AGENT'\n")[1]!.split('\nDSM_CW_AGENT')[0]!;
+      return JSON.parse(json).logs.logs_collected.files.collect_list.map((f: { file_path: string; log_group_name: string }) => `${f.file_path} -> ${f.log_group_name}`);
+    };
+    expect(shipped(nats)).toEqual(['/var/log/dsm/nats-server.log -> /dsm/prod/nats-server', '/var/log/dsm/metrics-agent.log -> /dsm/prod/metrics-agent', '/var/log/dsm/boot.log -> /dsm/prod/boot']);
+    expect(shipped(ingestStandby)).toEqual(['/var/log/dsm/ingest.log -> /dsm/prod/ingest', '/var/log/dsm/boot.log -> /dsm/prod/boot']);
+    expect(shipped(subscriber)).toEqual(['/var/log/dsm/subscriber.log -> /dsm/prod/subscriber', '/var/log/dsm/boot.log -> /dsm/prod/boot']);
+    for (const script of [nats, ingestStandby, subscriber]) {
+      const lines = script.split('\n');
+      const start = lines.findIndex((l) => l.includes('amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json -s'));
+      // Before the TLS wait, so a host stuck waiting for `dsm certs push` still ships its boot log.
+      expect(start).toBeGreaterThan(0);
+      expect(start).toBeLessThan(lines.findIndex((l) => l.startsWith('fetch_tls ')));
+      expect(lines[start]).toContain('|| echo "dsm-boot: ERROR: CloudWatch agent did not start');
+    }
   });
 
   it('keep the AMI\'s baked DSM_LOG_FORMAT when replacing dsm.env', () => {

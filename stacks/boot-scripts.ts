@@ -5,7 +5,8 @@
  * (subscribers) and the baked DSM_LOG_FORMAT; /etc/dsm/instance.env carries the units' argument
  * variables (DSM_METRICS_ARGS, DSM_INGEST_ARGS, DSM_SUBSCRIBE_ARGS).
  */
-import { renderBootScript } from './user-data.js';
+import { renderBootScript, type BootScript } from './user-data.js';
+import { CLOUDWATCH_AGENT_CONFIG, CLOUDWATCH_AGENT_CTL, cloudwatchAgentConfig, ROLE_LOGS } from './log-shipping.js';
 import { clientParameters, serverParameters } from '../config/tls-layout.js';
 
 export const NATS_TLS_DIR = '/etc/nats/tls';
@@ -16,13 +17,19 @@ export const DRAIN_WATCH_PATH = '/usr/local/sbin/dsm-drain-watch';
 /** Baked into the AMI's dsm.env, which user data replaces: keep it. */
 const BAKED = { DSM_LOG_FORMAT: 'json' } as const;
 
-export function natsBootScript(o: { env: string; region: string; node: number; serverName: string; opsIdentity: string }): string {
+function logShipping(env: string, role: keyof typeof ROLE_LOGS): NonNullable<BootScript['logShipping']> {
+  return { configPath: CLOUDWATCH_AGENT_CONFIG, ctl: CLOUDWATCH_AGENT_CTL, config: cloudwatchAgentConfig(env, role) };
+}
+
+export function natsBootScript(o: { env: string; region: string; node: number; serverName: string; opsIdentity: string; ip: string }): string {
   return renderBootScript({
     title: `DSM NATS node ${o.serverName} (${o.env})`,
     region: o.region,
+    logShipping: logShipping(o.env, 'nats'),
     env: { DSM_ENV: o.env, DSM_ROLE: 'nats', DSM_NODE: String(o.node), DSM_IDENTITY: o.opsIdentity, DSM_TLS_DIR: CLIENT_TLS_DIR, DSM_REGION: o.region, ...BAKED },
-    // The metrics agent scrapes this node only and publishes summaries as the ops identity.
-    instanceEnv: { DSM_METRICS_ARGS: `--node ${o.node} --tls-dir ${CLIENT_TLS_DIR}` },
+    // The metrics agent scrapes this node only, connects to it only (as the ops identity), and serves
+    // Prometheus on the node's private IP, where the NATS security group admits the monitoring tier.
+    instanceEnv: { DSM_METRICS_ARGS: `--node ${o.node} --tls-dir ${CLIENT_TLS_DIR} --prometheus-host ${o.ip}` },
     tls: [
       { dir: NATS_TLS_DIR, owner: 'nats', parameters: serverParameters(o.env, o.serverName) },
       { dir: CLIENT_TLS_DIR, owner: 'dsm', parameters: clientParameters(o.env, o.opsIdentity) },
@@ -41,6 +48,7 @@ export function ingestBootScript(o: { env: string; region: string; identity: str
   return renderBootScript({
     title: `DSM ingestion ${member} (${o.env})`,
     region: o.region,
+    logShipping: logShipping(o.env, 'ingest'),
     env: {
       DSM_ENV: o.env, DSM_ROLE: 'ingest', DSM_NODE: o.standby ? '2' : '1', DSM_STANDBY: String(o.standby),
       DSM_IDENTITY: o.identity, DSM_TLS_DIR: CLIENT_TLS_DIR, DSM_REGION: o.region, ...BAKED,
@@ -88,6 +96,7 @@ export function subscriberBootScript(o: { env: string; region: string; identity:
   return renderBootScript({
     title: `DSM subscriber (${o.env}), member of ${o.asgName}`,
     region: o.region,
+    logShipping: logShipping(o.env, 'subscriber'),
     env: {
       DSM_ENV: o.env, DSM_ROLE: 'subscriber', DSM_IDENTITY: o.identity, DSM_TLS_DIR: CLIENT_TLS_DIR, DSM_REGION: o.region,
       DSM_ASG_NAME: o.asgName, DSM_LIFECYCLE_HOOK: o.lifecycleHook, ...BAKED,

@@ -5,8 +5,14 @@
  */
 export const METADATA_OPTIONS = { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1, instanceMetadataTags: 'disabled' } as const;
 
+/**
+ * gp3's baseline, spelled out: left implicit, a later provider or API default could change the
+ * volume's performance without a diff. The AMI's template (ami/dsm.pkr.hcl) sets the same.
+ */
+export const GP3 = { iops: 3000, throughputMiBps: 125 } as const;
+
 export function rootVolume(sizeGb: number) {
-  return { volumeType: 'gp3', volumeSize: sizeGb, encrypted: true, deleteOnTermination: true } as const;
+  return { volumeType: 'gp3', volumeSize: sizeGb, iops: GP3.iops, throughput: GP3.throughputMiBps, encrypted: true, deleteOnTermination: true } as const;
 }
 
 /** Settings for aws_instance. */
@@ -18,7 +24,7 @@ export function instanceHardening(rootVolumeGb: number) {
 export function launchTemplateHardening(rootVolumeGb: number, deviceName = '/dev/xvda') {
   return {
     metadataOptions: METADATA_OPTIONS,
-    blockDeviceMappings: [{ deviceName, ebs: { volumeType: 'gp3', volumeSize: rootVolumeGb, encrypted: 'true', deleteOnTermination: 'true' } }],
+    blockDeviceMappings: [{ deviceName, ebs: { volumeType: 'gp3', volumeSize: rootVolumeGb, iops: GP3.iops, throughput: GP3.throughputMiBps, encrypted: 'true', deleteOnTermination: 'true' } }],
     ebsOptimized: 'true',
     monitoring: { enabled: true },
   };

@@ -8,6 +8,7 @@ import { Instance } from './aws.js';
 import { instanceHardening } from './hardening.js';
 import { InstanceRole, readTunedSettings } from './instance-role.js';
 import { ingestBootScript } from './boot-scripts.js';
+import { userDataBase64 } from './user-data.js';
 
 export interface IngestionProps {
   name: string;
@@ -25,6 +26,10 @@ export interface IngestionProps {
   identity: string;
   tlsParameterArns: string[];
   tlsKmsKeyArn: string;
+  /** Every other tier's TLS parameter ARNs: denied outright to this tier's role. */
+  deniedTlsParameterArns: string[];
+  /** Log groups this tier's hosts ship journald into. */
+  logGroupArns: string[];
   /** ARN (wildcard) of the client settings `dsm tune` writes; readable, never writable, here. */
   tunedSettingsArn: string;
 }
@@ -39,7 +44,8 @@ export class Ingestion extends Construct {
     super(scope, id);
     const role = new InstanceRole(this, 'role', {
       name: `${props.name}-ingest`, partition: props.partition, region: props.region,
-      parameterArns: props.tlsParameterArns, kmsKeyArn: props.tlsKmsKeyArn,
+      parameterArns: props.tlsParameterArns, deniedParameterArns: props.deniedTlsParameterArns, kmsKeyArn: props.tlsKmsKeyArn,
+      logGroupArns: props.logGroupArns,
       extraStatements: [readTunedSettings(props.tunedSettingsArn)],
     });
     this.instances = Object.fromEntries(INGEST_MEMBERS.map((m) => [m.id, new Instance(this, m.id, {
@@ -51,9 +57,9 @@ export class Ingestion extends Construct {
       placementGroup: props.placementGroupName,
       iamInstanceProfile: role.profile.name,
       ...instanceHardening(props.rootVolumeGb),
-      userData: ingestBootScript({ env: props.env, region: props.region, identity: props.identity, standby: m.standby }),
+      userDataBase64: userDataBase64(ingestBootScript({ env: props.env, region: props.region, identity: props.identity, standby: m.standby })),
       // Rolled one at a time (standby first), never both in one apply.
-      lifecycle: { ignoreChanges: ['ami', 'user_data'] },
+      lifecycle: { ignoreChanges: ['ami', 'user_data_base64'] },
       tags: { Name: `${props.name}-ingest-${m.id}`, 'dsm:role': 'ingest', 'dsm:node': String(m.node), 'dsm:standby': String(m.standby) },
     })])) as Ingestion['instances'];
   }

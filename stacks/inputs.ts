@@ -36,6 +36,8 @@ export interface PlatformInputs {
   region: string;
   partition: string;
   az: string;
+  /** The AZ ID `az` must resolve to in the account (checked at plan time), when the config pins one. */
+  azId?: string;
   tags: Record<string, string>;
   vpcCidr: string;
   nats: {
@@ -110,6 +112,7 @@ export function platformInputs(cfg: DsmConfig): PlatformInputs {
     region: aws.region,
     partition: partitionOf(aws.region),
     az: aws.az,
+    ...(aws.azId ? { azId: aws.azId } : {}),
     tags: { ...aws.tags, 'dsm:env': cfg.env },
     vpcCidr: aws.vpcCidr,
     nats: {

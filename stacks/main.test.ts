@@ -21,6 +21,26 @@ describe('cdktf.json', () => {
   });
 });
 
+describe('npx cdktf synth (cdktf-cli pinned as a dev dependency)', () => {
+  it('synthesizes the same stack as make synth, with no AWS credentials', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+    expect(pkg.devDependencies['cdktf-cli']).toMatch(/^0\.21\.\d+$/);
+    const outdir = mkdtempSync(path.join(tmpdir(), 'dsm-cdktf-'));
+    try {
+      const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+      const run = spawnSync('npx', ['--no-install', 'cdktf', 'synth', '--output', outdir], {
+        encoding: 'utf8', timeout: 240_000,
+        env: { ...clean, CHECKPOINT_DISABLE: '1', CI: 'true', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' },
+      });
+      expect(run.status, run.stdout + run.stderr).toBe(0);
+      const json = JSON.parse(readFileSync(path.join(outdir, 'stacks', 'dsm-prod', 'cdk.tf.json'), 'utf8'));
+      expect(Object.keys(json.resource.aws_instance)).toHaveLength(5);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
 describe('stacks/main.ts', () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -4,7 +4,7 @@ import { METRIC_NAMES } from '../config/metrics.js';
 import { resourcesOf, synthScope, type Json, type Synthesized } from './test-support.js';
 
 const props: MonitoringProps = {
-  name: 'dsm-prod', clusterName: 'dsm-prod', namespace: 'DSM', nodeNames: ['nats-1', 'nats-2', 'nats-3'],
+  name: 'dsm-prod', partition: 'aws', accountId: '111122223333', clusterName: 'dsm-prod', namespace: 'DSM', nodeNames: ['nats-1', 'nats-2', 'nats-3'],
   minRoutesPerNode: 2, slowConsumersPerMinute: 0, e2eP99Micros: 500, asgName: 'dsm-prod-subscribers', asgMax: 12,
   logRetentionDays: 90, logGroupNames: ['/dsm/prod/nats-server', '/dsm/prod/ingest'], alarmEmail: 'oncall@example.com',
 };
@@ -46,6 +46,15 @@ describe('Monitoring', () => {
       expect(a.ok_actions).toEqual(a.alarm_actions);
     }
     expect(out.text).toHaveResourceWithProperties(SnsTopicSubscription, { protocol: 'email', endpoint: 'oncall@example.com' });
+  });
+
+  it('encrypts the alarm topic with its own key, which CloudWatch may use to publish', () => {
+    const topic = resourcesOf(out.json, 'aws_sns_topic')[0]![1];
+    expect(topic.kms_master_key_id).toMatch(/^\$\{aws_kms_key\.mon_alarms-key_[A-F0-9]+\.arn\}$/);
+    const key = resourcesOf(out.json, 'aws_kms_key')[0]![1];
+    expect(key.enable_key_rotation).toBe(true);
+    const cw = JSON.parse(key.policy).Statement.find((st: Json) => st.Sid === 'CloudWatchPublishesAlarms');
+    expect(cw).toMatchObject({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } } });
   });
 
   it('deploys the rendered dashboards and keeps logs for the configured days', () => {

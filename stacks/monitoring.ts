@@ -5,11 +5,13 @@
  * Alarm metric names come from the catalog in config/metrics.ts only.
  */
 import { Construct } from './cdktf.js';
-import { CloudwatchDashboard, CloudwatchLogGroup, CloudwatchMetricAlarm, SnsTopic, SnsTopicSubscription } from './aws.js';
+import { CloudwatchDashboard, CloudwatchLogGroup, CloudwatchMetricAlarm, KmsAlias, KmsKey, SnsTopic, SnsTopicSubscription } from './aws.js';
 import { METRICS } from '../config/metrics.js';
 
 export interface MonitoringProps {
   name: string;
+  partition: string;
+  accountId: string;
   clusterName: string;
   /** CloudWatch namespace of the DSM metrics. */
   namespace: string;
@@ -34,11 +36,29 @@ const MINUTE = 60;
 
 export class Monitoring extends Construct {
   readonly topic: SnsTopic;
+  readonly topicKey: KmsKey;
   readonly dashboardNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    this.topic = new SnsTopic(this, 'alarms', { name: `${props.name}-alarms` });
+    // Encrypted at rest with a key of our own: CloudWatch alarms cannot publish to a topic under the
+    // AWS-managed alias/aws/sns key (its policy cannot be changed to admit cloudwatch.amazonaws.com).
+    this.topicKey = new KmsKey(this, 'alarms-key', {
+      description: `${props.name} alarm topic`, enableKeyRotation: true, deletionWindowInDays: 30,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'AccountAdministersKey', Effect: 'Allow', Principal: { AWS: `arn:${props.partition}:iam::${props.accountId}:root` }, Action: 'kms:*', Resource: '*' },
+          {
+            Sid: 'CloudWatchPublishesAlarms', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceAccount': props.accountId } },
+          },
+        ],
+      }),
+    });
+    new KmsAlias(this, 'alarms-key-alias', { name: `alias/${props.name}-alarms`, targetKeyId: this.topicKey.keyId });
+    this.topic = new SnsTopic(this, 'alarms', { name: `${props.name}-alarms`, kmsMasterKeyId: this.topicKey.arn });
     if (props.alarmEmail) new SnsTopicSubscription(this, 'alarm-email', { topicArn: this.topic.arn, protocol: 'email', endpoint: props.alarmEmail });
     const actions = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
     const cluster = { Cluster: props.clusterName };

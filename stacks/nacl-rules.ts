@@ -19,7 +19,14 @@ export interface NaclRule {
  * Rule number bases. Per-node rules take base + 10 * (node - 1); feed rules base + k. S3 rules
  * (added by the construct) start at 900.
  */
-export const RULES = { clientTiers: 100, perNode: 200, perNodeSecond: 205, service: 300, serviceSecond: 310, returns: 400, feeds: 500, s3: 900 } as const;
+export const RULES = { clientTiers: 100, perNode: 200, perNodeSecond: 205, perNodeThird: 250, service: 300, serviceSecond: 310, returns: 400, feeds: 500, s3: 900 } as const;
+
+/**
+ * Fixed slots for the S3 gateway endpoint's CIDRs (the regional prefix list): rule numbers s3..s3+3
+ * whatever order AWS lists the CIDRs in, and a precondition in the construct fails the plan
+ * when the list outgrows the slots (rather than silently dropping a CIDR or crowding the quota).
+ */
+export const S3_SLOTS = 4;
 
 export const EPHEMERAL = { from: 32768, to: 65535 } as const;
 export const HTTPS = 443;
@@ -53,14 +60,16 @@ export function naclRules(i: NaclRuleInputs): Record<SubnetTier, NaclRule[]> {
   const nats: NaclRule[] = [
     ...clientTiers.map(([tier, cidr], k) => rule(RULES.clientTiers + 10 * k, false, client, cidr, `NATS clients from ${tier}`)),
     ...perNode(RULES.perNode, i.natsCidrs, (n, cidr) => rule(n, false, cluster, cidr, 'NATS routes from a peer')),
+    ...perNode(RULES.perNodeThird, i.natsCidrs, (n, cidr) => rule(n, false, client, cidr, 'NATS clients (metrics agents) from a peer host')),
     rule(RULES.service, false, monitor, i.endpointsCidr, 'NATS monitoring from the monitoring hosts'),
+    rule(RULES.serviceSecond, false, prometheus, i.endpointsCidr, 'Prometheus scrape of the metrics agent from monitoring'),
     returns(false),
     ...perNode(RULES.perNode, i.natsCidrs, (n, cidr) => rule(n, true, cluster, cidr, 'NATS routes to a peer')),
+    ...perNode(RULES.perNodeThird, i.natsCidrs, (n, cidr) => rule(n, true, client, cidr, 'Metrics agent NATS client to a peer')),
     httpsToEndpoints,
     returns(true),
   ];
   const serviceTier = (): NaclRule[] => [
-    rule(RULES.service, false, prometheus, i.endpointsCidr, 'Prometheus scrape from monitoring'),
     returns(false),
     ...perNode(RULES.perNode, i.natsCidrs, (n, cidr) => rule(n, true, client, cidr, 'NATS client connections')),
     httpsToEndpoints,
@@ -75,8 +84,7 @@ export function naclRules(i: NaclRuleInputs): Record<SubnetTier, NaclRule[]> {
     returns(false),
     ...perNode(RULES.perNode, i.natsCidrs, (n, cidr) => rule(n, true, client, cidr, 'ops NATS client')),
     ...perNode(RULES.perNodeSecond, i.natsCidrs, (n, cidr) => rule(n, true, monitor, cidr, 'NATS monitoring scrape')),
-    rule(RULES.service, true, prometheus, i.ingestionCidr, 'Prometheus scrape'),
-    rule(RULES.serviceSecond, true, prometheus, i.subscribersCidr, 'Prometheus scrape'),
+    ...perNode(RULES.perNodeThird, i.natsCidrs, (n, cidr) => rule(n, true, prometheus, cidr, 'Prometheus scrape of the metrics agents')),
     returns(true),
   ];
   return { nats, ingestion: [...feeds, ...serviceTier()], subscribers: serviceTier(), endpoints };

@@ -23,9 +23,18 @@ const covers = (r: NaclRule, port: number) => r.fromPort <= port && r.toPort >= 
 describe('naclRules', () => {
   const rules = naclRules(props);
 
-  it('admits the NATS client port only from the client tiers', () => {
+  it('admits the NATS client port only from the client tiers and the NATS subnets (metrics agents)', () => {
     const client = rules.nats.filter((r) => !r.egress && r.fromPort === 4222);
-    expect(client.map((r) => r.cidr).sort()).toEqual(['10.40.10.0/24', '10.40.20.0/22', '10.40.30.0/24']);
+    expect(client.map((r) => r.cidr).sort()).toEqual([...props.natsCidrs, '10.40.10.0/24', '10.40.20.0/22', '10.40.30.0/24'].sort());
+    expect(rules.nats.filter((r) => r.egress && r.fromPort === 4222).map((r) => r.cidr)).toEqual(props.natsCidrs);
+  });
+
+  it('admits Prometheus (9464) on the NATS subnets only, from the monitoring hosts', () => {
+    const prom = Object.entries(rules).flatMap(([tier, rs]) => rs.filter((r) => covers(r, 9464) && r.fromPort !== EPHEMERAL.from).map((r) => [tier, r.egress, r.cidr]));
+    expect(prom).toEqual([
+      ['nats', false, '10.40.30.0/24'],
+      ...props.natsCidrs.map((c) => ['endpoints', true, c]),
+    ]);
   });
 
   it('admits routes (6222) only from NATS subnets, in every tier', () => {
@@ -90,7 +99,7 @@ describe('Nacls', () => {
 
   it('numbers rules by purpose: client tiers 100s, per node 200s, services 300, returns 400, feeds 500', () => {
     const natsIn = rules.filter((r) => !r.egress && String(r.network_acl_id).includes('aws_network_acl.nacls_nats_') && typeof r.rule_number === 'number');
-    expect(natsIn.map((r) => r.rule_number)).toEqual([100, 110, 120, 200, 210, 220, 300, 400]);
+    expect(natsIn.map((r) => r.rule_number)).toEqual([100, 110, 120, 200, 210, 220, 250, 260, 270, 300, 310, 400, 900, 901, 902, 903]);
     expect(out.text).toHaveResourceWithProperties(NetworkAclRule, { rule_number: 500, egress: false, protocol: 'udp', from_port: 26400, cidr_block: '192.0.2.0/24', rule_action: 'allow' });
     expect(out.text).toHaveResourceWithProperties(NetworkAclRule, { rule_number: 501, egress: false, protocol: 'udp', from_port: 26400, cidr_block: '198.51.100.0/24' });
   });
@@ -102,14 +111,19 @@ describe('Nacls', () => {
     const before = resourcesOf(out.json, 'aws_network_acl_rule');
     const after = new Map(resourcesOf(five.json, 'aws_network_acl_rule'));
     for (const [id, rule] of before) expect(after.get(id)).toEqual(rule);
-    expect(after.size - before.length).toBe(2 * 2 + 2 * 2 + 2 * 3);
+    // Two new nodes: routes in/out and agent clients in/out on NATS, client (4222) out from the
+    // ingestion and subscriber tiers, HTTPS in and client/monitor/Prometheus out on the endpoints tier.
+    expect(after.size - before.length).toBe(2 * 4 + 2 * 2 + 2 * 4);
   });
 
-  it('opens S3 HTTPS and its returns over the prefix list CIDRs, nothing wider', () => {
-    const s3 = rules.filter((r) => r.for_each !== undefined);
-    expect(s3).toHaveLength(8);
-    expect(s3.every((r) => r.cidr_block === '${each.value}' && r.for_each === '${toset(["16.182.0.0/16", "52.216.0.0/15"])}')).toBe(true);
-    expect(s3[0].rule_number).toBe('${(900 + index(["16.182.0.0/16", "52.216.0.0/15"], each.value))}');
+  it('opens S3 HTTPS and its returns over the prefix list CIDRs in fixed slots, nothing wider', () => {
+    const s3 = rules.filter((r) => r.rule_number >= 900);
+    expect(s3).toHaveLength(4 * 2 * 4); // 4 tiers, both directions, 4 slots
+    expect(s3.every((r) => r.for_each === undefined && typeof r.rule_number === 'number')).toBe(true);
+    const natsOut = s3.filter((r) => r.egress && String(r.network_acl_id).includes('nacls_nats_'));
+    // Slot k holds element k of the sorted list: a rule number never follows the list's order.
+    expect(natsOut.map((r) => [r.rule_number, r.cidr_block])).toEqual([0, 1, 2, 3].map((k) => [900 + k, `\${element(sort(["16.182.0.0/16", "52.216.0.0/15"]), ${k})}`]));
+    expect(natsOut[0].lifecycle.precondition[0].condition).toBe('${(length(["16.182.0.0/16", "52.216.0.0/15"]) <= 4)}');
     expect(s3.filter((r) => r.egress).every((r) => r.from_port === 443 && r.to_port === 443)).toBe(true);
     expect(rules.every((r) => r.rule_action === 'allow' && r.cidr_block !== '0.0.0.0/0')).toBe(true);
   });

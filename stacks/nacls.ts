@@ -1,12 +1,14 @@
 /**
  * One network ACL per subnet tier, built from the rule table in nacl-rules.ts. S3 is reached
  * through its gateway endpoint, whose addresses are public and only known at plan time (the
- * regional S3 prefix list), so those two rules per tier iterate over the prefix list's CIDRs;
- * their rule numbers follow the CIDR's position in that list.
+ * regional S3 prefix list), so each tier gets S3_SLOTS fixed rule numbers per direction, slot k
+ * holding the k-th CIDR of the sorted list (wrapping when the list is shorter: a duplicate entry
+ * is harmless). A rule number never depends on the order AWS returns the list in, and a list
+ * longer than the slots fails the plan by a precondition instead of leaving a CIDR out.
  */
-import { Construct, Fn, Op, TerraformIterator } from './cdktf.js';
+import { Construct, Fn, Op } from './cdktf.js';
 import { NetworkAcl, NetworkAclAssociation, NetworkAclRule } from './aws.js';
-import { EPHEMERAL, HTTPS, RULES, naclRules, type NaclRuleInputs, type SubnetTier } from './nacl-rules.js';
+import { EPHEMERAL, HTTPS, RULES, S3_SLOTS, naclRules, type NaclRuleInputs, type SubnetTier } from './nacl-rules.js';
 
 export interface NaclsProps extends NaclRuleInputs {
   name: string;
@@ -34,15 +36,22 @@ export class Nacls extends Construct {
           cidrBlock: r.cidr, fromPort: r.fromPort, toPort: r.toPort,
         });
       }
+      const sorted = Fn.sort(props.s3Cidrs);
       for (const egress of [true, false]) {
-        const cidrs = TerraformIterator.fromList(props.s3Cidrs);
         const [fromPort, toPort] = egress ? [HTTPS, HTTPS] : [EPHEMERAL.from, EPHEMERAL.to];
-        new NetworkAclRule(this, `${tier}-${egress ? 'out' : 'in'}-s3`, {
-          forEach: cidrs,
-          networkAclId: acl.id, egress, protocol: 'tcp', ruleAction: 'allow', fromPort, toPort,
-          cidrBlock: cidrs.value,
-          ruleNumber: Op.add(RULES.s3, Fn.index(props.s3Cidrs, cidrs.value)),
-        });
+        for (let k = 0; k < S3_SLOTS; k++) {
+          new NetworkAclRule(this, `${tier}-${egress ? 'out' : 'in'}-s3-${k}`, {
+            networkAclId: acl.id, egress, protocol: 'tcp', ruleAction: 'allow', fromPort, toPort,
+            ruleNumber: RULES.s3 + k,
+            cidrBlock: Fn.element(sorted, k),
+            lifecycle: {
+              precondition: [{
+                condition: Op.lte(Fn.lengthOf(props.s3Cidrs), S3_SLOTS),
+                errorMessage: `the regional S3 prefix list holds more than ${S3_SLOTS} CIDRs: raise S3_SLOTS in stacks/nacl-rules.ts (mind the 20-rule NACL quota)`,
+              }],
+            },
+          });
+        }
       }
     }
     this.acls = acls;

@@ -1,6 +1,7 @@
 import { NatsCluster, type NatsClusterProps } from './nats-cluster.js';
 import { CloudwatchMetricAlarm, IamRolePolicyAttachment, Route53Record, Route53Zone } from './aws.js';
 import { resourcesOf, synthScope, type Json, type Synthesized } from './test-support.js';
+import { decodeUserData } from './user-data.js';
 
 const nodes = (n: number) => Array.from({ length: n }, (_, i) => ({
   index: i + 1, name: `nats-${i + 1}`, dnsName: `nats-${i + 1}.dsm.internal`, ip: `10.40.${i + 1}.10`, az: 'us-east-1a', subnetId: `subnet-${i + 1}`,
@@ -13,6 +14,9 @@ const props: NatsClusterProps = {
   tlsParameterArns: ['arn:aws:ssm:us-east-1:111122223333:parameter/dsm/prod/tls/ca.crt', 'arn:aws:ssm:us-east-1:111122223333:parameter/dsm/prod/tls/servers/nats-1.key'],
   tlsKmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/k1',
   alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:alarms',
+  deniedTlsParameterArns: ['arn:aws:ssm:us-east-1:111122223333:parameter/dsm/prod/tls/clients/ingest.key'],
+  logGroupArns: ['arn:aws:logs:us-east-1:111122223333:log-group:/dsm/prod/nats-server'],
+  metricsNamespace: 'DSM',
 };
 
 describe('NatsCluster', () => {
@@ -30,16 +34,20 @@ describe('NatsCluster', () => {
       expect(i.placement_group).toBe('dsm-prod-cluster');
       expect(i.availability_zone).toBe('us-east-1a');
       expect(i.metadata_options).toEqual({ http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1, instance_metadata_tags: 'disabled' });
-      expect(i.root_block_device).toEqual({ volume_type: 'gp3', volume_size: 30, encrypted: true, delete_on_termination: true });
-      expect(i.lifecycle).toEqual({ ignore_changes: ['ami', 'user_data'] });
+      expect(i.root_block_device).toEqual({ volume_type: 'gp3', volume_size: 30, iops: 3000, throughput: 125, encrypted: true, delete_on_termination: true });
+      expect(i.lifecycle).toEqual({ ignore_changes: ['ami', 'user_data_base64'] });
+      // Base64: a plain user_data string is a Terraform template, and bash's ${...} breaks it.
+      expect(i.user_data).toBeUndefined();
       expect(i.vpc_security_group_ids).toEqual(['sg-nats']);
       expect(i.key_name).toBeUndefined();
     }
   });
 
   it('boots each node with its own render command', () => {
-    expect(instances[2].user_data).toContain('dsm render nats-config --env prod --node 3 --tls-dir /etc/nats/tls --out /etc/nats/nats-server.conf');
-    expect(instances[2].user_data).toContain('systemctl enable --now nats-server');
+    const script = decodeUserData(instances[2]);
+    expect(script).toContain('dsm render nats-config --env prod --node 3 --tls-dir /etc/nats/tls --out /etc/nats/nats-server.conf');
+    expect(script).toContain('systemctl enable --now nats-server');
+    expect(script).toContain("DSM_METRICS_ARGS='--node 3 --tls-dir /etc/dsm/tls --prometheus-host 10.40.3.10'");
   });
 
   it('names every node in a private zone', () => {
@@ -48,15 +56,17 @@ describe('NatsCluster', () => {
     expect(resourcesOf(three.json, 'aws_route53_record')).toHaveLength(3);
   });
 
-  it('gives the role SSM core, the CloudWatch agent, and only the TLS parameters it was handed', () => {
-    expect(three.text).toHaveResourceWithProperties(IamRolePolicyAttachment, { policy_arn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' });
-    expect(three.text).toHaveResourceWithProperties(IamRolePolicyAttachment, { policy_arn: 'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy' });
+  it('gives the role SSM core, only the TLS parameters it was handed, and PutMetricData in the DSM namespace only', () => {
+    expect(resourcesOf(three.json, 'aws_iam_role_policy_attachment').map(([, a]) => a.policy_arn)).toEqual(['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore']);
+    expect(three.text).not.toHaveResourceWithProperties(IamRolePolicyAttachment, { policy_arn: 'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy' });
     const [, inline] = resourcesOf(three.json, 'aws_iam_role_policy')[0]!;
     const doc = JSON.parse(inline.policy);
-    expect(doc.Statement[0]).toEqual({ Sid: 'ReadTlsParameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: props.tlsParameterArns });
-    expect(doc.Statement[1].Resource).toEqual([props.tlsKmsKeyArn]);
-    expect(doc.Statement[1].Condition).toEqual({ StringEquals: { 'kms:ViaService': 'ssm.us-east-1.amazonaws.com' } });
-    expect(doc.Statement).toHaveLength(2);
+    const sid = (id: string) => doc.Statement.find((st: Json) => st.Sid === id);
+    expect(sid('ReadTlsParameters')).toEqual({ Sid: 'ReadTlsParameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: props.tlsParameterArns });
+    expect(sid('DecryptOwnTlsParametersViaSsm').Resource).toEqual([props.tlsKmsKeyArn]);
+    expect(sid('DecryptOwnTlsParametersViaSsm').Condition).toEqual({ StringEquals: { 'kms:ViaService': 'ssm.us-east-1.amazonaws.com', 'kms:EncryptionContext:PARAMETER_ARN': props.tlsParameterArns } });
+    expect(sid('NoOtherTiersTlsParameters').Resource).toEqual(props.deniedTlsParameterArns);
+    expect(sid('PublishDsmMetricsOnly').Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'DSM' } });
   });
 
   it('arms an EC2 auto-recover alarm per node', () => {

@@ -9,6 +9,7 @@ import { CloudwatchMetricAlarm, Instance, Route53Record, Route53Zone } from './a
 import { instanceHardening } from './hardening.js';
 import { InstanceRole } from './instance-role.js';
 import { natsBootScript } from './boot-scripts.js';
+import { userDataBase64 } from './user-data.js';
 
 export interface NatsNodeProps {
   index: number;
@@ -37,7 +38,13 @@ export interface NatsClusterProps {
   /** ARNs of the CA, server and ops client certificate/key parameters; the role may read these only. */
   tlsParameterArns: string[];
   tlsKmsKeyArn: string;
+  /** Every other tier's TLS parameter ARNs: denied outright to this tier's role. */
+  deniedTlsParameterArns: string[];
+  /** Log groups this tier's hosts ship journald into. */
+  logGroupArns: string[];
   alarmTopicArn: string;
+  /** The metrics agents on these hosts publish here, and nowhere else. */
+  metricsNamespace: string;
 }
 
 export class NatsCluster extends Construct {
@@ -49,7 +56,8 @@ export class NatsCluster extends Construct {
     super(scope, id);
     this.role = new InstanceRole(this, 'role', {
       name: `${props.name}-nats`, partition: props.partition, region: props.region,
-      parameterArns: props.tlsParameterArns, kmsKeyArn: props.tlsKmsKeyArn,
+      parameterArns: props.tlsParameterArns, deniedParameterArns: props.deniedTlsParameterArns, kmsKeyArn: props.tlsKmsKeyArn,
+      logGroupArns: props.logGroupArns, metricsNamespace: props.metricsNamespace,
     });
     this.zone = new Route53Zone(this, 'zone', { name: props.dnsZone, vpc: [{ vpcId: props.vpcId }], comment: `${props.name} NATS node names` });
 
@@ -64,10 +72,10 @@ export class NatsCluster extends Construct {
         placementGroup: props.placementGroupName,
         iamInstanceProfile: this.role.profile.name,
         ...instanceHardening(props.rootVolumeGb),
-        userData: natsBootScript({ env: props.env, region: props.region, node: node.index, serverName: node.name, opsIdentity: props.opsIdentity }),
+        userDataBase64: userDataBase64(natsBootScript({ env: props.env, region: props.region, node: node.index, serverName: node.name, opsIdentity: props.opsIdentity, ip: node.ip })),
         // A new AMI or boot script must not stop or replace every node in one apply: nodes are
         // rolled one at a time with `-replace` (stacks/README.md, "Rolling a node").
-        lifecycle: { ignoreChanges: ['ami', 'user_data'] },
+        lifecycle: { ignoreChanges: ['ami', 'user_data_base64'] },
         tags: { Name: `${props.name}-${node.name}`, 'dsm:role': 'nats', 'dsm:node': String(node.index) },
       });
       new Route53Record(this, `${node.name}-dns`, { zoneId: this.zone.zoneId, name: node.dnsName, type: 'A', ttl: 60, records: [node.ip] });

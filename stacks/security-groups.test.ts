@@ -31,10 +31,21 @@ describe('SecurityGroups', () => {
     expect(groups.every((g) => g.ingress === undefined && g.egress === undefined && g.vpc_id === 'vpc-123')).toBe(true);
   });
 
-  it('opens the NATS client port to the client tiers by group reference', () => {
+  it('opens the NATS client port to the client tiers and to the NATS hosts\' own metrics agents, by group reference', () => {
     const client = from(ingress, 4222, 'nats').map((r) => r.referenced_security_group_id as string);
-    expect(client).toHaveLength(3);
-    expect(client.map((r) => r.split('_')[3]).sort()).toEqual(['ingestion', 'monitoring', 'subscribers']);
+    expect(client).toHaveLength(4);
+    expect(client.map((r) => r.split('_')[3]).sort()).toEqual(['ingestion', 'monitoring', 'nats', 'subscribers']);
+    // The agent's side: NATS hosts may open client connections to NATS hosts.
+    expect(from(egress, 4222, 'nats').map((r) => r.referenced_security_group_id.split('_')[3])).toEqual(['nats']);
+  });
+
+  it('opens Prometheus (9464) where the metrics agent listens, the NATS hosts, to monitoring only', () => {
+    const prom = ingress.filter((r) => r.from_port <= 9464 && r.to_port >= 9464);
+    expect(prom).toHaveLength(1);
+    expect(prom[0].security_group_id).toMatch(/^\$\{aws_security_group\.groups_nats_/);
+    expect(prom[0].referenced_security_group_id).toMatch(/^\$\{aws_security_group\.groups_monitoring_/);
+    const scrape = egress.filter((r) => r.from_port === 9464);
+    expect(scrape.map((r) => [r.security_group_id.split('_')[3], r.referenced_security_group_id.split('_')[3]])).toEqual([['monitoring', 'nats']]);
   });
 
   it('opens routes only within the NATS group and monitoring only from monitoring', () => {

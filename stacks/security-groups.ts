@@ -49,12 +49,17 @@ export class SecurityGroups extends Construct {
     this.allow(this.nats, 'tcp', cluster, this.nats, 'NATS routes within the cluster');
     this.allow(this.nats, 'tcp', monitor, this.monitoring, 'NATS monitoring from the monitoring tier');
     this.egress(this.nats, 'tcp', cluster, this.nats, 'NATS routes to peers');
+    // The metrics agent on each NATS host is a client (ops identity) of the cluster. It is pinned to
+    // its own node, but a reconnect may follow the cluster's advertised URLs to a peer.
+    this.allow(this.nats, 'tcp', client, this.nats, 'NATS clients from metrics agents on NATS hosts');
+    this.egress(this.nats, 'tcp', client, this.nats, 'Metrics agent NATS client connections');
 
-    // Service tiers reach NATS as clients, and expose Prometheus to monitoring.
+    // Service tiers reach NATS as clients. Prometheus is served by the metrics agent, which runs on
+    // the NATS hosts only: 9464 is open there, to monitoring, and nowhere else.
     for (const sg of [this.ingestion, this.subscribers, this.monitoring]) this.egress(sg, 'tcp', client, this.nats, 'NATS client connections');
-    for (const sg of [this.ingestion, this.subscribers]) this.allow(sg, 'tcp', prometheus, this.monitoring, 'Prometheus scrape from monitoring');
+    this.allow(this.nats, 'tcp', prometheus, this.monitoring, 'Prometheus scrape of the metrics agent from monitoring');
     this.egress(this.monitoring, 'tcp', monitor, this.nats, 'NATS monitoring endpoints');
-    for (const sg of [this.ingestion, this.subscribers]) this.egress(this.monitoring, 'tcp', prometheus, sg, 'Prometheus scrape');
+    this.egress(this.monitoring, 'tcp', prometheus, this.nats, 'Prometheus scrape of the metrics agents');
 
     // Feeds: exchange prefixes only, on the configured feed ports.
     for (const prefix of props.feedPrefixes) {

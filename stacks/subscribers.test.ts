@@ -7,6 +7,8 @@ const props: SubscribersProps = {
   instanceType: 'c7gn.large', imageId: 'resolve:ssm:/dsm/prod/ami-id', rootVolumeGb: 30, securityGroupIds: ['sg-sub'], placementGroupName: 'dsm-prod-cluster',
   identity: 'subscriber', tlsParameterArns: ['arn:aws:ssm:us-east-1:111122223333:parameter/dsm/prod/tls/clients/subscriber.key'], tlsKmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/k',
   tunedSettingsArn: 'arn:aws:ssm:us-east-1:111122223333:parameter/dsm/prod/tune/client/*',
+  deniedTlsParameterArns: ['arn:aws:ssm:us-east-1:111122223333:parameter/dsm/prod/tls/servers/nats-1.key'],
+  logGroupArns: ['arn:aws:logs:us-east-1:111122223333:log-group:/dsm/prod/subscriber'],
   scaling: { min: 2, max: 12, desired: 2, targetMsgsPerInstance: 200_000, targetCpuPercent: 60, targetNetworkInBytesPerInstance: 200_000_000, warmupSeconds: 120 },
   metricsNamespace: 'DSM', clusterName: 'dsm-prod',
 };
@@ -24,7 +26,7 @@ describe('Subscribers', () => {
     expect(lt.image_id).toBe('resolve:ssm:/dsm/prod/ami-id');
     expect(lt.instance_type).toBe('c7gn.large');
     expect(lt.metadata_options.http_tokens).toBe('required');
-    expect(lt.block_device_mappings).toEqual([{ device_name: '/dev/xvda', ebs: { volume_type: 'gp3', volume_size: 30, encrypted: 'true', delete_on_termination: 'true' } }]);
+    expect(lt.block_device_mappings).toEqual([{ device_name: '/dev/xvda', ebs: { volume_type: 'gp3', volume_size: 30, iops: 3000, throughput: 125, encrypted: 'true', delete_on_termination: 'true' } }]);
     expect(lt.placement).toEqual({ group_name: 'dsm-prod-cluster', availability_zone: 'us-east-1a' });
     const script = Buffer.from(lt.user_data, 'base64').toString('utf8');
     expect(script).toContain('DSM_LIFECYCLE_HOOK=dsm-prod-subscribers-drain');
@@ -39,6 +41,10 @@ describe('Subscribers', () => {
     const asg = only(out.json, 'aws_autoscaling_group');
     expect(asg.lifecycle).toEqual({ ignore_changes: ['desired_capacity'] });
     expect(asg.enabled_metrics).toContain('GroupInServiceInstances');
+    // The template's concrete latest version: a new version changes the group, which starts the
+    // instance refresh. `$Latest` never changes, so a refresh never started.
+    expect(asg.launch_template).toEqual({ id: '${aws_launch_template.subs_template_0BCDB5E0.id}', version: '${aws_launch_template.subs_template_0BCDB5E0.latest_version}' });
+    expect(asg.instance_refresh.strategy).toBe('Rolling');
     // Default provider tags do not reach ASG-launched instances; drills find them by these.
     expect(asg.tag).toEqual([{ key: 'dsm:env', value: 'prod', propagate_at_launch: true }, { key: 'dsm:role', value: 'subscriber', propagate_at_launch: true }]);
   });
@@ -66,8 +72,7 @@ describe('Subscribers', () => {
       name: 'dsm-prod-subscribers-drain', lifecycle_transition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeat_timeout: DRAIN_TIMEOUT_SECONDS, default_result: 'CONTINUE',
     });
     const doc = JSON.parse(only(out.json, 'aws_iam_role_policy').policy);
-    expect(doc.Statement[2].Sid).toBe('ReadTunedClientSettings');
-    expect(doc.Statement[3]).toEqual({
+    expect(doc.Statement.find((st: Json) => st.Sid === 'CompleteOwnDrain')).toEqual({
       Sid: 'CompleteOwnDrain', Effect: 'Allow', Action: ['autoscaling:CompleteLifecycleAction'],
       Resource: ['arn:aws:autoscaling:us-east-1:111122223333:autoScalingGroup:*:autoScalingGroupName/dsm-prod-subscribers'],
     });

@@ -5,12 +5,13 @@
  * agent's ClusterDeliveredMsgRate and the ASG's own GroupInServiceInstances), CPU, and network in.
  * Scale-in waits on a lifecycle hook while the instance drains its NATS subscriptions.
  */
-import { Construct } from './cdktf.js';
+import { Construct, Token } from './cdktf.js';
 import { AutoscalingGroup, AutoscalingLifecycleHook, AutoscalingPolicy, LaunchTemplate } from './aws.js';
 import { METRICS } from '../config/metrics.js';
 import { launchTemplateHardening } from './hardening.js';
 import { InstanceRole, readTunedSettings } from './instance-role.js';
 import { subscriberBootScript } from './boot-scripts.js';
+import { userDataBase64 } from './user-data.js';
 
 export interface SubscribersProps {
   name: string;
@@ -30,6 +31,10 @@ export interface SubscribersProps {
   identity: string;
   tlsParameterArns: string[];
   tlsKmsKeyArn: string;
+  /** Every other tier's TLS parameter ARNs: denied outright to this tier's role. */
+  deniedTlsParameterArns: string[];
+  /** Log groups this tier's hosts ship journald into. */
+  logGroupArns: string[];
   /** ARN (wildcard) of the client settings `dsm tune` writes; readable, never writable, here. */
   tunedSettingsArn: string;
   scaling: {
@@ -60,7 +65,8 @@ export class Subscribers extends Construct {
     this.asgName = asgName;
     const role = new InstanceRole(this, 'role', {
       name: `${props.name}-subscriber`, partition: props.partition, region: props.region,
-      parameterArns: props.tlsParameterArns, kmsKeyArn: props.tlsKmsKeyArn,
+      parameterArns: props.tlsParameterArns, deniedParameterArns: props.deniedTlsParameterArns, kmsKeyArn: props.tlsKmsKeyArn,
+      logGroupArns: props.logGroupArns,
       extraStatements: [readTunedSettings(props.tunedSettingsArn), {
         Sid: 'CompleteOwnDrain', Effect: 'Allow', Action: ['autoscaling:CompleteLifecycleAction'],
         Resource: [`arn:${props.partition}:autoscaling:${props.region}:${props.accountId}:autoScalingGroup:*:autoScalingGroupName/${asgName}`],
@@ -76,7 +82,7 @@ export class Subscribers extends Construct {
       iamInstanceProfile: { arn: role.profile.arn },
       placement: { groupName: props.placementGroupName, availabilityZone: props.az },
       ...launchTemplateHardening(props.rootVolumeGb),
-      userData: Buffer.from(script, 'utf8').toString('base64'),
+      userData: userDataBase64(script),
       updateDefaultVersion: true,
       // Provider default tags reach neither launched instances nor their volumes: tag them here.
       tagSpecifications: [{ resourceType: 'instance', tags: { Name: asgName, 'dsm:env': props.env, 'dsm:role': 'subscriber' } }, { resourceType: 'volume', tags: { Name: asgName, 'dsm:env': props.env } }],
@@ -90,7 +96,9 @@ export class Subscribers extends Construct {
       desiredCapacity: s.desired,
       vpcZoneIdentifier: [props.subnetId],
       placementGroup: props.placementGroupName,
-      launchTemplate: { id: this.launchTemplate.id, version: '$Latest' },
+      // The concrete version number, not `$Latest`: a new template version then changes the group's
+      // configuration, which is what starts the instance refresh below (`$Latest` never changes).
+      launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
       defaultInstanceWarmup: s.warmupSeconds,
       healthCheckType: 'EC2',
       // GroupInServiceInstances feeds the per-instance metric math and the "at max" alarm.

@@ -9,17 +9,24 @@ import type { PolicyExpectations } from './policy.js';
 
 const aws = prodConfig.aws!;
 
-/** Five NATS nodes, Direct Connect on with a hosted VIF, alarms by e-mail. */
-export const fiveNodesWithDx: DsmConfigInput = {
+const fiveNatsSubnets = ['10.40.1.0/24', '10.40.2.0/24', '10.40.3.0/24', '10.40.4.0/24', '10.40.5.0/24'];
+const hostedVif = { enabled: true, amazonSideAsn: 64600, allowedPrefixes: ['192.0.2.0/24', '198.51.100.0/24'], connectionId: 'dxcon-abc123', virtualInterfaceId: 'dxvif-abc123' };
+
+/** Five NATS nodes, Direct Connect off. */
+export const fiveNodes: DsmConfigInput = {
   ...prodConfig,
   nats: { ...prodConfig.nats, nodes: 5 },
   thresholds: { ...prodConfig.thresholds, minRoutesPerNode: 4 },
-  aws: {
-    ...aws,
-    subnets: { ...aws.subnets, nats: ['10.40.1.0/24', '10.40.2.0/24', '10.40.3.0/24', '10.40.4.0/24', '10.40.5.0/24'] },
-    directConnect: { enabled: true, amazonSideAsn: 64600, allowedPrefixes: ['192.0.2.0/24', '198.51.100.0/24'], connectionId: 'dxcon-abc123', virtualInterfaceId: 'dxvif-abc123' },
-    alarmEmail: 'oncall@example.com',
-  },
+  aws: { ...aws, subnets: { ...aws.subnets, nats: fiveNatsSubnets } },
+};
+
+/** Direct Connect on (a hosted VIF to accept), three nodes. */
+export const directConnectOn: DsmConfigInput = { ...prodConfig, aws: { ...aws, directConnect: hostedVif } };
+
+/** Five NATS nodes, Direct Connect on with a hosted VIF, alarms by e-mail. */
+export const fiveNodesWithDx: DsmConfigInput = {
+  ...fiveNodes,
+  aws: { ...fiveNodes.aws!, directConnect: hostedVif, alarmEmail: 'oncall@example.com' },
 };
 
 /** NATS nodes spread over three AZs (ingestion and subscribers stay in aws.az). */

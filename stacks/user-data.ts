@@ -28,6 +28,8 @@ export interface BootScript {
   services: string[];
   /** Extra files written before services start (path -> [mode, content]). */
   files?: Record<string, [string, string]>;
+  /** CloudWatch agent configuration (JSON); started first, so even a host stuck waiting for TLS ships its boot log. */
+  logShipping?: { configPath: string; ctl: string; config: object };
 }
 
 const SAFE = /^[A-Za-z0-9_./:=@%+,-]*$/;
@@ -47,6 +49,19 @@ function envFile(path: string, vars: Record<string, string>): string[] {
     return `${k}=${shellQuote(v)}`;
   });
   return [`cat > ${path} <<'DSM_ENV_FILE'`, ...lines, 'DSM_ENV_FILE', `chmod 0644 ${path}`];
+}
+
+function startLogShipping(l: NonNullable<BootScript['logShipping']>): string[] {
+  return [
+    '',
+    '# Service logs -> CloudWatch Logs (journald -> rsyslog -> files -> agent). A failure here must not stop',
+    '# the host from serving, but it must show: it is logged (to the console and the journal) and boot goes on.',
+    `install -d -m 0755 ${shellQuote(l.configPath.split('/').slice(0, -1).join('/'))}`,
+    `cat > ${shellQuote(l.configPath)} <<'DSM_CW_AGENT'`,
+    JSON.stringify(l.config, null, 2),
+    'DSM_CW_AGENT',
+    `${shellQuote(l.ctl)} -a fetch-config -m ec2 -c file:${shellQuote(l.configPath)} -s || echo "dsm-boot: ERROR: CloudWatch agent did not start; service logs stay on this host" >&2`,
+  ];
 }
 
 function fetchFunction(region: string): string[] {
@@ -84,6 +99,23 @@ function fetchInto(t: TlsFetch): string[] {
   ];
 }
 
+/**
+ * User data as Terraform receives it: base64. A plain `user_data` string is a Terraform template,
+ * so bash's `${VAR:-default}` or `${waited}` would be read as interpolation (terraform validate
+ * fails with "Extra characters after interpolation expression"); base64 carries the script
+ * byte for byte, for aws_instance (`user_data_base64`) and launch templates alike.
+ */
+export function userDataBase64(script: string): string {
+  return Buffer.from(script, 'utf8').toString('base64');
+}
+
+/** The boot script of a synthesized aws_instance (`user_data_base64`) or aws_launch_template (`user_data`, base64 by the API's definition). */
+export function decodeUserData(resource: { user_data?: string; user_data_base64?: string }): string {
+  if (resource.user_data_base64 !== undefined) return Buffer.from(resource.user_data_base64, 'base64').toString('utf8');
+  if (resource.user_data !== undefined) return Buffer.from(resource.user_data, 'base64').toString('utf8');
+  throw new Error('resource has no user data');
+}
+
 export function renderBootScript(b: BootScript): string {
   const files = Object.entries(b.files ?? {}).flatMap(([path, [mode, content]]) => [
     `install -d -m 0755 ${shellQuote(path.split('/').slice(0, -1).join('/') || '/')}`,
@@ -99,6 +131,7 @@ export function renderBootScript(b: BootScript): string {
     'install -d -m 0755 /etc/dsm',
     ...envFile('/etc/dsm/dsm.env', b.env),
     ...(b.instanceEnv ? envFile('/etc/dsm/instance.env', b.instanceEnv) : []),
+    ...(b.logShipping ? startLogShipping(b.logShipping) : []),
     '',
     ...fetchFunction(b.region),
     ...b.tls.flatMap(fetchInto),

@@ -7,6 +7,7 @@ import { renderDashboards, type DashboardResources } from '../../dashboards/inde
 import { discoverResources } from '../../dashboards/resources.js';
 import { DashboardAwsError, diffDashboards, exportDashboards, importDashboards } from '../../dashboards/deploy.js';
 import { validateDashboardBody } from '../../dashboards/validate.js';
+import { importedDashboardName } from '../../dashboards/names.js';
 import { CommandFailed, UsageError } from '../exit.js';
 import { ENV_OPTION, configFor } from '../options.js';
 
@@ -62,7 +63,7 @@ export function register(program: Command): void {
     });
 
   cmd.command('import')
-    .description('PutDashboard each dashboard into CloudWatch and report AWS\'s validation messages')
+    .description('PutDashboard each dashboard as <name>-imported (terraform owns <name>) and report AWS\'s validation messages')
     .option(...ENV_OPTION)
     .option('--region <region>', 'AWS region (default: the config\'s aws.region)')
     .option('--dry-run', 'print the PutDashboard calls without making them')
@@ -70,7 +71,9 @@ export function register(program: Command): void {
     .action(async (opts: AwsOpts & { dryRun?: boolean }) => {
       const cfg = configFor(opts);
       const region = regionFor(cfg, opts);
-      const dashboards = renderChecked(cfg, region, await resourcesFor(cfg, region, opts));
+      // Never a name the stack manages: terraform would undo the import at its next apply, and the
+      // import would show as drift in every plan.
+      const dashboards = renderChecked(cfg, region, await resourcesFor(cfg, region, opts)).map((d) => ({ ...d, name: importedDashboardName(d.name) }));
       const results = await withAwsErrors(() => importDashboards(new CloudWatchClient({ region }), dashboards, { dryRun: opts.dryRun === true, write: out }));
       const flagged = results.filter((r) => r.validationMessages.length > 0);
       if (flagged.length) throw new CommandFailed(`CloudWatch reported validation messages for ${flagged.map((r) => r.name).join(', ')}`);
@@ -79,12 +82,14 @@ export function register(program: Command): void {
   cmd.command('diff')
     .description('compare the deployed dashboards (GetDashboard) with the code; exit 1 if they differ')
     .option(...ENV_OPTION)
+    .option('--imported', 'compare the copies `dsm dashboards import` wrote (<name>-imported) instead of the stack\'s')
     .option('--region <region>', 'AWS region (default: the config\'s aws.region)')
     .option('--no-discover', 'do not look up NATS/ingestion instance ids (EC2 DescribeInstances by dsm:* tags)')
-    .action(async (opts: AwsOpts) => {
+    .action(async (opts: AwsOpts & { imported?: boolean }) => {
       const cfg = configFor(opts);
       const region = regionFor(cfg, opts);
-      const dashboards = renderChecked(cfg, region, await resourcesFor(cfg, region, opts));
+      const rendered = renderChecked(cfg, region, await resourcesFor(cfg, region, opts));
+      const dashboards = opts.imported ? rendered.map((d) => ({ ...d, name: importedDashboardName(d.name) })) : rendered;
       const results = await withAwsErrors(() => diffDashboards(new CloudWatchClient({ region }), dashboards, out));
       const off = results.filter((r) => r.status !== 'same');
       if (off.length) throw new CommandFailed(`${off.length} dashboard(s) differ from the code: ${off.map((r) => `${r.name} (${r.status})`).join(', ')}`);

@@ -20,6 +20,7 @@ import { register as tune } from './tune.js';
 import { register as dashboard } from './dashboard.js';
 import { register as drill } from './drill.js';
 import { register as certsPush } from './certs-push.js';
+import { register as twin } from './twin.js';
 
 export const COMMANDS: Array<(program: Command) => void> = [
   config,
@@ -39,4 +40,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   dashboard,
   drill,
   certsPush,
+  twin,
 ];

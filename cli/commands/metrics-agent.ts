@@ -15,6 +15,7 @@ interface Opts {
   interval?: number;
   cloudwatch: 'on' | 'off' | 'dry-run' | 'auto';
   prometheusPort?: number;
+  prometheusHost?: string;
   prometheus: boolean;
   duration?: number;
 }
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     .option('--interval <seconds>', 'scrape interval (default: metrics.scrapeIntervalSeconds)', positiveInt('--interval'))
     .addOption(new Option('--cloudwatch <mode>', 'emit to CloudWatch: on, off, dry-run (print the calls), auto (on for AWS envs)').choices(['on', 'off', 'dry-run', 'auto']).default('auto'))
     .option('--prometheus-port <port>', 'Prometheus exporter port (default: metrics.prometheusPort)', positiveInt('--prometheus-port'))
+    .option('--prometheus-host <address>', 'address the Prometheus exporter binds (default: metrics.prometheusHost; on AWS the NATS host\'s private IP)')
     .option('--no-prometheus', 'do not expose Prometheus metrics')
     .option('--duration <seconds>', 'stop after this long (default: run until interrupted)', positiveInt('--duration'))
     .action(async (opts: Opts) => {
@@ -44,7 +46,7 @@ export function register(program: Command): void {
         ...(opts.node ? { node: opts.node } : {}),
         ...(opts.interval ? { intervalMs: opts.interval * 1000 } : {}),
         cloudwatch,
-        ...(opts.prometheus ? { prometheusPort: opts.prometheusPort ?? cfg.metrics.prometheusPort } : {}),
+        ...(opts.prometheus ? { prometheusPort: opts.prometheusPort ?? cfg.metrics.prometheusPort, ...(opts.prometheusHost ? { prometheusHost: opts.prometheusHost } : {}) } : {}),
       });
       if (rt.prometheusUrl) process.stdout.write(`prometheus metrics on ${rt.prometheusUrl}\n`);
       if (!rt.nc) process.stdout.write(`no client certificate in ${tlsDir}: scraping servers only, no service latency\n`);

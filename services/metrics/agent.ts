@@ -19,6 +19,9 @@ import { RateTracker } from './rates.js';
 import { metricsWildcard } from './summary-publisher.js';
 import { judgeSummary } from './summary-guard.js';
 
+/** Queue group every metrics agent subscribes to service summaries in. */
+export const SUMMARY_QUEUE = 'dsm-metrics-agents';
+
 export interface AgentNode {
   name: string;
   monitorUrl: string;
@@ -117,7 +120,10 @@ export class MetricsAgent {
 
   async start(): Promise<this> {
     if (this.opts.nc) {
-      this.sub = this.opts.nc.subscribe(metricsWildcard(this.cfg), { callback: (err, msg) => { if (!err) this.acceptSummary(msg.data, msg.subject); } });
+      // A queue group: with one agent per NATS node, each summary reaches exactly one agent, so
+      // Sum statistics count it once (a plain subscription would count it once per node). The
+      // subject names the identity nats-server let publish it (summary-guard.ts).
+      this.sub = this.opts.nc.subscribe(metricsWildcard(this.cfg), { queue: SUMMARY_QUEUE, callback: (err, msg) => { if (!err) this.acceptSummary(msg.data, msg.subject); } });
     }
     await this.tick();
     this.timer = setInterval(() => void this.tick().catch((err: unknown) => this.log.error({ err: String(err) }, 'tick failed')), this.intervalMs);
@@ -216,6 +222,7 @@ export class MetricsAgent {
       const client: ClientRates | undefined = this.clientRates.observe(node.name, varz.server_id, nowMs, connz.connections ?? []);
       if (client) {
         clientRatesSeen++;
+        points.push(metricPoint('nodeDeliveredRate', dims, client.outRate, at), metricPoint('nodePublishedRate', dims, client.inRate, at));
         obs.publishedRate += client.inRate;
         obs.deliveredRate += client.outRate;
         obs.activePublishers += client.activePublishers;

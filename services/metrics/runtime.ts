@@ -9,8 +9,10 @@ import type { DsmConfig } from '../../config/schema.js';
 import { natsNode } from '../../config/topology.js';
 import { childLogger } from '../common/log.js';
 import { connectAs } from '../nats/connect.js';
+import { clientUrls } from '../../config/topology.js';
 import { defaultAgentNodes, MetricsAgent, type AgentNode, type MetricSink } from './agent.js';
 import { CloudWatchEmitter, toDatum } from './cloudwatch.js';
+import { recordingClientFromEnv } from './cloudwatch-record.js';
 import { PrometheusExporter } from './prometheus.js';
 
 export interface AgentRuntimeOptions {
@@ -63,7 +65,8 @@ export async function startAgentRuntime(cfg: DsmConfig, opts: AgentRuntimeOption
     const region = opts.region ?? cfg.aws?.region;
     if (!region) throw new Error(`environment "${cfg.env}" has no aws.region for CloudWatch; pass a region or turn CloudWatch off`);
     // One attempt per SDK call: the emitter owns retries, backoff and the drop accounting.
-    emitter = new CloudWatchEmitter(new CloudWatchClient({ region, maxAttempts: 1 }), { namespace: cfg.metrics.namespace, storageResolution: cfg.metrics.storageResolution });
+    // DSM_CLOUDWATCH_RECORD (the twin): record the requests to a file instead of sending them.
+    emitter = new CloudWatchEmitter(recordingClientFromEnv() ?? new CloudWatchClient({ region, maxAttempts: 1 }), { namespace: cfg.metrics.namespace, storageResolution: cfg.metrics.storageResolution });
     emitter.start(opts.intervalMs ?? cfg.metrics.scrapeIntervalSeconds * 1000);
     sinks.push({ write: (p) => emitter!.enqueue(p) });
   } else if (opts.cloudwatch === 'dry-run') {
@@ -79,7 +82,10 @@ export async function startAgentRuntime(cfg: DsmConfig, opts: AgentRuntimeOption
   let nc: NatsConnection | undefined;
   if (opts.tlsDir) {
     const identity = opts.identity ?? cfg.identities.find((i) => i.role === 'ops')?.name ?? 'ops';
-    nc = await connectAs(cfg, identity, { tlsDir: opts.tlsDir, name: 'dsm-metrics-agent', ...(opts.servers ? { servers: opts.servers } : {}) });
+    // An agent pinned to a node (a NATS host) connects to that node only: it shares its host's fate,
+    // and needs no path to the other NATS hosts (the NATS security group admits 4222 from peers too).
+    const servers = opts.servers ?? (opts.node !== undefined ? [clientUrls(cfg)[opts.node - 1]!] : undefined);
+    nc = await connectAs(cfg, identity, { tlsDir: opts.tlsDir, name: 'dsm-metrics-agent', ...(servers ? { servers } : {}) });
   }
 
   const agent = new MetricsAgent(cfg, { nodes, sinks, ...(nc ? { nc } : {}), ...(opts.intervalMs ? { intervalMs: opts.intervalMs } : {}) });

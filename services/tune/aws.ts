@@ -6,6 +6,7 @@
 import { AutoScalingClient, DescribePoliciesCommand, PutScalingPolicyCommand, type ScalingPolicy, type PutScalingPolicyCommandInput } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { GetParameterCommand, PutParameterCommand, SSMClient, type PutParameterCommandInput } from '@aws-sdk/client-ssm';
+import { natsNodes } from '../../config/topology.js';
 import { METRICS } from '../../config/metrics.js';
 import type { DsmConfig } from '../../config/schema.js';
 import { clientTuningParameter } from '../../dashboards/names.js';
@@ -34,9 +35,16 @@ export class CloudWatchObservationSource implements ObservationSource {
     // One-minute points whatever the storage resolution: the loop acts on minutes, not seconds.
     const period = 60;
     const stat = (id: string, namespace: string, name: string, dims: Array<{ Name: string; Value: string }>, s: string): MetricDataQuery => ({ Id: id, MetricStat: { Metric: { Namespace: namespace, MetricName: name, Dimensions: dims }, Period: period, Stat: s }, ReturnData: true });
+    // Cluster rates are the sum of the per-node rates every NATS host's agent emits (an agent on AWS
+    // scrapes its own node only, so no agent there emits a cluster-wide figure).
+    const nodes = natsNodes(this.cfg);
+    const perNode = (id: string, name: string): MetricDataQuery[] => [
+      ...nodes.map((n) => ({ ...stat(`${id}_${n.index}`, ns, name, [...cluster, { Name: 'Node', Value: n.name }], 'Average'), ReturnData: false })),
+      { Id: id, Expression: `SUM([${nodes.map((n) => `${id}_${n.index}`).join(', ')}])`, Period: period, ReturnData: true },
+    ];
     return [
-      stat('delivered', ns, METRICS.clusterDeliveredRate.name, cluster, 'Average'),
-      stat('published', ns, METRICS.clusterPublishedRate.name, cluster, 'Average'),
+      ...perNode('delivered', METRICS.nodeDeliveredRate.name),
+      ...perNode('published', METRICS.nodePublishedRate.name),
       stat('p99', ns, METRICS.latencyP99.name, [...cluster, { Name: 'Hop', Value: 'end_to_end' }], 'Maximum'),
       stat('subslow', ns, METRICS.subscriberSlow.name, cluster, 'Sum'),
       stat('inservice', 'AWS/AutoScaling', 'GroupInServiceInstances', [{ Name: 'AutoScalingGroupName', Value: this.asgName }], 'Average'),

@@ -1,7 +1,7 @@
 /**
  * The agent against a real 3-node mTLS cluster: rates computed from real nats-server counters
  * under a known, paced load must be within ±15% of the rate published; a server restart must never
- * yield a negative rate; service summaries published on _DSM.metrics.<service> become latency points.
+ * yield a negative rate; service summaries published on _DSM.metrics.<role>.<identity>.<service> become latency points.
  */
 import type { NatsConnection } from 'nats';
 import { startTestCluster, type TestCluster } from '../harness/cluster.js';

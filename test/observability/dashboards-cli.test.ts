@@ -49,13 +49,25 @@ describe('dsm dashboards export', () => {
 });
 
 describe('dsm dashboards import', () => {
-  it('calls PutDashboard with each name and JSON body', async () => {
+  it('calls PutDashboard with each JSON body under <name>-imported', async () => {
     cw.on(PutDashboardCommand).resolves({ DashboardValidationMessages: [] });
     const r = await dsmInProcess('dashboards', 'import', '--env', 'prod');
     expect(r.code).toBe(0);
     const calls = cw.commandCalls(PutDashboardCommand);
-    expect(calls.map((c) => c.args[0].input)).toEqual(expected.map((d) => ({ DashboardName: d.name, DashboardBody: JSON.stringify(d.body) })));
-    expect(r.stdout).toBe('PutDashboard dsm-prod-overview: ok\nPutDashboard dsm-prod-exchanges: ok\n');
+    expect(calls.map((c) => c.args[0].input)).toEqual(expected.map((d) => ({ DashboardName: `${d.name}-imported`, DashboardBody: JSON.stringify(d.body) })));
+    expect(r.stdout).toBe('PutDashboard dsm-prod-overview-imported: ok\nPutDashboard dsm-prod-exchanges-imported: ok\n');
+  });
+
+  it('never writes a dashboard name the stack manages (one owner per dashboard)', async () => {
+    cw.on(PutDashboardCommand).resolves({});
+    await dsmInProcess('dashboards', 'import', '--env', 'prod');
+    const { synthPlatform } = await import('../../stacks/test-configs.js');
+    const { resourcesOf } = await import('../../stacks/test-support.js');
+    const managed = resourcesOf(synthPlatform(prod).out.json, 'aws_cloudwatch_dashboard').map(([, d]) => d.dashboard_name as string);
+    expect(managed.sort()).toEqual(['dsm-prod-exchanges', 'dsm-prod-overview']);
+    const written = cw.commandCalls(PutDashboardCommand).map((c) => c.args[0].input.DashboardName!);
+    expect(written).toHaveLength(2);
+    expect(written.filter((n) => managed.includes(n))).toEqual([]);
   });
 
   it('--dry-run prints the calls and makes none', async () => {
@@ -63,19 +75,19 @@ describe('dsm dashboards import', () => {
     expect(r.code).toBe(0);
     expect(cw.calls()).toHaveLength(0);
     const bytes = JSON.stringify(expected[0]!.body).length;
-    expect(r.stdout).toContain(`would call PutDashboard DashboardName=dsm-prod-overview DashboardBody=<${bytes} bytes, ${expected[0]!.body.widgets.length} widgets>`);
-    expect(r.stdout).toContain('would call PutDashboard DashboardName=dsm-prod-exchanges');
+    expect(r.stdout).toContain(`would call PutDashboard DashboardName=dsm-prod-overview-imported DashboardBody=<${bytes} bytes, ${expected[0]!.body.widgets.length} widgets>`);
+    expect(r.stdout).toContain('would call PutDashboard DashboardName=dsm-prod-exchanges-imported');
   });
 
   it('reports the validation messages AWS returns and exits 1', async () => {
-    cw.on(PutDashboardCommand, { DashboardName: 'dsm-prod-overview' }).resolves({
+    cw.on(PutDashboardCommand, { DashboardName: 'dsm-prod-overview-imported' }).resolves({
       DashboardValidationMessages: [{ DataPath: '/widgets/3/properties/metrics/0', Message: 'The metric is not valid' }],
     });
-    cw.on(PutDashboardCommand, { DashboardName: 'dsm-prod-exchanges' }).resolves({});
+    cw.on(PutDashboardCommand, { DashboardName: 'dsm-prod-exchanges-imported' }).resolves({});
     const r = await dsmInProcess('dashboards', 'import', '--env', 'prod');
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('PutDashboard dsm-prod-overview: ok with 1 validation message(s)\n  dsm-prod-overview /widgets/3/properties/metrics/0: The metric is not valid\n');
-    expect(r.stderr).toBe('dsm: CloudWatch reported validation messages for dsm-prod-overview\n');
+    expect(r.stdout).toContain('PutDashboard dsm-prod-overview-imported: ok with 1 validation message(s)\n  dsm-prod-overview-imported /widgets/3/properties/metrics/0: The metric is not valid\n');
+    expect(r.stderr).toBe('dsm: CloudWatch reported validation messages for dsm-prod-overview-imported\n');
   });
 
   it('finds the instance ids by the stacks\' tags; --no-discover skips EC2 and falls back to SEARCH', async () => {
@@ -108,7 +120,7 @@ describe('dsm dashboards import', () => {
     cw.on(PutDashboardCommand).rejects(accessDenied());
     const r = await dsmInProcess('dashboards', 'import', '--env', 'prod');
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('dsm: PutDashboard dsm-prod-overview failed: AccessDenied: User: arn:aws:iam::123456789012:user/ci is not authorized to perform: cloudwatch:PutDashboard (HTTP 403)\n');
+    expect(r.stderr).toBe('dsm: PutDashboard dsm-prod-overview-imported failed: AccessDenied: User: arn:aws:iam::123456789012:user/ci is not authorized to perform: cloudwatch:PutDashboard (HTTP 403)\n');
     expect(cw.commandCalls(PutDashboardCommand)).toHaveLength(1);
   });
 
@@ -141,6 +153,31 @@ describe('dsm dashboards diff', () => {
     const codeTitle = (expected[0]!.body.widgets[1]!.properties as { title: string }).title;
     expect(r.stdout).toBe(`dsm-prod-overview: 1 difference(s)\n  widgets[1].properties.title: deployed "hand-edited in the console", code ${JSON.stringify(codeTitle)}\ndsm-prod-exchanges: not deployed\n`);
     expect(r.stderr).toBe('dsm: 2 dashboard(s) differ from the code: dsm-prod-overview (different), dsm-prod-exchanges (missing)\n');
+  });
+
+  it('finds no drift in what `cdktf deploy` put there (the stack\'s body, instance ids resolved)', async () => {
+    const { synthPlatform } = await import('../../stacks/test-configs.js');
+    const { resourcesOf } = await import('../../stacks/test-support.js');
+    const json = synthPlatform(prod).out.json;
+    // What terraform applies: the synthesized body with each instance reference resolved to the id
+    // the instance got, the ids discovery finds by tag.
+    const ids = Object.fromEntries(resourcesOf(json, 'aws_instance').map(([address, i]) => [address, i.tags['dsm:role'] === 'nats' ? `i-0n${i.tags['dsm:node']}` : i.tags['dsm:standby'] === 'true' ? 'i-0standby' : 'i-0primary']));
+    for (const [, d] of resourcesOf(json, 'aws_cloudwatch_dashboard')) {
+      const applied = (d.dashboard_body as string).replace(/\$\{aws_instance\.([^.]+)\.id\}/g, (_, a: string) => ids[a]!).replace(/\$\{aws_autoscaling_group\.[^.]+\.name\}/g, 'dsm-prod-subscribers');
+      expect(applied).not.toContain('${');
+      cw.on(GetDashboardCommand, { DashboardName: d.dashboard_name }).resolves({ DashboardName: d.dashboard_name, DashboardBody: applied });
+    }
+    const r = await dsmInProcess('dashboards', 'diff', '--env', 'prod');
+    expect(r.stdout).toBe('dsm-prod-overview: same as code\ndsm-prod-exchanges: same as code\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('--imported compares the copies import wrote, not the stack\'s', async () => {
+    for (const d of expected) cw.on(GetDashboardCommand, { DashboardName: `${d.name}-imported` }).resolves({ DashboardBody: JSON.stringify(d.body) });
+    const r = await dsmInProcess('dashboards', 'diff', '--env', 'prod', '--imported');
+    expect(cw.commandCalls(GetDashboardCommand).map((c) => c.args[0].input.DashboardName)).toEqual(['dsm-prod-overview-imported', 'dsm-prod-exchanges-imported']);
+    expect(r.stdout).toBe('dsm-prod-overview-imported: same as code\ndsm-prod-exchanges-imported: same as code\n');
+    expect(r.code).toBe(0);
   });
 
   it('reports AWS errors on one line', async () => {

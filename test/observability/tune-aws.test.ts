@@ -52,8 +52,13 @@ describe('dsm tune on AWS', () => {
     expect(asg.commandCalls(DescribePoliciesCommand).map((c) => c.args[0].input)).toEqual([{ AutoScalingGroupName: 'dsm-prod-subscribers', PolicyTypes: ['TargetTrackingScaling'] }]);
     expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input.Name)).toEqual(['/dsm/prod/tune/client/batchMessages', '/dsm/prod/tune/client/maxQueuedMessages']);
     const q = cw.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
-    expect(q.MetricDataQueries!.map((m) => m.Id)).toEqual(['delivered', 'published', 'p99', 'subslow', 'inservice', 'slow']);
-    expect(q.MetricDataQueries![2]!.MetricStat).toEqual({ Metric: { Namespace: 'DSM', MetricName: 'LatencyP99', Dimensions: [{ Name: 'Cluster', Value: 'dsm-prod' }, { Name: 'Hop', Value: 'end_to_end' }] }, Period: 60, Stat: 'Maximum' });
+    expect(q.MetricDataQueries!.map((m) => m.Id)).toEqual(['delivered_1', 'delivered_2', 'delivered_3', 'delivered', 'published_1', 'published_2', 'published_3', 'published', 'p99', 'subslow', 'inservice', 'slow']);
+    // Cluster rates are summed from the per-node metrics each NATS host's agent emits.
+    const byId = (id: string) => q.MetricDataQueries!.find((m) => m.Id === id)!;
+    expect(byId('delivered')).toEqual({ Id: 'delivered', Expression: 'SUM([delivered_1, delivered_2, delivered_3])', Period: 60, ReturnData: true });
+    expect(byId('delivered_2')).toEqual({ Id: 'delivered_2', MetricStat: { Metric: { Namespace: 'DSM', MetricName: 'NodeDeliveredMsgRate', Dimensions: [{ Name: 'Cluster', Value: 'dsm-prod' }, { Name: 'Node', Value: 'nats-2' }] }, Period: 60, Stat: 'Average' }, ReturnData: false });
+    expect(byId('published').Expression).toBe('SUM([published_1, published_2, published_3])');
+    expect(byId('p99').MetricStat).toEqual({ Metric: { Namespace: 'DSM', MetricName: 'LatencyP99', Dimensions: [{ Name: 'Cluster', Value: 'dsm-prod' }, { Name: 'Hop', Value: 'end_to_end' }] }, Period: 60, Stat: 'Maximum' });
     expect(asg.commandCalls(PutScalingPolicyCommand)).toHaveLength(0);
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
     expect(r.stdout).toContain('(dry run: pass --apply to make changes)');
