@@ -96,7 +96,14 @@ export const ClientSchema = z.object({
   /** Bound of a subscriber's inbound queue (messages); past it the subscriber resyncs. */
   maxQueuedMessages: z.number().int().min(100).default(50_000),
   /** A subscriber's snapshot requests that failed or came back unusable are retried with this backoff. */
-  snapshotRetry: BackoffSchema(50, 2_000, 50),
+  snapshotRetry: BackoffSchema(50, 5_000, 50),
+  /**
+   * Most books one subscriber mirrors; past it new (exchange, symbol) pairs are refused and
+   * counted, so made-up symbols on a wildcard cannot grow memory without limit (docs/security.md).
+   */
+  maxBooks: z.number().int().min(1).default(20_000),
+  /** Snapshot requests one subscriber may send per second, whatever its books want (token bucket). */
+  snapshotRequestsPerSecond: z.number().int().min(1).default(200),
 }).prefault({});
 
 export const IngestSchema = z.object({

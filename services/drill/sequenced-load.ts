@@ -10,6 +10,7 @@ import type { NatsConnection, Msg } from 'nats';
 import type { DsmConfig } from '../../config/schema.js';
 import { natsNodes } from '../../config/topology.js';
 import { connectAs } from '../nats/connect.js';
+import { judgeReplySubject } from '../nats/reply-guard.js';
 import { snapshotSubject, subjectScheme } from '../nats/subjects.js';
 import { nowMs } from './trail.js';
 import type { DrillLoad, LoadCounters, SubscriberCounters } from './types.js';
@@ -174,7 +175,7 @@ export class SequencedLoad implements DrillLoad {
     const ingest = cfg.identities.find((i) => i.role === 'ingest')!.name;
     this.pub = await connectAs(cfg, ingest, { tlsDir, servers: preferring(this.servers(), this.opts.publisherNode ?? 2), noRandomize: true, name: 'dsm-drill-publisher' });
     this.pub.subscribe(this.snapSubject, {
-      callback: (err, m) => { if (!err) m.respond(enc.encode(JSON.stringify({ snap: this.seq, book: Array.from(this.book) } satisfies Snapshot))); },
+      callback: (err, m) => { if (!err && judgeReplySubject(cfg, m.reply, this.subject.split('.')[0]!).ok) m.respond(enc.encode(JSON.stringify({ snap: this.seq, book: Array.from(this.book) } satisfies Snapshot))); },
     });
     await this.pub.flush();
     const nodes = this.opts.subscriberNodes ?? [1, 2];

@@ -75,4 +75,10 @@ export function newSourceStats(source: string, exchange: string): SourceStats {
 export interface FeedSource {
   readonly stats: SourceStats;
   updates(): AsyncIterable<FeedUpdate>;
+  /**
+   * Get fresh venue snapshots of these symbols into `updates()` (an ingest worker died and its
+   * books with it). Returns false when the source cannot; the ingest then fails (exit 1) rather
+   * than publish books it cannot rebuild.
+   */
+  requestSnapshots?(symbols: string[]): boolean;
 }

@@ -22,6 +22,12 @@ export interface WorkerInit {
   feeds?: ExchangeConfig[];
   /** Repository root that feed config paths are relative to. */
   root?: string;
+  /**
+   * A restarted worker (supervisor.ts): its books died with its predecessor, so it publishes a
+   * book only once the venue sent a snapshot of it (deltas before that are dropped), and that
+   * first snapshot carries RESET because the sequence line restarts.
+   */
+  rebuild?: boolean;
 }
 
 export type ToWorker =
@@ -38,6 +44,10 @@ export interface WorkerStats {
   published: number;
   publishedBytes: number;
   snapshotRequests: number;
+  /** Times the supervisor restarted this worker (supervisor.ts). */
+  restarts?: number;
+  /** Snapshot requests refused because their reply subject was not an entitled inbox. */
+  refusedReplies?: number;
   symbols: number;
   perExchange: Record<string, number>;
   ingestToPublish?: HopSummary;
@@ -53,4 +63,6 @@ export type FromWorker =
   | { type: 'dump'; id: number; books: BookDump[] }
   | { type: 'stopped'; stats: WorkerStats }
   | { type: 'feeds-ended'; worker: number; sources: SourceStats[] }
-  | { type: 'error'; worker: number; message: string };
+  | { type: 'error'; worker: number; message: string }
+  /** The worker threw applying `input` (its description) and is exiting. */
+  | { type: 'crash'; worker: number; message: string; stack?: string; input?: string };

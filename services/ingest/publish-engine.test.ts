@@ -1,6 +1,8 @@
 import { decode, Flags } from '../wire/index.js';
 import type { FeedUpdate } from './feed-update.js';
 import { PublishEngine } from './publish-engine.js';
+import { BookMirror } from '../mirror/book-mirror.js';
+import { levelsPerMessage } from '../wire/layout.js';
 
 const base = { exchange: 'NYSE', symbol: 'BRK.B', format: { priceDecimals: 2, sizeDecimals: 0 }, exchTsUs: 1, recvMonoNs: 2, recvWallUs: 3, atUs: 0 };
 const delta = (exchSeq: number, side: 'bid' | 'ask', price: number, size: number): FeedUpdate => ({ ...base, kind: 'delta', exchSeq, changes: [{ side, price, size }] });
@@ -29,5 +31,31 @@ describe('PublishEngine', () => {
     expect(m.message.flags & Flags.TRUNCATED).toBe(Flags.TRUNCATED);
     expect(m.message.bidCount).toBe(2);
     expect(e.snapshot('NYSE', 'NOPE')).toBeUndefined();
+  });
+
+  it('splits a snapshot above max_payload into flagged parts a mirror reassembles, and a huge delta into sequenced deltas', () => {
+    const e = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 10_000, maxPayloadBytes: 4096 });
+    const per = levelsPerMessage(4096);
+    const bids = Array.from({ length: 300 }, (_, i): [number, number] => [1000 - i, i + 1]);
+    const asks = Array.from({ length: 250 }, (_, i): [number, number] => [1001 + i, i + 1]);
+    const out = e.apply({ ...base, kind: 'snapshot', exchSeq: 1, bids, asks })!;
+    const parts = [out.payload, ...(out.more ?? [])].map((p) => { const r = decode(p); if (!r.ok) throw new Error(r.detail); expect(p.length).toBeLessThanOrEqual(4096); return r.message; });
+    expect(parts.length).toBe(Math.ceil(550 / per));
+    expect(parts.map((m) => m.seq)).toEqual(parts.map(() => 1));
+    expect(parts.map((m) => [(m.flags & Flags.MORE) !== 0, (m.flags & Flags.CONTINUATION) !== 0])).toEqual(parts.map((_, i) => [i < parts.length - 1, i > 0]));
+    const mirror = new BookMirror('NYSE', 'BRK.B', base.format);
+    expect(parts.map((m) => mirror.onMessage(m))).toEqual(parts.map((_, i) => (i < parts.length - 1 ? 'buffered' : 'resynced')));
+    const [dumped] = e.dump();
+    expect(mirror.book.snapshot()).toEqual({ bids: dumped!.bids, asks: dumped!.asks });
+    // A part missed: the continuation alone is useless and says so.
+    const lost = new BookMirror('NYSE', 'BRK.B', base.format);
+    expect(lost.onMessage(parts[1]!)).toBe('stale-snapshot');
+    expect(lost.isLive).toBe(false);
+    // The reply path splits the same way.
+    expect(e.snapshotReply('NYSE', 'BRK.B')!.length).toBe(parts.length);
+    // A delta touching more levels than fit becomes consecutive deltas.
+    const big = e.apply({ ...base, kind: 'delta', exchSeq: 2, changes: Array.from({ length: 500 }, (_, i) => ({ side: 'bid' as const, price: 2000 + i, size: 1 })) })!;
+    const ds = [big.payload, ...(big.more ?? [])].map((p) => { const r = decode(p); if (!r.ok) throw new Error(r.detail); return r.message.seq; });
+    expect(ds).toEqual(Array.from({ length: Math.ceil(500 / per) }, (_, i) => 2 + i));
   });
 });

@@ -7,9 +7,10 @@
  * the same ones). Only books that changed are published.
  */
 import { L2Book } from '../marketdata/book/l2-book.js';
-import type { PriceFormat, Scaled } from '../marketdata/events.js';
+import type { LevelChange, PriceFormat, Scaled } from '../marketdata/events.js';
 import { dataSubject } from '../marketdata/subject.js';
 import { Flags, WireEncoder } from '../wire/index.js';
+import { levelsPerMessage } from '../wire/layout.js';
 import type { FeedUpdate } from './feed-update.js';
 
 export interface BookState {
@@ -26,8 +27,11 @@ export interface BookState {
 export interface Outgoing {
   subject: string;
   payload: Uint8Array;
+  /** Further messages to publish right after `payload`, in order (a book too large for one). */
+  more?: Uint8Array[];
   state: BookState;
 }
+
 
 export interface BookDump {
   exchange: string;
@@ -44,7 +48,15 @@ export class PublishEngine {
   /** Separate encoder for snapshot replies: they may be large and must not recycle the data slab. */
   private readonly snapshotEncoder = new WireEncoder({ mode: 'reuse', slabBytes: 64 * 1024 });
 
-  constructor(private readonly opts: { epoch: number; dataSuffix: string; snapshotDepth: number }) {}
+  /** Deltas dropped because their book awaits a venue snapshot (rebuild after a worker restart). */
+  awaitingSnapshot = 0;
+
+  /** Most levels one message may carry under max_payload. */
+  private readonly levelsPerPart: number;
+
+  constructor(private readonly opts: { epoch: number; dataSuffix: string; snapshotDepth: number; requireSnapshot?: boolean; maxPayloadBytes?: number }) {
+    this.levelsPerPart = levelsPerMessage(opts.maxPayloadBytes ?? 1024 * 1024);
+  }
 
   get epoch(): number { return this.opts.epoch; }
   set epoch(e: number) { this.opts.epoch = e; }
@@ -54,7 +66,13 @@ export class PublishEngine {
     const key = `${u.exchange}\u0000${u.symbol}`;
     let st = this.books.get(key);
     if (u.kind === 'stale') return st ? this.markStale(st, u) : undefined;
-    if (u.book) return this.fromOwnedBook(key, st, u, u.book);
+    let reset = 0;
+    if (!st && this.opts.requireSnapshot) {
+      // Rebuilding: a book exists again only from a venue snapshot, which restarts its sequence.
+      if (u.kind !== 'snapshot') { this.awaitingSnapshot++; return undefined; }
+      reset = Flags.RESET;
+    }
+    if (u.book) return this.fromOwnedBook(key, st, u, u.book, reset);
     if (!st || st.book.format.priceDecimals !== u.format.priceDecimals || st.book.format.sizeDecimals !== u.format.sizeDecimals) {
       const book = new L2Book(u.exchange, u.symbol, u.format, 256);
       st = { book, subject: dataSubject(u.exchange, u.symbol, this.opts.dataSuffix), seq: st?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, stale: false };
@@ -70,7 +88,8 @@ export class PublishEngine {
       book.takeDeltas();
       st.seq++;
       const { bids, asks } = book.snapshot(this.opts.snapshotDepth);
-      return { subject: st.subject, payload: this.encoder.encodeSnapshot(this.header(st, this.truncated(book)), bids, asks), state: st };
+      const parts = this.snapshotParts(this.encoder, st, this.truncated(book) | reset, bids, asks);
+      return { subject: st.subject, payload: parts[0]!, ...(parts.length > 1 ? { more: parts.slice(1) } : {}), state: st };
     }
     // Nothing reaches a stale book but its recovery snapshot (sources guarantee it; this holds the line).
     if (st.stale) return undefined;
@@ -81,15 +100,28 @@ export class PublishEngine {
     }
     const deltas = book.takeDeltas();
     if (deltas.length === 0) return undefined;
+    return this.deltaMessages(st, deltas);
+  }
+
+  /** One delta message, or consecutive deltas (each its own sequence number) when the changes exceed one message. */
+  private deltaMessages(st: BookState, deltas: readonly LevelChange[]): Outgoing {
+    const per = this.levelsPerPart;
     st.seq++;
-    return { subject: st.subject, payload: this.encoder.encodeDelta(this.header(st), deltas), state: st };
+    if (deltas.length <= per) return { subject: st.subject, payload: this.encoder.encodeDelta(this.header(st), deltas), state: st };
+    const payload = this.encoder.encodeDelta(this.header(st), deltas.slice(0, per));
+    const more: Uint8Array[] = [];
+    for (let i = per; i < deltas.length; i += per) {
+      st.seq++;
+      more.push(this.encoder.encodeDelta(this.header(st), deltas.slice(i, i + per)));
+    }
+    return { subject: st.subject, payload, more, state: st };
   }
 
   /**
    * The venue sync's book is the published book (one book per symbol, applied once): its change
    * is already in it and `u.changes` are its deltas, so nothing is applied here, only encoded.
    */
-  private fromOwnedBook(key: string, prev: BookState | undefined, u: FeedUpdate, book: L2Book): Outgoing | undefined {
+  private fromOwnedBook(key: string, prev: BookState | undefined, u: FeedUpdate, book: L2Book, reset: number): Outgoing | undefined {
     let st = prev;
     if (!st || st.book !== book) {
       // First sight, or the sync replaced its book (a resubscribe with other decimals): adopt it, keep the sequence line.
@@ -103,12 +135,12 @@ export class PublishEngine {
       st.stale = false;
       st.seq++;
       const { bids, asks } = book.snapshot(this.opts.snapshotDepth);
-      return { subject: st.subject, payload: this.encoder.encodeSnapshot(this.header(st, this.truncated(book)), bids, asks), state: st };
+      const parts = this.snapshotParts(this.encoder, st, this.truncated(book) | reset, bids, asks);
+      return { subject: st.subject, payload: parts[0]!, ...(parts.length > 1 ? { more: parts.slice(1) } : {}), state: st };
     }
     const changes = u.changes ?? [];
     if (st.stale || changes.length === 0) return undefined;
-    st.seq++;
-    return { subject: st.subject, payload: this.encoder.encodeDelta(this.header(st), changes), state: st };
+    return this.deltaMessages(st, changes);
   }
 
   /** One STALE-flagged empty delta, once per loss of sync: mirrors keep the sequence line and learn the book is not current. */
@@ -120,14 +152,43 @@ export class PublishEngine {
     return { subject: st.subject, payload: this.encoder.encodeDelta(this.header(st, Flags.STALE), []), state: st };
   }
 
-  /** The current book as a snapshot message, for request/reply; undefined for unknown or stale books. */
+  /**
+   One snapshot message, or a multi-part snapshot when the levels exceed one message
+   * (docs/wire-format.md): every part has the same epoch and seq; the first replaces the book,
+   * the rest (CONTINUATION) add levels; every part but the last carries MORE.
+   */
+  private snapshotParts(enc: WireEncoder, st: BookState, flags: number, bids: Array<[Scaled, Scaled]>, asks: Array<[Scaled, Scaled]>): Uint8Array[] {
+    const per = this.levelsPerPart;
+    if (bids.length + asks.length <= per) return [enc.encodeSnapshot(this.header(st, flags), bids, asks)];
+    const parts: Uint8Array[] = [];
+    let b = 0;
+    let a = 0;
+    while (b < bids.length || a < asks.length) {
+      const nb = Math.min(per, bids.length - b);
+      const na = Math.min(per - nb, asks.length - a);
+      const last = b + nb >= bids.length && a + na >= asks.length;
+      const f = flags | (parts.length ? Flags.CONTINUATION : 0) | (last ? 0 : Flags.MORE);
+      // Reuse-mode encoders overwrite their buffer: keep a copy of each part.
+      parts.push(enc.encodeSnapshot(this.header(st, f), bids.slice(b, b + nb), asks.slice(a, a + na)).slice());
+      b += nb;
+      a += na;
+    }
+    return parts;
+  }
+
+  /** The current book as a snapshot message (the first part, if it needs several); undefined for unknown or stale books. */
   snapshot(exchange: string, symbol: string): Uint8Array | undefined {
+    return this.snapshotReply(exchange, symbol)?.[0];
+  }
+
+  /** The reply to a snapshot request: one message, or the parts of a multi-part snapshot. */
+  snapshotReply(exchange: string, symbol: string): Uint8Array[] | undefined {
     const st = this.books.get(`${exchange}\u0000${symbol}`);
     // A stale book answered as a snapshot would be taken as good; the requester retries and the recovery snapshot arrives in the stream.
     if (!st || st.stale) return undefined;
     const { bids, asks } = st.book.snapshot(this.opts.snapshotDepth);
     // REPLY: an answer to a request, not part of the data stream; TRUNCATED: deeper levels exist.
-    return this.snapshotEncoder.encodeSnapshot(this.header(st, Flags.REPLY | this.truncated(st.book)), bids, asks).slice();
+    return this.snapshotParts(this.snapshotEncoder, st, Flags.REPLY | this.truncated(st.book), bids, asks).map((p) => p.slice());
   }
 
   states(): IterableIterator<BookState> {
@@ -147,3 +208,4 @@ export class PublishEngine {
     return { exchange: st.book.exchange, symbol: st.book.symbol, format: st.book.format, epoch: this.opts.epoch, seq: st.seq, exchSeq: st.exchSeq, exchTsUs: st.exchTsUs, recvMonoNs: st.recvMonoNs, flags };
   }
 }
+

@@ -10,12 +10,14 @@ import { childLogger } from '../common/log.js';
 import type { FeedUpdate, SourceStats } from './feed-update.js';
 import type { BookDump } from './publish-engine.js';
 import type { WorkerInit, WorkerStats } from './protocol.js';
-import { InlineShard, ThreadShard, type Shard } from './shards.js';
+import { InlineShard, type Shard } from './shards.js';
+import { SupervisedShard } from './supervisor.js';
 import { shardOf } from './shard.js';
 import { paced, type Pace } from './sources/pacing.js';
 import { sourceFor, type FeedSource } from './sources/index.js';
 import { venueForKind } from '../feeds/registry.js';
 import type { ExchangeConfig } from '../../config/schema.js';
+import { describeUpdate, judgeContent, judgeName } from './update-guard.js';
 
 export interface IngestOptions {
   config: DsmConfig;
@@ -54,9 +56,15 @@ export class IngestService {
   private flushScheduled = false;
   private readonly log = childLogger('ingest');
   private aborted = new AbortController();
+  /** Rejects when the ingest cannot go on (a worker that cannot be restarted or rebuilt). */
+  readonly failed: Promise<never>;
+  private fail!: (err: Error) => void;
   routed = 0;
   private readonly monoOriginNs = monoNs();
   private readonly wallOriginUs = Date.now() * 1000;
+  /** Updates refused before reaching a worker (update-guard.ts), per exchange. */
+  readonly malformed = new Map<string, number>();
+  private lastMalformedLogMs = 0;
   /** exchange -> symbol -> shard: the hash is computed once per symbol, not per update. */
   private readonly shards = new Map<string, Map<string, number>>();
 
@@ -70,6 +78,8 @@ export class IngestService {
     this.owned = exchanges.filter(inShard);
     this.sources = opts.sources ?? exchanges.filter((ex) => !inShard(ex)).map((ex) => sourceFor(ex, opts.root, cfg.client));
     this.batchMessages = cfg.ingest.batchMessages;
+    this.failed = new Promise<never>((_, reject) => { this.fail = reject; });
+    this.failed.catch(() => undefined); // observed through run(); never an unhandled rejection
   }
 
   /** Updates handed to a worker thread per postMessage (the feedback loop's batchMessages). */
@@ -90,7 +100,7 @@ export class IngestService {
         epoch: this.opts.epoch ?? 1, publishing: this.opts.publishing ?? true, publisherId: this.opts.publisherId ?? 'ingest',
         feeds: this.ownedFeeds(i, Math.max(1, this.workerCount)), root: this.opts.root,
       };
-      this.workers.push({ shard: inline ? new InlineShard(init) : new ThreadShard(init), batch: [] });
+      this.workers.push({ shard: inline ? new InlineShard(init) : new SupervisedShard(init, { onRestarted: (w) => this.rebuildWorker(w), onFatal: (err) => this.fail(err) }), batch: [] });
     }
     await Promise.all(this.workers.map((h) => h.shard.start()));
     this.log.info({ workers: this.workerCount, inline, sources: this.sources.map((s) => s.stats.source) }, 'ingest started');
@@ -106,13 +116,13 @@ export class IngestService {
 
   /** Run every source to its end (or until stopped); resolves with their stats. */
   async run(pace: Pace = this.opts.pace): Promise<SourceStats[]> {
-    const [, owned] = await Promise.all([
+    const [, owned] = await Promise.race([this.failed, Promise.all([
       Promise.all(this.sources.map(async (src) => {
-        for await (const u of paced(src.updates(), pace, this.aborted.signal)) this.route(u);
+        for await (const u of paced(src.updates(), pace, this.aborted.signal)) if (!this.route(u)) src.stats.malformed++;
         this.opts.onSourceEnd?.(src.stats);
       })),
       Promise.all(this.workers.map((h) => h.shard.feedsEnded())),
-    ]);
+    ])]);
     this.flush();
     return [...this.sources.map((s) => s.stats), ...owned.flat()];
   }
@@ -144,8 +154,39 @@ export class IngestService {
     return this.workerStats().flatMap((w) => w.sources ?? []);
   }
 
-  /** Hand one update to the worker that owns its symbol. */
-  route(u: FeedUpdate): void {
+  /**
+   * A restarted worker has no books: ask each source for snapshots of the symbols sharded to it.
+   * A source that cannot resend them fails the ingest (publishing half-built books is worse).
+   */
+  private rebuildWorker(worker: number): void {
+    const lost = new Map<string, string[]>();
+    for (const [exchange, bySymbol] of this.shards) {
+      for (const [symbol, shard] of bySymbol) if (shard === worker) (lost.get(exchange) ?? lost.set(exchange, []).get(exchange)!).push(symbol);
+    }
+    for (const [exchange, symbols] of lost) {
+      const sources = this.sources.filter((s) => s.stats.exchange === exchange);
+      const ok = sources.length > 0 && sources.every((s) => s.requestSnapshots?.(symbols) === true);
+      if (!ok) throw new Error(`ingest worker ${worker} lost ${symbols.length} ${exchange} book(s) and the ${exchange} feed cannot resend snapshots`);
+      this.log.warn({ worker, exchange, symbols: symbols.length }, 'asked the venue for snapshots to rebuild a restarted worker');
+    }
+  }
+
+  /** Test and drill hook: kill worker `i`'s thread as a crash would. */
+  killWorker(i: number): Promise<number> {
+    const s = this.workers[i]?.shard;
+    if (!(s instanceof SupervisedShard)) throw new Error(`worker ${i} is not a supervised thread`);
+    return s.kill();
+  }
+
+  /** Hand one update to the worker that owns its symbol; false: refused as malformed (counted, logged). */
+  route(u: FeedUpdate): boolean {
+    // Symbols are judged once (on first sight, in shardFor); levels on every update.
+    const shard = this.shardFor(u.exchange, u.symbol);
+    const bad = shard === undefined ? judgeName(u.exchange, u.symbol) ?? 'refused' : judgeContent(u);
+    if (bad !== undefined) {
+      this.onMalformed(u, bad);
+      return false;
+    }
     // Receive time is when the pipeline takes the update in (after any replay pacing). The wall
     // clock is derived from the monotonic one (one clock read, no BigInt arithmetic per update).
     // A live update keeps the stamp its source gave it as the frame was synced (atUs 0).
@@ -154,11 +195,11 @@ export class IngestService {
       u.recvMonoNs = mono;
       u.recvWallUs = this.wallOriginUs + (mono - this.monoOriginNs) / 1000;
     }
-    const h = this.workers[this.shardFor(u.exchange, u.symbol)]!;
+    const h = this.workers[shard!]!;
     this.routed++;
     if (h.shard.inline) {
       h.shard.sendOne(u);
-      return;
+      return true;
     }
     h.batch.push(u);
     if (h.batch.length >= this.batchMessages) this.flushWorker(h);
@@ -166,13 +207,27 @@ export class IngestService {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
+    return true;
   }
 
-  private shardFor(exchange: string, symbol: string): number {
+  private onMalformed(u: FeedUpdate, reason: string): void {
+    const ex = typeof u.exchange === 'string' ? u.exchange.slice(0, 32) : '?';
+    const n = (this.malformed.get(ex) ?? 0) + 1;
+    this.malformed.set(ex, n);
+    const now = Date.now();
+    if (now - this.lastMalformedLogMs < 1000) return;
+    this.lastMalformedLogMs = now;
+    this.log.warn({ reason, input: describeUpdate(u), malformed: n, exchange: ex }, 'refused a malformed feed update');
+  }
+
+  /** The symbol's worker, or undefined when its name is refused (never cached: bad names are not kept). */
+  private shardFor(exchange: string, symbol: string): number | undefined {
+    let shard = this.shards.get(exchange)?.get(symbol);
+    if (shard !== undefined) return shard;
+    if (judgeName(exchange, symbol) !== undefined) return undefined;
     let bySymbol = this.shards.get(exchange);
     if (!bySymbol) this.shards.set(exchange, (bySymbol = new Map()));
-    let shard = bySymbol.get(symbol);
-    if (shard === undefined) bySymbol.set(symbol, (shard = shardOf(exchange, symbol, this.workers.length)));
+    bySymbol.set(symbol, (shard = shardOf(exchange, symbol, this.workers.length)));
     return shard;
   }
 

@@ -46,8 +46,16 @@ export class InlineShard implements Shard {
   stop(): Promise<WorkerStats> { return this.core.stop(); }
 }
 
+/** What a ThreadShard reports about its thread's end (supervisor.ts acts on it). */
+export interface ThreadHooks {
+  onCrash?(report: { message: string; stack?: string; input?: string }): void;
+  /** The thread ended without being asked to stop. */
+  onExit?(code: number): void;
+}
+
 export class ThreadShard implements Shard {
   private readonly worker: Worker;
+  private stopping = false;
   private latest: WorkerStats;
   private dumpId = 0;
   private readonly dumps = new Map<number, (b: BookDump[]) => void>();
@@ -55,7 +63,7 @@ export class ThreadShard implements Shard {
   private endFeeds!: (s: SourceStats[]) => void;
   private readonly feeds = new Promise<SourceStats[]>((r) => { this.endFeeds = r; });
 
-  constructor(private readonly init: WorkerInit) {
+  constructor(private readonly init: WorkerInit, private readonly hooks: ThreadHooks = {}) {
     this.worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
     this.latest = { worker: init.worker, updates: 0, published: 0, publishedBytes: 0, snapshotRequests: 0, symbols: 0, perExchange: {} };
   }
@@ -76,8 +84,17 @@ export class ThreadShard implements Shard {
         }
         else if (m.type === 'dump') { this.dumps.get(m.id)?.(m.books); this.dumps.delete(m.id); }
         else if (m.type === 'feeds-ended') this.endFeeds(m.sources);
+        else if (m.type === 'crash') this.hooks.onCrash?.(m);
+      });
+      // An uncaught exception in the thread: reported here, then 'exit' follows.
+      this.worker.on('error', (err) => this.hooks.onCrash?.({ message: err.message, stack: err.stack }));
+      this.worker.on('exit', (code) => {
+        for (const resolve of this.dumps.values()) resolve([]);
+        this.dumps.clear();
+        if (!this.stopping) this.hooks.onExit?.(code);
       });
       this.worker.once('error', reject);
+      this.worker.once('exit', (code) => reject(new Error(`ingest worker ${this.init.worker} exited with code ${code} while starting`)));
       this.post(this.init);
     });
   }
@@ -96,7 +113,13 @@ export class ThreadShard implements Shard {
     return new Promise((resolve) => { this.dumps.set(id, resolve); this.post({ type: 'dump', id }); });
   }
 
+  /** End the thread at once, as a crash would (tests and drills). */
+  kill(): Promise<number> {
+    return this.worker.terminate();
+  }
+
   stop(): Promise<WorkerStats> {
+    this.stopping = true;
     return new Promise((resolve) => {
       const timer = setTimeout(() => { void this.worker.terminate(); resolve(this.latest); }, 5000);
       this.worker.once('exit', () => { clearTimeout(timer); this.endFeeds(this.latest.sources ?? []); resolve(this.latest); });

@@ -5,15 +5,18 @@
 import { parentPort } from 'node:worker_threads';
 import { PublisherCore } from './publisher-core.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { describeUpdate } from './update-guard.js';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 const port = parentPort;
 const send = (m: FromWorker) => port.postMessage(m);
 let core: PublisherCore | undefined;
+let workerIndex = -1;
 
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'init': {
+      workerIndex = m.worker;
       const c = new PublisherCore(m);
       c.connect().then(() => {
         core = c;
@@ -28,7 +31,22 @@ port.on('message', (m: ToWorker) => {
       }, (e: Error) => send({ type: 'error', worker: m.worker, message: e.message }));
       break;
     }
-    case 'batch': core?.apply(m.updates); break;
+    case 'batch': {
+      if (!core) break;
+      let i = 0;
+      try {
+        for (; i < m.updates.length; i++) core.applyOne(m.updates[i]!);
+      } catch (e) {
+        // Books may be half-changed: this worker must not publish again. Report what broke it
+        // and exit; the supervisor logs it, restarts the worker and rebuilds its books.
+        const err = e as Error;
+        core = undefined;
+        const u = m.updates[i];
+        send({ type: 'crash', worker: workerIndex, message: err?.message ?? String(e), stack: err?.stack, input: u ? describeUpdate(u) : undefined });
+        setImmediate(() => process.exit(1));
+      }
+      break;
+    }
     case 'dump': send({ type: 'dump', id: m.id, books: core?.dump() ?? [] }); break;
     case 'promote': core?.promote(m.epoch, m.replayWindowMs); break;
     case 'demote': core?.demote(); break;

@@ -13,11 +13,12 @@ import { childLogger } from '../common/log.js';
 import { fetchConnz, fetchRoutez, fetchVarz } from '../nats/monitor.js';
 import { ClientRateTracker, type ClientRates } from './client-rates.js';
 import { MetricHistory } from './history.js';
-import { EXCHANGE_COUNTERS, ServiceSummarySchema, type HopSummary, type ServiceSummary } from './latency.js';
+import { EXCHANGE_COUNTERS, type HopSummary, type ServiceSummary } from './latency.js';
 import { metricPoint, type MetricPoint } from './points.js';
 import { RateTracker } from './rates.js';
 import { metricsWildcard } from './summary-publisher.js';
 import { groupFigures, type GroupFigure } from './group-figures.js';
+import { judgeSummary } from './summary-guard.js';
 
 /** Queue group every metrics agent subscribes to service summaries in. */
 export const SUMMARY_QUEUE = 'dsm-metrics-agents';
@@ -100,6 +101,9 @@ export class MetricsAgent {
   private readonly now: () => number;
   private readonly log = childLogger('metrics-agent');
   readonly stats = { ticks: 0, scrapeErrors: 0, badSummaries: 0, summaries: 0 };
+  /** Rejected summaries per sending identity (`unknown` when the subject named none). */
+  readonly rejectedBy = new Map<string, number>();
+  private lastRejectLogMs = 0;
 
   constructor(private readonly cfg: DsmConfig, private readonly opts: MetricsAgentOptions = {}) {
     this.nodes = opts.nodes ?? defaultAgentNodes(cfg);
@@ -120,8 +124,9 @@ export class MetricsAgent {
   async start(): Promise<this> {
     if (this.opts.nc) {
       // A queue group: with one agent per NATS node, each summary reaches exactly one agent, so
-      // Sum statistics count it once (a plain subscription would count it once per node).
-      this.sub = this.opts.nc.subscribe(metricsWildcard(this.cfg), { queue: SUMMARY_QUEUE, callback: (err, msg) => { if (!err) this.acceptSummary(msg.data); } });
+      // Sum statistics count it once (a plain subscription would count it once per node). The
+      // subject names the identity nats-server let publish it (summary-guard.ts).
+      this.sub = this.opts.nc.subscribe(metricsWildcard(this.cfg), { queue: SUMMARY_QUEUE, callback: (err, msg) => { if (!err) this.acceptSummary(msg.data, msg.subject); } });
     }
     await this.tick();
     this.timer = setInterval(() => void this.tick().catch((err: unknown) => this.log.error({ err: String(err) }, 'tick failed')), this.intervalMs);
@@ -143,16 +148,26 @@ export class MetricsAgent {
     return this.last;
   }
 
-  /** Feed one raw summary message (also what the NATS subscription does). */
-  acceptSummary(data: Uint8Array | string): void {
-    try {
-      const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
-      this.pending.push(ServiceSummarySchema.parse(JSON.parse(text)));
+  /**
+   * Feed one raw summary message (also what the NATS subscription does, with its subject, which
+   * names the identity nats-server let publish it). Implausible or malformed summaries are
+   * rejected whole, counted per identity and logged (at most once a second).
+   */
+  acceptSummary(data: Uint8Array | string, subject?: string): boolean {
+    const v = judgeSummary(this.cfg, data, subject);
+    if (v.ok) {
+      this.pending.push(v.summary);
       this.stats.summaries++;
-    } catch (err) {
-      this.stats.badSummaries++;
-      this.log.warn({ err: String(err).slice(0, 200) }, 'ignored a malformed metrics summary');
+      return true;
     }
+    this.stats.badSummaries++;
+    this.rejectedBy.set(v.identity, (this.rejectedBy.get(v.identity) ?? 0) + 1);
+    const now = Date.now();
+    if (now - this.lastRejectLogMs >= 1000) {
+      this.lastRejectLogMs = now;
+      this.log.warn({ identity: v.identity, subject: subject?.slice(0, 200), reason: v.reason, rejected: this.stats.badSummaries }, 'rejected a metrics summary');
+    }
+    return false;
   }
 
   /** One scrape of every node plus the summaries received since the last tick. */

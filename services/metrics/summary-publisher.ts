@@ -1,26 +1,40 @@
 /**
  * The helper services use to report their latency histograms and event counts: every interval it
- * publishes one JSON `ServiceSummary` on `<controlPrefix>.metrics.<service>` and resets, so the
+ * publishes one JSON `ServiceSummary` on `<controlPrefix>.metrics.<role>.<identity>.<service>` and resets, so the
  * data path only ever calls `record`/`count` (no I/O, no allocation per message beyond HDR's).
  */
 import type { NatsConnection } from 'nats';
 import type { DsmConfig } from '../../config/schema.js';
 import { childLogger } from '../common/log.js';
-import { metricsSubject as schemeMetricsSubject, subjectScheme } from '../nats/subjects.js';
+import { metricsSubject as schemeMetricsSubject, metricsWildcardSubject, subjectScheme } from '../nats/subjects.js';
 import { ExchangeCounters, LatencyRecorder, type ServiceSummary } from './latency.js';
 
-export function metricsSubject(cfg: DsmConfig, service: string): string {
-  return schemeMetricsSubject(subjectScheme(cfg), service);
+/** `_DSM.metrics.<role>.<identity>.<service>`: the only metrics subject `identity` may publish on. */
+export function metricsSubject(cfg: DsmConfig, identity: string, service: string): string {
+  const id = cfg.identities.find((i) => i.name === identity);
+  if (!id) throw new Error(`unknown identity "${identity}"; configured: ${cfg.identities.map((i) => i.name).join(', ')}`);
+  return schemeMetricsSubject(subjectScheme(cfg), id.role, id.name, service);
 }
 
 /** Subject the agent subscribes to for every service's summaries. */
 export function metricsWildcard(cfg: DsmConfig): string {
-  return schemeMetricsSubject(subjectScheme(cfg), '>');
+  return metricsWildcardSubject(subjectScheme(cfg));
+}
+
+/** The identity a DSM connection was opened as (connectAs sets its inbox prefix to `_INBOX.<identity>`). */
+function connectionIdentity(nc: NatsConnection): string | undefined {
+  const prefix = (nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix;
+  return prefix?.startsWith('_INBOX.') ? prefix.slice('_INBOX.'.length) : undefined;
 }
 
 export interface SummaryPublisherOptions {
   /** Token naming the service in the subject and the summary (ingest-1, subscriber-3). */
   service: string;
+  /**
+   * Identity the connection was opened as; it names the subject (permissions allow no other).
+   * Default: read from the connection's inbox prefix, which connectAs sets per identity.
+   */
+  identity?: string;
   intervalMs?: number;
   now?: () => number;
   /** Report a recorder the service already keeps (e.g. a Subscriber's) instead of a new one. */
@@ -46,6 +60,7 @@ export class SummaryPublisher {
   private lastFlush: number;
   private readonly now: () => number;
   private readonly log = childLogger('summary-publisher');
+  private readonly subject: string;
 
   constructor(private readonly nc: NatsConnection, private readonly cfg: DsmConfig, private readonly opts: SummaryPublisherOptions) {
     if (!/^[A-Za-z0-9_-]+$/.test(opts.service)) throw new Error(`service must be a single subject token, got "${opts.service}"`);
@@ -53,6 +68,9 @@ export class SummaryPublisher {
     this.latency = opts.latency ?? new LatencyRecorder();
     this.counters = opts.counters ?? new ExchangeCounters();
     this.lastFlush = this.now();
+    const identity = opts.identity ?? connectionIdentity(nc);
+    if (!identity) throw new Error('SummaryPublisher: pass identity (the connection was not opened by connectAs)');
+    this.subject = metricsSubject(cfg, identity, opts.service);
   }
 
   start(): this {
@@ -86,7 +104,7 @@ export class SummaryPublisher {
     }
     this.lastFlush = at;
     try {
-      this.nc.publish(metricsSubject(this.cfg, this.opts.service), JSON.stringify(summary));
+      this.nc.publish(this.subject, JSON.stringify(summary));
     } catch (err) {
       // A closed connection must not take the service down with it; the interval is lost and said so.
       this.log.warn({ err: String(err), service: this.opts.service }, 'metrics summary not published');

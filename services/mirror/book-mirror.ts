@@ -10,6 +10,16 @@
  * older (a deposed leader). A newer epoch continues the same sequence line, because publishers
  * derive sequences from the feed; one that cannot sends a RESET snapshot instead.
  *
+ * Hostile or broken input (docs/security.md): a message the stream could not legitimately carry
+ * is `suspect`: dropped unapplied and unbuffered, counted, and the mirror resyncs from a
+ * requested snapshot. Suspect are an epoch jump beyond `maxEpochStep` (or past MAX_EPOCH), a
+ * sequence jump beyond `maxSeqJump`, an unsolicited snapshot that far ahead, more levels than
+ * `maxLevelsPerMessage`, and a book deeper than `maxBookDepth`. When the stream and the book
+ * disagree for long (a run of fenced messages that keep chaining, or of messages far behind the
+ * book: the book or its epoch came from a forged message), the mirror distrusts what it holds
+ * and takes the next requested snapshot (REPLY) as the authority, epoch and sequence included.
+ * A requested snapshot that is itself far ahead of the live stream is not trusted over it.
+ *
  * Pure: no I/O. The caller owns the snapshot request and its retry timer (`needsSnapshot`).
  */
 import { L2Book } from '../marketdata/book/l2-book.js';
@@ -21,7 +31,7 @@ import { DeltaBuffer } from './delta-buffer.js';
 export type MirrorState = 'awaiting-snapshot' | 'live';
 
 /** Why a mirror wants a snapshot. */
-export type SnapshotReason = 'late-join' | 'gap' | 'hole' | 'stale-snapshot' | 'invalidated';
+export type SnapshotReason = 'late-join' | 'gap' | 'hole' | 'stale-snapshot' | 'invalidated' | 'suspect';
 
 export type MirrorOutcome =
   | 'applied' // delta applied (possibly releasing buffered ones)
@@ -33,6 +43,7 @@ export type MirrorOutcome =
   | 'duplicate' // sequence already applied (or already buffered)
   | 'stale-snapshot' // snapshot older than the book held
   | 'fenced' // epoch lower than one already seen
+  | 'suspect' // not something the stream could carry: dropped, resync requested
   | 'ignored'; // not a book message (heartbeat)
 
 export interface MirrorCounters {
@@ -48,6 +59,10 @@ export interface MirrorCounters {
   /** Times the delta buffer hit its limit and was dropped. */
   overflowed: number;
   staleSnapshots: number;
+  /** Messages dropped as suspect (see the module comment). */
+  suspect: number;
+  /** Times the mirror distrusted its book and resynced from a requested snapshot as the authority. */
+  distrusted: number;
 }
 
 export interface BookMirrorOptions {
@@ -55,6 +70,14 @@ export interface BookMirrorOptions {
   maxBufferedDeltas?: number;
   /** Most levels (summed over buffered deltas) held while awaiting a snapshot. */
   maxBufferedLevels?: number;
+  /** Largest legitimate sequence advance in one message; beyond it the message is suspect. */
+  maxSeqJump?: number;
+  /** Largest legitimate epoch advance (takeovers advance it by one). */
+  maxEpochStep?: number;
+  /** Most levels one delta or snapshot may carry. */
+  maxLevelsPerMessage?: number;
+  /** Most levels a side of the book may hold. */
+  maxBookDepth?: number;
   /** Called when the mirror starts needing a snapshot; the caller sends the request. */
   onNeedSnapshot?: (mirror: BookMirror, reason: SnapshotReason) => void;
 }
@@ -62,13 +85,22 @@ export interface BookMirrorOptions {
 export const MIRROR_DEFAULTS = {
   maxBufferedDeltas: 10_000,
   maxBufferedLevels: 200_000,
+  maxSeqJump: 1_000_000,
+  maxEpochStep: 16,
+  maxLevelsPerMessage: 250_000,
+  maxBookDepth: 250_000,
 } as const;
+
+/** Epochs past this are never adopted from the stream (the lease never issues them: lease-machine.ts). */
+export const MAX_STREAM_EPOCH = 2 ** 31;
+/** Consecutive fenced-but-chaining, or far-behind, messages before the mirror distrusts its book. */
+const DISAGREE_RUN = 32;
 
 /** The L2 book records touched prices for publishers; a mirror drains them now and then. */
 const DRAIN_TOUCHED_EVERY = 4096;
 
 export function emptyCounters(): MirrorCounters {
-  return { applied: 0, duplicates: 0, gaps: 0, snapshots: 0, resyncs: 0, fenced: 0, overflowed: 0, staleSnapshots: 0 };
+  return { applied: 0, duplicates: 0, gaps: 0, snapshots: 0, resyncs: 0, fenced: 0, overflowed: 0, staleSnapshots: 0, suspect: 0, distrusted: 0 };
 }
 
 export class BookMirror {
@@ -91,6 +123,16 @@ export class BookMirror {
   private readonly onNeedSnapshot: BookMirrorOptions['onNeedSnapshot'];
   private sinceDrain = 0;
   private announcedNeed = false;
+  private readonly maxSeqJump: number;
+  private readonly maxEpochStep: number;
+  private readonly maxLevelsPerMessage: number;
+  private readonly maxBookDepth: number;
+  /** The next requested snapshot is the authority (epoch and sequence), whatever the book held. */
+  distrust = false;
+  /** Consecutive messages that disagree with the book (fenced yet chaining, or far behind). */
+  private disagreeRun = 0;
+  /** A multi-part snapshot being put together (Flags.MORE / CONTINUATION); deltas wait meanwhile. */
+  private assembling: { seq: number; epoch: number } | undefined;
 
   constructor(
     readonly exchange: string,
@@ -104,6 +146,10 @@ export class BookMirror {
       maxLevels: opts.maxBufferedLevels ?? MIRROR_DEFAULTS.maxBufferedLevels,
     });
     this.onNeedSnapshot = opts.onNeedSnapshot;
+    this.maxSeqJump = opts.maxSeqJump ?? MIRROR_DEFAULTS.maxSeqJump;
+    this.maxEpochStep = opts.maxEpochStep ?? MIRROR_DEFAULTS.maxEpochStep;
+    this.maxLevelsPerMessage = opts.maxLevelsPerMessage ?? MIRROR_DEFAULTS.maxLevelsPerMessage;
+    this.maxBookDepth = opts.maxBookDepth ?? MIRROR_DEFAULTS.maxBookDepth;
   }
 
   get isLive(): boolean {
@@ -115,15 +161,98 @@ export class BookMirror {
     return this.buffer.size;
   }
 
-  /** Feed one decoded message for this mirror's (exchange, symbol). */
-  onMessage(m: WireMessage): MirrorOutcome {
+  /**
+   * Feed one decoded message for this mirror's (exchange, symbol). `viaReply`: it is the reply to
+   * this subscriber's own snapshot request (not merely flagged REPLY: a publisher can set flags).
+   */
+  onMessage(m: WireMessage, viaReply = false): MirrorOutcome {
     if (m.type === 'heartbeat') return 'ignored';
+    if (viaReply && this.distrust && m.type === 'snapshot') return this.onAuthoritativeSnapshot(m);
+    if (m.levelCount > this.maxLevelsPerMessage) return this.suspect(true);
+    if (m.epoch > MAX_STREAM_EPOCH || (this.epoch > 0 && m.epoch > this.epoch + this.maxEpochStep)) return this.suspect(false);
     if (m.epoch < this.epoch) {
       this.counters.fenced++;
+      // A lower epoch that keeps chaining while nothing arrives under ours: our epoch came from
+      // a forged message, not a takeover (a real new leader publishes too).
+      if (m.seq > this.lastSeq) this.disagree();
       return 'fenced';
     }
     this.epoch = m.epoch;
     return m.type === 'delta' ? this.onDelta(m) : this.onSnapshot(m);
+  }
+
+  /** Drop a message the stream could not carry; resync (as the authority if the book may be poisoned). */
+  private suspect(distrustBook: boolean): MirrorOutcome {
+    this.counters.suspect++;
+    if (distrustBook) this.distrustBook();
+    else {
+      // Keep what is buffered (real deltas) and resync: the snapshot shows where the stream is.
+      this.state = 'awaiting-snapshot';
+      this.needSnapshot('suspect', false);
+    }
+    return 'suspect';
+  }
+
+  private disagree(): void {
+    if (++this.disagreeRun >= DISAGREE_RUN) this.distrustBook();
+  }
+
+  private distrustBook(): void {
+    this.disagreeRun = 0;
+    if (!this.distrust) this.counters.distrusted++;
+    this.distrust = true;
+    this.buffer.clear();
+    this.state = 'awaiting-snapshot';
+    this.needSnapshot('suspect', true);
+  }
+
+  /** A requested snapshot while distrusting: it replaces book, sequence and epoch. */
+  private onAuthoritativeSnapshot(m: WireMessage): MirrorOutcome {
+    if (m.epoch > MAX_STREAM_EPOCH || m.levelCount > this.maxLevelsPerMessage) {
+      this.counters.suspect++;
+      this.needSnapshot('suspect', true);
+      return 'suspect';
+    }
+    this.distrust = false;
+    this.disagreeRun = 0;
+    this.epoch = m.epoch;
+    this.buffer.clear();
+    this.book.applySnapshot(m.bids(), m.asks());
+    this.book.takeDeltas();
+    this.counters.snapshots++;
+    this.counters.resyncs++;
+    this.lastSeq = m.seq;
+    this.hasBook = true;
+    if ((m.flags & Flags.MORE) !== 0) {
+      this.assembling = { seq: m.seq, epoch: m.epoch };
+      this.state = 'awaiting-snapshot';
+      return 'buffered';
+    }
+    this.assembling = undefined;
+    this.state = 'live';
+    this.needsSnapshot = false;
+    this.announcedNeed = false;
+    return 'resynced';
+  }
+
+  /** A later part of a multi-part snapshot: add its levels; the last part completes the book. */
+  private onContinuation(m: WireMessage): MirrorOutcome {
+    const a = this.assembling;
+    if (a === undefined || a.seq !== m.seq || a.epoch !== m.epoch) {
+      // Its first part was missed (or belongs to another snapshot): useless on its own.
+      this.counters.staleSnapshots++;
+      if (this.state === 'awaiting-snapshot') this.needSnapshot('stale-snapshot', true);
+      return 'stale-snapshot';
+    }
+    const book = this.book;
+    const n = m.levelCount;
+    for (let i = 0; i < m.bidCount; i++) book.set('bid', m.prices[i]!, m.sizes[i]!);
+    for (let i = m.bidCount; i < n; i++) book.set('ask', m.prices[i]!, m.sizes[i]!);
+    book.takeDeltas();
+    if (this.tooDeep()) return this.suspect(true);
+    if ((m.flags & Flags.MORE) !== 0) return 'buffered';
+    this.assembling = undefined;
+    return this.replayBuffered() ? 'resynced' : 'hole';
   }
 
   /**
@@ -132,6 +261,8 @@ export class BookMirror {
    */
   invalidate(): void {
     this.buffer.clear();
+    this.disagreeRun = 0;
+    this.assembling = undefined;
     this.state = 'awaiting-snapshot';
     this.needSnapshot('invalidated', true);
   }
@@ -140,11 +271,15 @@ export class BookMirror {
     const seq = m.seq;
     if (this.hasBook && seq <= this.lastSeq) {
       this.counters.duplicates++;
+      // Far behind the book: the book's sequence came from a forged message, or the stream did.
+      if (seq < this.lastSeq - this.maxSeqJump) this.disagree();
       return 'duplicate';
     }
-    if (seq === this.lastSeq + 1 && (this.hasBook || seq === 1)) {
+    if (this.hasBook && seq > this.lastSeq + this.maxSeqJump) return this.suspect(false);
+    if (seq === this.lastSeq + 1 && (this.hasBook || seq === 1) && this.assembling === undefined) {
       // Live, or the missing delta turned up after all, or a subscriber present from seq 1.
       this.apply(m);
+      if (this.tooDeep()) return this.suspect(true);
       this.hasBook = true;
       if (this.state === 'awaiting-snapshot') this.replayBuffered();
       return 'applied';
@@ -164,8 +299,11 @@ export class BookMirror {
   }
 
   private onSnapshot(m: WireMessage): MirrorOutcome {
+    if ((m.flags & Flags.CONTINUATION) !== 0) return this.onContinuation(m);
     const s = m.seq;
     const reset = (m.flags & Flags.RESET) !== 0;
+    // Far ahead of the book: not trusted over the stream, whether pushed or requested.
+    if (!reset && this.hasBook && s > this.lastSeq + this.maxSeqJump) return this.suspect(false);
     if (!reset && this.hasBook && (s < this.lastSeq || (s === this.lastSeq && this.state === 'live'))) {
       this.counters.staleSnapshots++;
       // Awaiting and handed an old book: that request is spent, ask again.
@@ -181,7 +319,15 @@ export class BookMirror {
     this.lastSeq = s;
     this.hasBook = true;
     if (reset) this.buffer.clear();
+    // Buffered deltas far beyond the snapshot are forged; they would hold the mirror in a hole forever.
+    else this.buffer.dropAbove(s + this.maxSeqJump);
+    this.disagreeRun = 0;
     this.state = 'awaiting-snapshot';
+    if ((m.flags & Flags.MORE) !== 0) {
+      this.assembling = { seq: s, epoch: m.epoch };
+      return 'buffered';
+    }
+    this.assembling = undefined;
     return this.replayBuffered() ? 'resynced' : 'hole';
   }
 
@@ -216,10 +362,15 @@ export class BookMirror {
     if ((m.flags & Flags.STALE) !== 0) this.stale = true;
     this.lastSeq = m.seq;
     this.counters.applied++;
+    this.disagreeRun = 0;
     if (++this.sinceDrain >= DRAIN_TOUCHED_EVERY) {
       this.sinceDrain = 0;
       book.takeDeltas();
     }
+  }
+
+  private tooDeep(): boolean {
+    return this.book.depth('bid') > this.maxBookDepth || this.book.depth('ask') > this.maxBookDepth;
   }
 
   /** `again`: a new request is needed even if one was announced earlier in this episode. */

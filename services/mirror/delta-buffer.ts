@@ -80,6 +80,12 @@ export class DeltaBuffer {
     return lastSeq;
   }
 
+  /** Discard entries with a sequence above `seq`. */
+  dropAbove(seq: number): void {
+    const at = this.insertionPoint(seq + 1);
+    this.release(at, this.entries.length);
+  }
+
   clear(): void {
     this.release(0, this.entries.length);
   }

@@ -26,17 +26,26 @@ export interface MirrorSetOptions extends BookMirrorOptions {
   onBookChange?: (mirror: BookMirror, outcome: MirrorOutcome, m: WireMessage) => void;
   /** Interning table for the decoder (one per worker thread). */
   names?: NameTable;
+  /** Most mirrors kept; messages for further books are refused and counted (default: unbounded). */
+  maxBooks?: number;
 }
+
+/** Publisher statuses kept from heartbeats; forged publisher ids beyond it are not remembered. */
+const MAX_PUBLISHERS = 1024;
 
 export interface MirrorSetTotals extends MirrorCounters {
   malformed: number;
+  /** Messages for a book past `maxBooks`, not mirrored. */
+  booksRefused: number;
+  /** Snapshot replies that were not a snapshot of the book requested. */
+  mismatchedReplies: number;
   heartbeats: number;
   mirrors: number;
   live: number;
   awaiting: number;
 }
 
-export type HandleOutcome = MirrorOutcome | 'malformed' | 'heartbeat';
+export type HandleOutcome = MirrorOutcome | 'malformed' | 'heartbeat' | 'refused' | 'mismatched';
 
 export class MirrorSet {
   private readonly byExchange = new Map<string, Map<string, BookMirror>>();
@@ -44,6 +53,9 @@ export class MirrorSet {
   readonly publishers = new Map<string, PublisherStatus>();
   malformed = 0;
   heartbeats = 0;
+  booksRefused = 0;
+  mismatchedReplies = 0;
+  private count = 0;
   /** The most recent decode error, for logs and `dsm status`. */
   lastMalformed: WireError | undefined;
 
@@ -60,13 +72,36 @@ export class MirrorSet {
     return this.handle(this.target);
   }
 
-  handle(m: WireMessage): HandleOutcome {
+  /**
+   * A snapshot reply for `mirror`: anything but a snapshot of that very book is dropped and
+   * counted (a reply is trusted only for what was asked).
+   */
+  handleReply(payload: Uint8Array, mirror: BookMirror): HandleOutcome {
+    const r = decodeInto(payload, this.target, this.opts.names);
+    if (!r.ok) {
+      this.malformed++;
+      this.lastMalformed = r;
+      return 'malformed';
+    }
+    const m = this.target;
+    if (m.type !== 'snapshot' || m.exchange !== mirror.exchange || m.symbol !== mirror.symbol || this.get(m.exchange, m.symbol) !== mirror) {
+      this.mismatchedReplies++;
+      return 'mismatched';
+    }
+    return this.handle(m, true);
+  }
+
+  handle(m: WireMessage, viaReply = false): HandleOutcome {
     if (m.type === 'heartbeat') {
       this.onHeartbeat(m);
       return 'heartbeat';
     }
     const mirror = this.mirrorFor(m);
-    const outcome = mirror.onMessage(m);
+    if (mirror === undefined) {
+      this.booksRefused++;
+      return 'refused';
+    }
+    const outcome = mirror.onMessage(m, viaReply);
     if (this.opts.onBookChange !== undefined && (outcome === 'applied' || outcome === 'resynced' || outcome === 'hole')) {
       this.opts.onBookChange(mirror, outcome, m);
     }
@@ -86,12 +121,9 @@ export class MirrorSet {
   readonly retired: MirrorCounters = emptyCounters();
 
   /** Forget one book (a group member released its symbol). */
-  remove(exchange: string, symbol: string): boolean {
-    const bySymbol = this.byExchange.get(exchange);
-    const mirror = bySymbol?.get(symbol);
-    if (!mirror) return false;
-    for (const k of Object.keys(this.retired) as Array<keyof MirrorCounters>) this.retired[k] += mirror.counters[k];
-    return bySymbol!.delete(symbol);
+  removeSymbol(exchange: string, symbol: string): boolean {
+    const mirror = this.get(exchange, symbol);
+    return mirror ? this.remove(mirror) : false;
   }
 
   *mirrors(): IterableIterator<BookMirror> {
@@ -99,7 +131,7 @@ export class MirrorSet {
   }
 
   totals(): MirrorSetTotals {
-    const t: MirrorSetTotals = { ...emptyCounters(), malformed: this.malformed, heartbeats: this.heartbeats, mirrors: 0, live: 0, awaiting: 0 };
+    const t: MirrorSetTotals = { ...emptyCounters(), malformed: this.malformed, booksRefused: this.booksRefused, mismatchedReplies: this.mismatchedReplies, heartbeats: this.heartbeats, mirrors: 0, live: 0, awaiting: 0 };
     for (const mirror of this.mirrors()) {
       const c = mirror.counters;
       t.applied += c.applied;
@@ -110,6 +142,8 @@ export class MirrorSet {
       t.fenced += c.fenced;
       t.overflowed += c.overflowed;
       t.staleSnapshots += c.staleSnapshots;
+      t.suspect += c.suspect;
+      t.distrusted += c.distrusted;
       t.mirrors++;
       if (mirror.isLive) t.live++;
       else t.awaiting++;
@@ -122,7 +156,21 @@ export class MirrorSet {
     for (const mirror of this.mirrors()) mirror.invalidate();
   }
 
-  private mirrorFor(m: WireMessage): BookMirror {
+  /** Forget a mirror (a book nobody publishes: its snapshot request found no responder). */
+  remove(mirror: BookMirror): boolean {
+    const bySymbol = this.byExchange.get(mirror.exchange);
+    if (bySymbol?.get(mirror.symbol) !== mirror) return false;
+    // Its gaps and resyncs outlive it (a group member's totals survive hand-overs).
+    for (const k of Object.keys(this.retired) as Array<keyof MirrorCounters>) this.retired[k] += mirror.counters[k];
+    bySymbol.delete(mirror.symbol);
+    if (bySymbol.size === 0) this.byExchange.delete(mirror.exchange);
+    this.count--;
+    return true;
+  }
+
+  get size(): number { return this.count; }
+
+  private mirrorFor(m: WireMessage): BookMirror | undefined {
     let bySymbol = this.byExchange.get(m.exchange);
     if (bySymbol === undefined) {
       bySymbol = new Map();
@@ -130,6 +178,11 @@ export class MirrorSet {
     }
     let mirror = bySymbol.get(m.symbol);
     if (mirror === undefined) {
+      if (this.count >= (this.opts.maxBooks ?? Infinity)) {
+        if (bySymbol.size === 0) this.byExchange.delete(m.exchange);
+        return undefined;
+      }
+      this.count++;
       mirror = new BookMirror(m.exchange, m.symbol, { priceDecimals: m.priceDecimals, sizeDecimals: m.sizeDecimals }, this.opts);
       bySymbol.set(m.symbol, mirror);
     }
@@ -142,6 +195,7 @@ export class MirrorSet {
     const known = this.publishers.get(hb.publisherId);
     // Heartbeats from an older epoch of the same publisher are late arrivals: keep the newest.
     if (known !== undefined && m.epoch < known.epoch) return;
+    if (known === undefined && this.publishers.size >= MAX_PUBLISHERS) return;
     const status: PublisherStatus = known ?? {
       publisherId: hb.publisherId, epoch: 0, leader: false, heartbeatSeq: 0, symbols: 0, published: 0, info: '', pubMonoNs: 0,
     };

@@ -43,7 +43,7 @@ function renderPermissions(p: Permissions, indent: string): string {
   const sub = p.subscribe.deny ? `{ allow: ${list(p.subscribe.allow)}, deny: ${list(p.subscribe.deny)} }` : `{ allow: ${list(p.subscribe.allow)} }`;
   lines.push(`${indent}  publish: ${pub}`);
   lines.push(`${indent}  subscribe: ${sub}`);
-  if (p.allowResponses) lines.push(`${indent}  allow_responses: { max: 1, expires: "5s" }`);
+  if (p.allowResponses) lines.push(`${indent}  allow_responses: { max: ${p.allowResponses.max}, expires: "5s" }`);
   lines.push(`${indent}}`);
   return lines.join('\n');
 }

@@ -37,8 +37,26 @@ export function leaseSubject(s: SubjectScheme, group: string): string {
   return `${s.controlPrefix}.lease.${group}`;
 }
 
-export function metricsSubject(s: SubjectScheme, service: string): string {
-  return `${s.controlPrefix}.metrics.${service}`;
+/**
+ * Metric summaries: `_DSM.metrics.<role>.<identity>.<service>`. Each identity may publish only
+ * under its own `<role>.<identity>` (services/nats/permissions.ts), so the agent knows from the
+ * subject alone, as nats-server enforced it, who said what. `service` may be `*` or `>` for
+ * permission patterns and wildcards.
+ */
+export function metricsSubject(s: SubjectScheme, role: string, identity: string, service: string): string {
+  return `${s.controlPrefix}.metrics.${role}.${identity}.${service}`;
+}
+
+/** Every metric summary, from every identity (what the agent subscribes to). */
+export function metricsWildcardSubject(s: SubjectScheme): string {
+  return `${s.controlPrefix}.metrics.>`;
+}
+
+/** `_DSM.metrics.<role>.<identity>.<service>` -> its parts; undefined for anything else. */
+export function parseMetricsSubject(s: SubjectScheme, subject: string): { role: string; identity: string; service: string } | undefined {
+  const t = subject.split('.');
+  if (t.length !== 5 || t[0] !== s.controlPrefix || t[1] !== 'metrics') return undefined;
+  return { role: t[2]!, identity: t[3]!, service: t[4]! };
 }
 
 export function tuneSubject(s: SubjectScheme, what: string): string {
@@ -72,4 +90,10 @@ export function groupWildcard(s: SubjectScheme, identity: string): string {
 /** What the ingest announces it publishes for one exchange: `_DSM.symbols.<EXCHANGE>`. */
 export function symbolsSubject(s: SubjectScheme, exchange: string): string {
   return `${s.controlPrefix}.symbols.${exchange}`;
+}
+
+/** The identity whose inbox a reply subject is (`_INBOX.<identity>.<...>`), or undefined. */
+export function inboxOwner(reply: string): string | undefined {
+  const m = /^_INBOX\.([a-z0-9][a-z0-9-]{0,62})(?:\.[A-Za-z0-9_-]+)+$/.exec(reply);
+  return m ? m[1] : undefined;
 }

@@ -8,8 +8,14 @@
  * The queue is bounded: when handlers cannot keep up it overflows, the subscriber reports a slow
  * consumer, drops what it held and resyncs every book from snapshots, so memory never grows
  * without limit. A reconnect is treated the same way (messages may have been lost).
+ *
+ * Hostile input (docs/security.md): a message whose payload names another book than its subject
+ * is dropped and counted before it is queued; snapshot replies are applied only to the book
+ * asked about; books are capped (`client.maxBooks`), and a book nobody publishes (its snapshot
+ * request finds no responder) is forgotten; snapshot requests are paced per book (backoff with
+ * jitter) and per subscriber (`client.snapshotRequestsPerSecond`), whatever the books want.
  */
-import type { NatsConnection, Subscription } from 'nats';
+import { RequestStrategy, type NatsConnection, type Subscription } from 'nats';
 import type { DsmConfig } from '../../config/schema.js';
 import { monoNs } from '../common/clock.js';
 import { childLogger } from '../common/log.js';
@@ -17,11 +23,14 @@ import { encodeSubjectToken } from '../marketdata/subject.js';
 import { LatencyRecorder } from '../metrics/latency.js';
 import { BookMirror, type MirrorOutcome } from '../mirror/book-mirror.js';
 import { MirrorSet } from '../mirror/mirror-set.js';
-import { backoffDelay } from '../common/retry.js';
 import { connectAs } from '../nats/connect.js';
 import { snapshotSubject, subjectScheme } from '../nats/subjects.js';
 import { decodeInto, WireMessage } from '../wire/index.js';
+import { readU16 } from '../wire/bytes.js';
+import { Flags, HEADER_BYTES, Offset } from '../wire/layout.js';
 import { BoundedQueue } from './queue.js';
+import { SnapshotPacer } from './snapshot-pacer.js';
+import { SubjectPayloadCheck } from './subject-check.js';
 import { checkDataPattern } from './subjects.js';
 
 export interface UpdateContext {
@@ -68,12 +77,16 @@ export interface SubscriberCounters {
   processed: number;
   /** Time spent draining the queue (decode, mirror, handlers): processing cost for scaling. */
   busyNs: number;
+  /** Messages whose payload named another book than their subject: dropped. */
+  mismatched: number;
+  /** Books forgotten because nobody answers snapshot requests for them (made-up symbols). */
+  unknownBooks: number;
 }
 
 export class Subscriber {
   readonly mirrors: MirrorSet;
   readonly latency: LatencyRecorder;
-  readonly counters: SubscriberCounters = { received: 0, malformed: 0, slowConsumer: 0, droppedOnOverflow: 0, snapshotRequests: 0, snapshotFailures: 0, reconnects: 0, processed: 0, busyNs: 0 };
+  readonly counters: SubscriberCounters = { received: 0, malformed: 0, slowConsumer: 0, droppedOnOverflow: 0, snapshotRequests: 0, snapshotFailures: 0, reconnects: 0, processed: 0, busyNs: 0, mismatched: 0, unknownBooks: 0 };
   nc: NatsConnection | undefined;
   private queue: BoundedQueue;
   private readonly subs: Subscription[] = [];
@@ -83,6 +96,11 @@ export class Subscriber {
   private readonly msg = new WireMessage();
   private draining = false;
   private readonly inFlight = new Set<BookMirror>();
+  /** Mirrors with a paced request pending (timer set). */
+  private readonly scheduled = new Set<BookMirror>();
+  readonly pacer: SnapshotPacer<BookMirror>;
+  private readonly subjectCheck: SubjectPayloadCheck;
+  private lastMismatchLogMs = 0;
   private closed = false;
   private readonly log = childLogger('subscriber');
   /** Monotonic time the last book message arrived (drills measure recovery with it). */
@@ -96,7 +114,10 @@ export class Subscriber {
     this.queue = new BoundedQueue(opts.maxQueued ?? opts.config.client.maxQueuedMessages);
     this.handlers = opts.handlers ?? [];
     this.latency = opts.latency ?? new LatencyRecorder();
-    this.mirrors = new MirrorSet({ onNeedSnapshot: (m) => this.requestSnapshot(m) });
+    const c = opts.config.client;
+    this.mirrors = new MirrorSet({ onNeedSnapshot: (m) => this.requestSnapshot(m), maxBooks: c.maxBooks });
+    this.pacer = new SnapshotPacer({ ratePerSecond: c.snapshotRequestsPerSecond, baseMs: c.snapshotRetry.baseMs, maxMs: c.snapshotRetry.maxMs });
+    this.subjectCheck = new SubjectPayloadCheck(Math.max(1024, c.maxBooks * 2));
   }
 
   addHandler(h: UpdateHandler): void {
@@ -125,6 +146,7 @@ export class Subscriber {
     return nc.subscribe(subject, {
       callback: (err, m) => {
         if (err) { this.refused.push({ subject, error: err.message }); this.log.error({ subject, err: err.message }, 'subscription error'); return; }
+        if (!this.subjectCheck.matches(m.subject, m.data)) { this.onMismatch(m.subject); return; }
         this.onPayload(m.data);
       },
     });
@@ -144,7 +166,7 @@ export class Subscriber {
     this.dynamic.delete(subject);
     const mirror = this.mirrors.get(exchange, symbol);
     if (mirror) this.inFlight.delete(mirror);
-    this.mirrors.remove(exchange, symbol);
+    this.mirrors.removeSymbol(exchange, symbol);
   }
 
   /**
@@ -179,6 +201,14 @@ export class Subscriber {
       this.draining = true;
       queueMicrotask(() => void this.drain());
     }
+  }
+
+  private onMismatch(subject: string): void {
+    this.counters.mismatched++;
+    const now = Date.now();
+    if (now - this.lastMismatchLogMs < 1000) return;
+    this.lastMismatchLogMs = now;
+    this.log.warn({ subject: subject.slice(0, 200), mismatched: this.counters.mismatched }, 'dropped a message whose payload names another book than its subject');
   }
 
   private onSlowConsumer(): void {
@@ -231,32 +261,62 @@ export class Subscriber {
     return undefined;
   }
 
-  /** One snapshot request per mirror at a time, retried while the mirror still needs it. */
-  private requestSnapshot(mirror: BookMirror, attempt = 0): void {
-    if (this.closed || !this.nc || this.inFlight.has(mirror)) return;
+  /**
+   * One snapshot request per mirror at a time, retried while the mirror still needs it, paced by
+   * the book's backoff and the subscriber-wide rate (SnapshotPacer).
+   */
+  private requestSnapshot(mirror: BookMirror): void {
+    if (this.closed || !this.nc || this.inFlight.has(mirror) || this.scheduled.has(mirror)) return;
+    if (this.mirrors.get(mirror.exchange, mirror.symbol) !== mirror) return; // forgotten meanwhile
+    const wait = this.pacer.acquire(mirror, mirror.hasBook);
+    if (wait > 0) {
+      this.scheduled.add(mirror);
+      setTimeout(() => {
+        this.scheduled.delete(mirror);
+        if (mirror.needsSnapshot) this.requestSnapshot(mirror);
+      }, wait).unref();
+      return;
+    }
     this.inFlight.add(mirror);
     this.counters.snapshotRequests++;
     const subject = snapshotSubject(subjectScheme(this.opts.config), mirror.exchange, encodeSubjectToken(mirror.symbol));
-    this.nc.request(subject, new Uint8Array(0), { timeout: this.opts.snapshotTimeoutMs ?? 2000 }).then(
-      (reply) => {
+    this.fetchSnapshot(subject, mirror).then(
+      () => {
         this.inFlight.delete(mirror);
-        this.mirrors.handleBytes(reply.data);
-        if (mirror.needsSnapshot) this.retry(mirror, attempt);
+        // No backoff reset on success: a book poisoned again right after each resync must not
+        // turn into a request per round trip. The pacer forgets a book after a quiet spell.
+        if (mirror.needsSnapshot) this.requestSnapshot(mirror);
       },
-      (err: Error) => {
+      (err: Error & { code?: string }) => {
         this.inFlight.delete(mirror);
         this.counters.snapshotFailures++;
+        // Nobody publishes this book (a made-up symbol on a wildcard): forget it rather than
+        // keep it and its buffer waiting forever. A real book appearing later is mirrored anew.
+        if (err.code === '503' && !mirror.hasBook && this.mirrors.remove(mirror)) {
+          this.counters.unknownBooks++;
+          this.pacer.reset(mirror);
+          return;
+        }
         this.log.debug({ subject, err: err.message }, 'snapshot request failed');
-        this.retry(mirror, attempt);
+        if (mirror.needsSnapshot) this.requestSnapshot(mirror);
       },
     );
   }
 
-  private retry(mirror: BookMirror, attempt: number): void {
-    if (this.closed || !mirror.needsSnapshot) return;
-    const r = this.opts.config.client.snapshotRetry;
-    const delay = backoffDelay(attempt, { baseMs: r.baseMs, maxMs: r.maxMs, jitter: r.jitterMs });
-    setTimeout(() => this.requestSnapshot(mirror, attempt + 1), delay).unref();
+  /**
+   * Request a snapshot and apply its reply: one message, or every part of a multi-part snapshot
+   * (Flags.MORE on all but the last). Rejects on timeout or when no ingest answers (code 503).
+   */
+  private async fetchSnapshot(subject: string, mirror: BookMirror): Promise<void> {
+    const replies = await this.nc!.requestMany(subject, new Uint8Array(0), { strategy: RequestStrategy.Timer, maxWait: this.opts.snapshotTimeoutMs ?? 2000, noMux: true, maxMessages: 64 });
+    let got = 0;
+    for await (const reply of replies) {
+      got++;
+      this.mirrors.handleReply(reply.data, mirror);
+      const data = reply.data;
+      if (data.length < HEADER_BYTES || (readU16(data, Offset.flags) & Flags.MORE) === 0 || got >= 64) break;
+    }
+    if (got === 0) throw Object.assign(new Error(`snapshot request ${subject} timed out`), { code: 'TIMEOUT' });
   }
 
   /** Wait until every mirror is live and the queue is empty (or time out). */
@@ -264,7 +324,7 @@ export class Subscriber {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const t = this.mirrors.totals();
-      if (this.queue.size === 0 && !this.draining && t.awaiting === 0 && this.inFlight.size === 0) return true;
+      if (this.queue.size === 0 && !this.draining && t.awaiting === 0 && this.inFlight.size === 0 && this.scheduled.size === 0) return true;
       if (Date.now() > deadline) return false;
       await new Promise((r) => setTimeout(r, 20));
     }

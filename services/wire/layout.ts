@@ -37,6 +37,13 @@ export const Flags = {
    * the stream the book must not be treated as current; snapshot requests are not answered.
    */
   STALE: 0x0010,
+  /**
+   * Multi-part snapshot (a book too large for one message under max_payload): more parts of this
+   * snapshot follow, with the same epoch and seq. Set on every part but the last.
+   */
+  MORE: 0x0020,
+  /** Multi-part snapshot: this part adds its levels to the parts before it (not set on the first). */
+  CONTINUATION: 0x0040,
 } as const;
 
 /** Offsets of the fixed header, shared by every message type. */
@@ -76,3 +83,16 @@ export const MAX_NAME_BYTES = 255;
 export const MAX_INFO_BYTES = 65_535;
 /** Decimals beyond this cannot be rescaled exactly with 10^d in a double, so they are rejected. */
 export const MAX_DECIMALS = 18;
+
+/** Bytes a book message needs besides its levels, at most (header, two longest names, counts), plus slack. */
+export const BOOK_OVERHEAD_BYTES = HEADER_BYTES + 2 * MAX_NAME_BYTES + BOOK_COUNTS_BYTES + 64;
+
+/** Most levels one book message may carry under a server's max_payload. */
+export function levelsPerMessage(maxPayloadBytes: number): number {
+  return Math.max(1, Math.floor((maxPayloadBytes - BOOK_OVERHEAD_BYTES) / LEVEL_BYTES));
+}
+
+/** Messages a full snapshot reply of `levels` levels takes (multi-part snapshot). */
+export function snapshotParts(levels: number, maxPayloadBytes: number): number {
+  return Math.max(1, Math.ceil(levels / levelsPerMessage(maxPayloadBytes)));
+}

@@ -1,7 +1,7 @@
 /**
  * The agent against a real 3-node mTLS cluster: rates computed from real nats-server counters
  * under a known, paced load must be within ±15% of the rate published; a server restart must never
- * yield a negative rate; service summaries published on _DSM.metrics.<service> become latency points.
+ * yield a negative rate; service summaries published on _DSM.metrics.<role>.<identity>.<service> become latency points.
  */
 import type { NatsConnection } from 'nats';
 import { startTestCluster, type TestCluster } from '../harness/cluster.js';
@@ -99,7 +99,7 @@ describe('metrics agent on a live cluster', () => {
     expect(agent.history.latest('gaps', { Cluster: cluster, Exchange: 'NASDAQ' })).toBe(2);
     expect(agent.history.latest('publishedRate', { Cluster: cluster, Exchange: 'NASDAQ' })).toBeGreaterThan(0);
     // Garbage on the subject is counted and ignored, not fatal.
-    ingest.publish(`${tc.config.subjects.controlPrefix}.metrics.bogus`, 'not json');
+    ingest.publish(`${tc.config.subjects.controlPrefix}.metrics.ingest.ingest.bogus`, 'not json');
     await ingest.flush();
     await sleep(200);
     expect(agent.stats.badSummaries).toBe(1);

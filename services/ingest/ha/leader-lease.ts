@@ -4,6 +4,7 @@
  * switches its shards between publishing and warm standby.
  */
 import type { NatsConnection, Subscription } from 'nats';
+import { z } from 'zod';
 import type { DsmConfig } from '../../../config/schema.js';
 import { childLogger } from '../../common/log.js';
 import { leaseSubject, subjectScheme } from '../../nats/subjects.js';
@@ -20,12 +21,22 @@ export interface LeaderLeaseOptions {
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+/** A heartbeat as members publish it; anything else on the lease subject is refused. */
+const HeartbeatSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  epoch: z.number().int().nonnegative(),
+  leader: z.boolean(),
+}).strict();
+
 export class LeaderLease {
   readonly machine: LeaseMachine;
   private sub: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly subject: string;
   private readonly log = childLogger('lease');
+  /** Heartbeats refused (malformed, or an epoch the protocol could not have produced). */
+  refused = 0;
+  private lastRefusalLogMs = 0;
 
   constructor(private readonly opts: LeaderLeaseOptions) {
     const { heartbeatMs, missedHeartbeats } = opts.config.ingest;
@@ -36,9 +47,14 @@ export class LeaderLease {
   start(): this {
     this.sub = this.opts.nc.subscribe(this.subject, {
       callback: (_e, m) => {
-        let hb: Heartbeat;
-        try { hb = JSON.parse(dec.decode(m.data)) as Heartbeat; } catch { return; }
-        if (typeof hb?.id !== 'string' || typeof hb.epoch !== 'number') return;
+        let raw: unknown;
+        try { raw = JSON.parse(dec.decode(m.data)); } catch { raw = undefined; }
+        const parsed = HeartbeatSchema.safeParse(raw);
+        if (!parsed.success) return this.refuse(m.data, 'not a lease heartbeat');
+        const hb: Heartbeat = parsed.data;
+        if (hb.id === this.opts.id) return;
+        const why = this.machine.judge(hb);
+        if (why) return this.refuse(m.data, why);
         this.act(this.machine.onHeartbeat(hb, performance.now()));
       },
     });
@@ -47,6 +63,15 @@ export class LeaderLease {
       this.beat();
     }, this.opts.config.ingest.heartbeatMs);
     return this;
+  }
+
+  /** Logged at error (at most once a second, with the running count): someone forges the lease. */
+  private refuse(data: Uint8Array, reason: string): void {
+    this.refused++;
+    const now = performance.now();
+    if (now - this.lastRefusalLogMs < 1000) return;
+    this.lastRefusalLogMs = now;
+    this.log.error({ member: this.opts.id, reason, refused: this.refused, heartbeat: dec.decode(data.subarray(0, 200)) }, 'refused a lease heartbeat');
   }
 
   private beat(): void {

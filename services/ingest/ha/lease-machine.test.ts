@@ -1,4 +1,4 @@
-import { LeaseMachine } from './lease-machine.js';
+import { LeaseMachine, MAX_EPOCH, MAX_EPOCH_STEP } from './lease-machine.js';
 
 const opts = (id: string) => ({ id, heartbeatMs: 100, missed: 3 });
 
@@ -39,5 +39,26 @@ describe('LeaseMachine', () => {
     old.onHeartbeat({ id: 'a', epoch: 9, leader: true }, 5050);
     expect(old.tick(5100)).toBeUndefined();
     expect(old.leader).toBe(false);
+  });
+});
+
+describe('LeaseMachine against forged heartbeats', () => {
+  it('refuses an epoch far beyond the group, and an absurd one, without stepping down', () => {
+    const a = new LeaseMachine(opts('a'), 0);
+    expect(a.tick(300)).toEqual({ kind: 'promote', epoch: 1 });
+    expect(a.judge({ id: 'zzz', epoch: 2 ** 32 - 1, leader: true })).toMatch(/outside/);
+    expect(a.onHeartbeat({ id: 'zzz', epoch: 2 ** 32 - 1, leader: true }, 301)).toBeUndefined();
+    expect(a.judge({ id: 'zzz', epoch: 1 + MAX_EPOCH_STEP + 1, leader: true })).toMatch(/jumps/);
+    expect(a.onHeartbeat({ id: 'zzz', epoch: 18, leader: true }, 302)).toBeUndefined();
+    expect(a.leader).toBe(true);
+    // A takeover it slept through (a few epochs ahead) is still obeyed.
+    expect(a.onHeartbeat({ id: 'b', epoch: 4, leader: true }, 303)).toEqual({ kind: 'demote', by: 'b', epoch: 4 });
+  });
+
+  it('a standby never takes an epoch beyond MAX_EPOCH, so epochs stay inside u32', () => {
+    const b = new LeaseMachine(opts('b'), 0);
+    b.onHeartbeat({ id: 'a', epoch: MAX_EPOCH, leader: true }, 0);
+    expect(b.judge({ id: 'a', epoch: MAX_EPOCH + 1, leader: true })).toMatch(/outside/);
+    expect(b.tick(1000)!.epoch).toBeLessThan(2 ** 32 - 1);
   });
 });

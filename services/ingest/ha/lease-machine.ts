@@ -11,6 +11,19 @@ export interface Heartbeat {
   leader: boolean;
 }
 
+/**
+ * Epochs advance by one per takeover. A member that already knows the group's epoch accepts a
+ * heartbeat at most this far ahead of it (several takeovers it slept through); anything further
+ * is forged or corrupt and is refused, never obeyed.
+ */
+export const MAX_EPOCH_STEP = 16;
+/**
+ * Highest epoch anyone may claim: the wire carries epochs as u32, and a claim near 2^32-1 would
+ * leave no room for a later takeover (and fence every subscriber against every real message).
+ * 2^31 takeovers is centuries of failovers.
+ */
+export const MAX_EPOCH = 2 ** 31;
+
 export type LeaseAction = { kind: 'promote'; epoch: number } | { kind: 'demote'; by: string; epoch: number };
 
 export interface LeaseOptions {
@@ -44,8 +57,19 @@ export class LeaseMachine {
     return { id: this.opts.id, epoch: this.epoch, leader: this.leader };
   }
 
+  /** Why a heartbeat must be refused, or undefined when it is plausible. */
+  judge(hb: Heartbeat): string | undefined {
+    if (!Number.isInteger(hb.epoch) || hb.epoch < 0 || hb.epoch > MAX_EPOCH) return `epoch ${hb.epoch} outside 0..${MAX_EPOCH}`;
+    const known = Math.max(this.highestEpoch, this.epoch);
+    // A member that has seen the group's epoch bounds how far it may jump; a fresh member has
+    // nothing to compare with and takes the first claim within MAX_EPOCH.
+    if (known > 0 && hb.epoch > known + MAX_EPOCH_STEP) return `epoch ${hb.epoch} jumps more than ${MAX_EPOCH_STEP} past the group's ${known}`;
+    return undefined;
+  }
+
   onHeartbeat(hb: Heartbeat, now: number): LeaseAction | undefined {
     if (hb.id === this.opts.id) return undefined;
+    if (this.judge(hb) !== undefined) return undefined;
     this.highestEpoch = Math.max(this.highestEpoch, hb.epoch);
     if (!hb.leader) return undefined;
     if (this.leader) {
