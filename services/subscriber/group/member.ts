@@ -29,6 +29,8 @@ export interface GroupMemberOptions {
 }
 
 const enc = new TextEncoder();
+/** How long after subscribing a gained book asks for its first snapshot unprompted. */
+const PRIME_DELAY_MS = 50;
 const dec = new TextDecoder();
 
 export class GroupMember {
@@ -145,7 +147,10 @@ export class GroupMember {
       if (!set) this.heldNames.set(exchange, (set = new Set()));
       set.add(symbol);
       sub.addSubject(subject);
-      sub.primeSnapshot(exchange, symbol);
+      // Interest reaches the other nodes over the routes a moment after SUB: a snapshot taken
+      // before that can miss the first deltas (a gap, then a resync). An active book asks for its
+      // snapshot on its first delta anyway; this covers quiet ones, a little later.
+      setTimeout(() => { if (this.accepts(exchange, symbol)) sub.primeSnapshot(exchange, symbol); }, PRIME_DELAY_MS).unref();
       this.warming.add(subject);
       this.gainedAt.set(subject, performance.now());
       this.stats.gained++;
