@@ -112,6 +112,8 @@ export function register(program: Command): void {
       const tuning = new ServiceTuning(sub.nc!, config, service, [{ setting: 'maxQueuedMessages', get: () => sub.maxQueued, set: (v) => sub.setMaxQueued(v) }]).start();
       const summaries = subscriberSummaries(sub, sub.nc!, config, {
         service,
+        // --report writes the whole run's latency at exit: keep the recorder cumulative.
+        ...(opts.report ? { keepCumulative: true } : {}),
         ...(summaryMs ? { intervalMs: summaryMs } : {}),
         ...(g ? { group: () => g.status() } : {}),
       }).start();

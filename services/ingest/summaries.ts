@@ -1,5 +1,5 @@
 /**
- * The ingest's summaries on `_DSM.metrics.<publisherId>-w<N>`: one per worker with its interval
+ * The ingest's summaries on `_DSM.metrics.ingest.<identity>.<publisherId>-w<N>`: one per worker with its interval
  * ingest->publish latency (from the worker's cumulative histogram) and published counts per
  * exchange, plus `<publisherId>-feeds` with feed events, malformed records and feed gaps per
  * exchange. Counts are interval deltas of the cumulative figures the service already keeps.

@@ -43,7 +43,7 @@ describe('metrics agent runtime', () => {
 
   it('publishes its own summary like every service', async () => {
     const ops = await tc.connect('ops');
-    const sub = ops.subscribe('_DSM.metrics.metrics-agent-all', { max: 1 });
+    const sub = ops.subscribe('_DSM.metrics.*.*.metrics-agent-all', { max: 1 });
     await ops.flush();
     let got: { service: string; agent?: { ticks: number; nodesScraped: number; scrapeErrors: number } } | undefined;
     for await (const m of sub) got = JSON.parse(m.string());

@@ -36,7 +36,7 @@ function memberSummary(member: string, processed: number, members: number): stri
   const sub = new Subscriber({ config: cfg, tlsDir: '/nonexistent', subjects: [] });
   let t = 0;
   const group = (): GroupStatus => ({ name: cfg.groups.hostGroup, member, members, owned: 10, live: 10, handingOver: 0, universe: 10 * members });
-  const p = subscriberSummaries(sub, nc, cfg, { service: `subscriber-${member}`, group, now: () => t });
+  const p = subscriberSummaries(sub, nc, cfg, { service: `subscriber-${member}`, identity: 'subscriber', group, now: () => t });
   // The interval: processed messages at 2 µs each, over 1 s.
   sub.counters.processed += processed;
   sub.counters.busyNs += processed * 2000;
