@@ -9,25 +9,6 @@ import path from 'node:path';
 import { runDsm } from '../../test/harness/cli.js';
 import type { TwinReport } from './twin.js';
 
-/**
- * What the twin still finds on this branch, each fixed elsewhere; remove an entry when its fix
- * merges. Anything not listed fails the test, so a new defect cannot hide behind these.
- */
-const KNOWN_OPEN = {
-  // Issue 11 item 2 (branch i11-stacks): NATS-host agents dial a random node's 4222, which
-  // neither the NATS security group nor its NACL admits between NATS hosts.
-  deniedFlow: (f: TwinReport['flows']['denied'][number]) => f.service === 'nats-client' && f.fromTier === 'dsm-prod-nats' && f.toTier === 'dsm-prod-nats',
-  // Issue 12 (i12): the subscriber scaling metric, and the service summaries (latency, per-exchange
-  // counts) that no production service publishes yet.
-  missingMetric: (m: string) => /^DSM\/(ClusterDeliveredMsgRate|Latency(P50|P99|P999|Max)|IngestEventsRate|PublishedRate|ReceivedRate|SequenceGaps|Resyncs|MalformedMessages|SubscriberSlowConsumer)\{/.test(m),
-  // Issue 11 item 2: 9464 opened on ingestion and subscribers, where no exporter runs.
-  unreachable: (u: TwinReport['listeners']['unreachable'][number]) => u.ports === '9464' && ['dsm-prod-ingestion', 'dsm-prod-subscribers'].includes(u.tier),
-  // Issue 11 item 2: no host ships journald into the stack's service log groups.
-  unshippedLog: (g: string) => /^\/dsm\/prod\/(boot|ingest|metrics-agent|nats-server|subscriber)$/.test(g),
-  // Issue 11 item 1: bash ${...} in user data, which Terraform reads as interpolation.
-  problem: (p: string) => /user data holds Terraform interpolation/.test(p),
-};
-
 describe('dsm twin --json (prod)', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dsm-twin-test-'));
   let code = -1;
@@ -35,7 +16,7 @@ describe('dsm twin --json (prod)', () => {
   let stderr = '';
 
   beforeAll(async () => {
-    const r = await runDsm(['twin', '--env', 'prod', '--json', '--seconds', '6', '--allow-missing', 'ClusterDeliveredMsgRate', '--dir', dir], { timeoutMs: 560_000 });
+    const r = await runDsm(['twin', '--env', 'prod', '--json', '--seconds', '6', '--dir', dir], { timeoutMs: 560_000 });
     code = r.code;
     stderr = r.stderr;
     report = JSON.parse(r.stdout) as TwinReport;
@@ -68,25 +49,20 @@ describe('dsm twin --json (prod)', () => {
     expect(report.metrics.referenced.length).toBeGreaterThan(40);
     for (const n of [1, 2, 3]) expect(report.metrics.emitted).toContain(`DSM/NatsRoutes{Cluster=dsm-prod,Node=nats-${n}}`);
     expect(report.metrics.providedByAws).toContain('AWS/AutoScaling/GroupInServiceInstances{AutoScalingGroupName=dsm-prod-subscribers}');
-    // --allow-missing marks exactly that metric allowed (and it stays listed while the stack reads it).
-    expect(report.metrics.allowedMissing).toEqual(['ClusterDeliveredMsgRate']);
-    for (const m of report.metrics.missing) expect(m.allowed, m.metric).toBe(m.metric.startsWith('DSM/ClusterDeliveredMsgRate{'));
-    if (report.metrics.referenced.includes('DSM/ClusterDeliveredMsgRate{Cluster=dsm-prod}') && !report.metrics.emitted.includes('DSM/ClusterDeliveredMsgRate{Cluster=dsm-prod}')) {
-      expect(report.metrics.missing).toContainEqual(expect.objectContaining({ metric: 'DSM/ClusterDeliveredMsgRate{Cluster=dsm-prod}', allowed: true }));
-    }
+    // The subscriber ASG's target-tracking metric (issue 12): emitted by the agents from the members' summaries.
+    expect(report.metrics.referenced).toContain('DSM/GroupMemberProcessedRate{Cluster=dsm-prod,Group=subscribers}');
+    expect(report.metrics.emitted).toContain('DSM/GroupMemberProcessedRate{Cluster=dsm-prod,Group=subscribers}');
+    expect(report.metrics.missing).toEqual([]);
   });
 
-  it('finds nothing beyond the defects tracked elsewhere, and exits 0 exactly when both contracts hold', () => {
-    expect(report.flows.denied.filter((f) => !KNOWN_OPEN.deniedFlow(f))).toEqual([]);
-    expect(report.metrics.missing.map((m) => m.metric).filter((m) => !KNOWN_OPEN.missingMetric(m))).toEqual([]);
-    expect(report.listeners.unreachable.filter((u) => !KNOWN_OPEN.unreachable(u))).toEqual([]);
-    expect(report.problems.filter((p) => !KNOWN_OPEN.problem(p))).toEqual([]);
-    expect(report.logs.unshipped.filter((g) => !KNOWN_OPEN.unshippedLog(g))).toEqual([]);
+  it('both contracts hold on the prod stack: no denied flow, no missing metric, nothing unreachable, every log shipped; exit 0', () => {
+    expect(report.flows.denied).toEqual([]);
+    expect(report.listeners.unreachable).toEqual([]);
+    expect(report.problems).toEqual([]);
+    expect(report.logs.unshipped).toEqual([]);
     expect(report.logs.unknown).toEqual([]);
-    const holds = report.flows.denied.length === 0 && report.metrics.missing.every((m) => m.allowed) && report.listeners.unreachable.length === 0
-      && report.problems.length === 0 && report.logs.unshipped.length === 0;
-    expect(report.ok).toBe(holds);
-    expect(code).toBe(holds ? 0 : 1);
+    expect(report.ok).toBe(true);
+    expect(code).toBe(0);
   });
 });
 
