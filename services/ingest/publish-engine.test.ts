@@ -1,4 +1,5 @@
-import { decode, Flags } from '../wire/index.js';
+import { L2Book } from '../marketdata/book/l2-book.js';
+import { decode, Flags, WireEncoder } from '../wire/index.js';
 import type { FeedUpdate } from './feed-update.js';
 import { PublishEngine } from './publish-engine.js';
 
@@ -29,5 +30,26 @@ describe('PublishEngine', () => {
     expect(m.message.flags & Flags.TRUNCATED).toBe(Flags.TRUNCATED);
     expect(m.message.bidCount).toBe(2);
     expect(e.snapshot('NYSE', 'NOPE')).toBeUndefined();
+  });
+
+  it('encodes deltas straight from the book with the same bytes as the LevelChange path', () => {
+    const a = new L2Book('NYSE', 'X', base.format);
+    const b = new L2Book('NYSE', 'X', base.format);
+    const header = { exchange: 'NYSE', symbol: 'X', format: base.format, epoch: 2, seq: 1, exchSeq: 9, exchTsUs: 8, recvMonoNs: 7 };
+    const ops: Array<['bid' | 'ask', number, number]> = [['ask', 105, 3], ['bid', 99, 4], ['bid', 100, 2], ['ask', 104, 1], ['bid', 99, 0], ['ask', 105, 6]];
+    for (const [side, price, size] of ops) { a.set(side, price, size); b.set(side, price, size); }
+    const viaChanges = new WireEncoder().encodeDelta(header, a.takeDeltas());
+    const direct = new WireEncoder().encodeDeltaFrom(header, b);
+    expect(Buffer.from(direct).equals(Buffer.from(viaChanges))).toBe(true);
+    expect(b.pendingDeltas('bid') + b.pendingDeltas('ask')).toBe(0);
+  });
+
+  it('keeps books per exchange and symbol apart (no key collisions) and counts them', () => {
+    const e = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 10 });
+    e.apply({ ...delta(1, 'bid', 100, 5), exchange: 'A', symbol: 'BC' });
+    e.apply({ ...delta(1, 'bid', 100, 6), exchange: 'AB', symbol: 'C' });
+    for (let k = 0; k < 10_000; k++) e.apply({ ...delta(1, 'ask', 100 + k, 1), symbol: `S${k}` });
+    expect(e.size).toBe(10_002);
+    expect(e.dump().filter((d) => d.exchange !== 'NYSE').map((d) => d.bids[0]![1])).toEqual([5, 6]);
   });
 });

@@ -5,11 +5,16 @@
  * Sequences are per symbol, contiguous from 1, and advance once per published message, so the
  * same feed always yields the same sequence numbers (a hot standby fed the same events publishes
  * the same ones). Only books that changed are published.
+ *
+ * Steady state allocates nothing per update besides the payload view: books are found by
+ * exchange then symbol (no key string), deltas are encoded straight from the book's touched
+ * prices, and the header and the returned Outgoing are reused (valid until the next apply).
+ * Everything per symbol (book, subject string, name bytes) is made once, on its first update.
  */
 import { L2Book } from '../marketdata/book/l2-book.js';
 import type { PriceFormat, Scaled } from '../marketdata/events.js';
 import { dataSubject } from '../marketdata/subject.js';
-import { Flags, WireEncoder } from '../wire/index.js';
+import { Flags, WireEncoder, type BookHeader } from '../wire/index.js';
 import type { FeedUpdate } from './feed-update.js';
 
 export interface BookState {
@@ -37,7 +42,12 @@ export interface BookDump {
 }
 
 export class PublishEngine {
-  private readonly books = new Map<string, BookState>();
+  /** exchange -> symbol -> book: two lookups on interned strings, no key built per update. */
+  private readonly books = new Map<string, Map<string, BookState>>();
+  private count = 0;
+  /** Reused for every message: apply() hands it out and the caller uses it before the next apply. */
+  private readonly out: Outgoing = { subject: '', payload: new Uint8Array(0), state: undefined as unknown as BookState };
+  private readonly scratch: BookHeader = { exchange: '', symbol: '', format: { priceDecimals: 0, sizeDecimals: 0 }, epoch: 0, seq: 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, flags: 0 };
   private readonly encoder = new WireEncoder();
   /** Separate encoder for snapshot replies: they may be large and must not recycle the data slab. */
   private readonly snapshotEncoder = new WireEncoder({ mode: 'reuse', slabBytes: 64 * 1024 });
@@ -47,14 +57,22 @@ export class PublishEngine {
   get epoch(): number { return this.opts.epoch; }
   set epoch(e: number) { this.opts.epoch = e; }
 
-  /** Apply one update; returns the message to publish, or undefined when nothing changed. */
+  /** Books held. */
+  get size(): number { return this.count; }
+
+  /**
+   * Apply one update; returns the message to publish, or undefined when nothing changed. The
+   * returned object and its payload view are reused: use them before the next call.
+   */
   apply(u: FeedUpdate): Outgoing | undefined {
-    const key = `${u.exchange}\u0000${u.symbol}`;
-    let st = this.books.get(key);
-    if (!st || st.book.format.priceDecimals !== u.format.priceDecimals || st.book.format.sizeDecimals !== u.format.sizeDecimals) {
+    let bySymbol = this.books.get(u.exchange);
+    if (bySymbol === undefined) this.books.set(u.exchange, (bySymbol = new Map()));
+    let st = bySymbol.get(u.symbol);
+    if (st === undefined || st.book.format.priceDecimals !== u.format.priceDecimals || st.book.format.sizeDecimals !== u.format.sizeDecimals) {
       const book = new L2Book(u.exchange, u.symbol, u.format, 256);
+      if (st === undefined) this.count++;
       st = { book, subject: dataSubject(u.exchange, u.symbol, this.opts.dataSuffix), seq: st?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0 };
-      this.books.set(key, st);
+      bySymbol.set(u.symbol, st);
     }
     const book = st.book;
     st.exchSeq = u.exchSeq;
@@ -65,34 +83,43 @@ export class PublishEngine {
       book.takeDeltas();
       st.seq++;
       const { bids, asks } = book.snapshot(this.opts.snapshotDepth);
-      return { subject: st.subject, payload: this.encoder.encodeSnapshot(this.header(st, this.truncated(book)), bids, asks), state: st };
+      return this.outgoing(st, this.encoder.encodeSnapshot(this.header(st, this.truncated(book)), bids, asks));
     }
-    const changes = u.changes ?? [];
-    for (let i = 0; i < changes.length; i++) {
-      const c = changes[i]!;
-      book.set(c.side, c.price, c.size);
+    const changes = u.changes;
+    if (changes !== undefined) {
+      for (let i = 0; i < changes.length; i++) {
+        const c = changes[i]!;
+        book.set(c.side, c.price, c.size);
+      }
     }
-    const deltas = book.takeDeltas();
-    if (deltas.length === 0) return undefined;
+    if (book.pendingDeltas('bid') + book.pendingDeltas('ask') === 0) return undefined;
     st.seq++;
-    return { subject: st.subject, payload: this.encoder.encodeDelta(this.header(st), deltas), state: st };
+    return this.outgoing(st, this.encoder.encodeDeltaFrom(this.header(st), book));
+  }
+
+  private outgoing(st: BookState, payload: Uint8Array): Outgoing {
+    const o = this.out;
+    o.subject = st.subject;
+    o.payload = payload;
+    o.state = st;
+    return o;
   }
 
   /** The current book as a snapshot message, for request/reply; undefined for unknown books. */
   snapshot(exchange: string, symbol: string): Uint8Array | undefined {
-    const st = this.books.get(`${exchange}\u0000${symbol}`);
+    const st = this.books.get(exchange)?.get(symbol);
     if (!st) return undefined;
     const { bids, asks } = st.book.snapshot(this.opts.snapshotDepth);
     // REPLY: an answer to a request, not part of the data stream; TRUNCATED: deeper levels exist.
     return this.snapshotEncoder.encodeSnapshot(this.header(st, Flags.REPLY | this.truncated(st.book)), bids, asks).slice();
   }
 
-  states(): IterableIterator<BookState> {
-    return this.books.values();
+  *states(): IterableIterator<BookState> {
+    for (const bySymbol of this.books.values()) yield* bySymbol.values();
   }
 
   dump(): BookDump[] {
-    return [...this.books.values()].map((st) => ({ exchange: st.book.exchange, symbol: st.book.symbol, seq: st.seq, format: st.book.format, ...st.book.snapshot() }));
+    return [...this.states()].map((st) => ({ exchange: st.book.exchange, symbol: st.book.symbol, seq: st.seq, format: st.book.format, ...st.book.snapshot() }));
   }
 
   private truncated(book: L2Book): number {
@@ -100,7 +127,18 @@ export class PublishEngine {
     return book.depth('bid') > d || book.depth('ask') > d ? Flags.TRUNCATED : 0;
   }
 
-  private header(st: BookState, flags = 0) {
-    return { exchange: st.book.exchange, symbol: st.book.symbol, format: st.book.format, epoch: this.opts.epoch, seq: st.seq, exchSeq: st.exchSeq, exchTsUs: st.exchTsUs, recvMonoNs: st.recvMonoNs, flags };
+  /** The scratch header filled for `st` (encoders copy it into the payload at once). */
+  private header(st: BookState, flags = 0): BookHeader {
+    const h = this.scratch;
+    h.exchange = st.book.exchange;
+    h.symbol = st.book.symbol;
+    h.format = st.book.format;
+    h.epoch = this.opts.epoch;
+    h.seq = st.seq;
+    h.exchSeq = st.exchSeq;
+    h.exchTsUs = st.exchTsUs;
+    h.recvMonoNs = st.recvMonoNs;
+    h.flags = flags;
+    return h;
   }
 }

@@ -3,24 +3,25 @@
  * responders. It runs inside a worker thread (worker.ts) or inline on the ingest's own thread
  * (`workers: 0`), where it saves the thread hand-off on the latency path.
  */
-import type { NatsConnection, Subscription } from 'nats';
+import type { NatsConnection } from 'nats';
 import { monoNs } from '../common/clock.js';
-import { encodeSubjectToken } from '../marketdata/subject.js';
+import { childLogger } from '../common/log.js';
 import { LatencyRecorder } from '../metrics/latency.js';
 import { connectAs } from '../nats/connect.js';
-import { snapshotSubject, subjectScheme } from '../nats/subjects.js';
+import { subjectScheme } from '../nats/subjects.js';
 import { Offset, stampPublishTime } from '../wire/index.js';
 import { writeU32 } from '../wire/bytes.js';
 import type { FeedUpdate } from './feed-update.js';
 import type { WorkerInit, WorkerStats } from './protocol.js';
-import { PublishEngine, type BookDump, type BookState } from './publish-engine.js';
+import { PublishEngine, type BookDump } from './publish-engine.js';
+import { SnapshotResponder } from './snapshot-responder.js';
 
 export class PublisherCore {
   private nc!: NatsConnection;
   readonly engine: PublishEngine;
   private publishing: boolean;
   private readonly latency = new LatencyRecorder();
-  private readonly responders = new Map<BookState, Subscription>();
+  private responder: SnapshotResponder | undefined;
   private readonly stats: WorkerStats;
   /**
    * A standby's recent would-be publications. On promotion the new leader republishes the last
@@ -39,10 +40,21 @@ export class PublisherCore {
   async connect(): Promise<void> {
     const m = this.init;
     this.nc = await connectAs(m.config, m.identity, { tlsDir: m.tlsDir, name: `${m.publisherId}-w${m.worker}`, ...(m.servers ? { servers: m.servers } : {}) });
+    // One responder for all of this core's books, set up before the first update (never per symbol).
+    this.responder = new SnapshotResponder(this.nc, {
+      scheme: subjectScheme(m.config),
+      source: this.engine,
+      isPublishing: () => this.publishing,
+      beforeReply: (snap) => stampPublishTime(snap, monoNs()),
+      onServed: () => { this.stats.snapshotRequests++; },
+      onBadRequest: (subject, reason) => childLogger('ingest').warn({ subject, reason, worker: m.worker }, 'ignored snapshot request'),
+    });
+    // The subscription must be known to the server before anyone can be told this core exists.
+    await this.nc.flush();
   }
 
   currentStats(): WorkerStats {
-    return { ...this.stats, symbols: this.responders.size, perExchange: { ...this.stats.perExchange }, ingestToPublish: this.latency.summary().ingest_to_publish };
+    return { ...this.stats, symbols: this.engine.size, perExchange: { ...this.stats.perExchange }, ingestToPublish: this.latency.summary().ingest_to_publish };
   }
 
   apply(updates: readonly FeedUpdate[]): void {
@@ -53,7 +65,6 @@ export class PublisherCore {
     this.stats.updates++;
     const out = this.engine.apply(u);
     if (!out) return;
-    this.ensureResponder(out.state);
     if (!this.publishing) {
       this.rememberStandby(out.subject, out.payload);
       return;
@@ -101,22 +112,5 @@ export class PublisherCore {
   async stop(): Promise<WorkerStats> {
     try { await this.nc.drain(); } catch { /* already closed */ }
     return this.currentStats();
-  }
-
-  /** Each book answers snapshot requests on its own control subject, outside the data hierarchy. */
-  private ensureResponder(st: BookState): void {
-    if (this.responders.has(st)) return;
-    const subject = snapshotSubject(subjectScheme(this.init.config), st.book.exchange, encodeSubjectToken(st.book.symbol));
-    const sub = this.nc.subscribe(subject, {
-      callback: (err, msg) => {
-        if (err || !msg.reply || !this.publishing) return;
-        const snap = this.engine.snapshot(st.book.exchange, st.book.symbol);
-        if (!snap) return;
-        this.stats.snapshotRequests++;
-        stampPublishTime(snap, monoNs());
-        msg.respond(snap);
-      },
-    });
-    this.responders.set(st, sub);
   }
 }

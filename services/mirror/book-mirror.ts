@@ -66,6 +66,8 @@ export const MIRROR_DEFAULTS = {
 
 /** The L2 book records touched prices for publishers; a mirror drains them now and then. */
 const DRAIN_TOUCHED_EVERY = 4096;
+/** The mirror keeps no deltas: draining them just empties the touched-price set, without allocating. */
+const IGNORE_CHANGE = (): void => undefined;
 
 export function emptyCounters(): MirrorCounters {
   return { applied: 0, duplicates: 0, gaps: 0, snapshots: 0, resyncs: 0, fenced: 0, overflowed: 0, staleSnapshots: 0 };
@@ -211,7 +213,7 @@ export class BookMirror {
     this.counters.applied++;
     if (++this.sinceDrain >= DRAIN_TOUCHED_EVERY) {
       this.sinceDrain = 0;
-      book.takeDeltas();
+      book.drainDeltas(IGNORE_CHANGE);
     }
   }
 

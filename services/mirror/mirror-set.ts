@@ -44,6 +44,8 @@ export class MirrorSet {
   readonly publishers = new Map<string, PublisherStatus>();
   malformed = 0;
   heartbeats = 0;
+  /** The mirror the last book message was routed to (saves callers a second lookup). */
+  lastRouted: BookMirror | undefined;
   /** The most recent decode error, for logs and `dsm status`. */
   lastMalformed: WireError | undefined;
 
@@ -66,6 +68,7 @@ export class MirrorSet {
       return 'heartbeat';
     }
     const mirror = this.mirrorFor(m);
+    this.lastRouted = mirror;
     const outcome = mirror.onMessage(m);
     if (this.opts.onBookChange !== undefined && (outcome === 'applied' || outcome === 'resynced' || outcome === 'hole')) {
       this.opts.onBookChange(mirror, outcome, m);

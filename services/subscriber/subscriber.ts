@@ -30,7 +30,10 @@ export interface UpdateContext {
   subscriber: Subscriber;
 }
 
-/** A handler sees every applied update; returning a promise makes the subscriber wait for it. */
+/**
+ * A handler sees every applied update; returning a promise makes the subscriber wait for it.
+ * The context object (and its message) is reused for the next update: copy what you keep.
+ */
 export type UpdateHandler = (ctx: UpdateContext) => void | Promise<void>;
 
 export interface SubscriberOptions {
@@ -69,6 +72,8 @@ export class Subscriber {
   private readonly subs: Subscription[] = [];
   private readonly handlers: UpdateHandler[];
   private readonly msg = new WireMessage();
+  /** Handed to every handler call: one object, refilled per update (no allocation per message). */
+  private readonly ctx: UpdateContext;
   private draining = false;
   private readonly inFlight = new Set<BookMirror>();
   private closed = false;
@@ -83,6 +88,7 @@ export class Subscriber {
     this.handlers = opts.handlers ?? [];
     this.latency = opts.latency ?? new LatencyRecorder();
     this.mirrors = new MirrorSet({ onNeedSnapshot: (m) => this.requestSnapshot(m) });
+    this.ctx = { mirror: undefined as unknown as BookMirror, message: this.msg, outcome: 'applied', subscriber: this };
   }
 
   addHandler(h: UpdateHandler): void {
@@ -165,9 +171,13 @@ export class Subscriber {
   /** Runs the handlers in order; returns a promise only once one of them is asynchronous. */
   private runHandlers(message: WireMessage, outcome: MirrorOutcome, from = 0): Promise<void> | undefined {
     if (this.handlers.length === 0) return undefined;
-    const mirror = this.mirrors.get(message.exchange, message.symbol)!;
+    const ctx = this.ctx;
+    // The mirror the message was just routed to (no second lookup by exchange and symbol).
+    ctx.mirror = this.mirrors.lastRouted!;
+    ctx.message = message;
+    ctx.outcome = outcome;
     for (let i = from; i < this.handlers.length; i++) {
-      const p = this.handlers[i]!({ mirror, message, outcome, subscriber: this });
+      const p = this.handlers[i]!(ctx);
       if (p) return p.then(() => this.runHandlers(message, outcome, i + 1));
     }
     return undefined;

@@ -110,6 +110,11 @@ export class L2Book {
     return out;
   }
 
+  /** How many changes the next drain of `side` will hand out (its touched prices). */
+  pendingDeltas(side: Side): number {
+    return (side === 'bid' ? this.bids : this.asks).pendingChanges;
+  }
+
   /**
    * The same changes as `takeDeltas`, handed to `visit` one by one without allocating (for an
    * encoder that writes them straight into a buffer). Returns how many there were.

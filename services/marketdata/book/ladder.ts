@@ -127,6 +127,11 @@ export class Ladder {
     this.count -= drop;
   }
 
+  /** Prices touched since the last drain. */
+  get pendingChanges(): number {
+    return this.touched.size;
+  }
+
   /** Call `visit` once per touched price with its current size (0 if gone), then forget them. */
   drainVisit(side: Side, visit: (side: Side, price: Scaled, size: Scaled) => void): number {
     const t = this.touched;
