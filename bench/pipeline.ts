@@ -64,7 +64,7 @@ export interface PipelineBenchOptions {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The benchmark's updates: one independent deterministic L2 stream per book, interleaved round-robin. */
-function makeUpdates(n: number, symbols: number): FeedUpdate[] {
+export function makeUpdates(n: number, symbols: number): FeedUpdate[] {
   const per = Math.ceil(n / symbols);
   const streams = Array.from({ length: symbols }, (_, k) => generateL2Stream({ events: per, seed: 7 + k }));
   const out: FeedUpdate[] = [];
@@ -82,7 +82,7 @@ function makeUpdates(n: number, symbols: number): FeedUpdate[] {
 }
 
 /** Offer `count` items through `send`, `rate` per second in 1 ms ticks (rate 0: as fast as possible). */
-async function offer(count: number, rate: number, send: (i: number) => void, flush: () => void): Promise<void> {
+export async function offer(count: number, rate: number, send: (i: number) => void, flush: () => void): Promise<void> {
   if (rate <= 0) {
     for (let i = 0; i < count; i++) {
       send(i);

@@ -8,6 +8,7 @@ import { CommandFailed } from '../exit.js';
 import { positiveInt } from '../options.js';
 import { registerPipeline } from './bench-pipeline.js';
 import { registerLoad } from './bench-load.js';
+import { registerScale } from './bench-scale.js';
 
 interface BookBenchCliOptions {
   json?: boolean;
@@ -40,7 +41,7 @@ function registerBook(bench: Command): void {
 }
 
 /** One entry per `dsm bench` subcommand. */
-export const BENCH_SUBCOMMANDS: Array<(bench: Command) => void> = [registerBook, registerPipeline, registerLoad];
+export const BENCH_SUBCOMMANDS: Array<(bench: Command) => void> = [registerBook, registerPipeline, registerLoad, registerScale];
 
 export function register(program: Command): void {
   const bench = program
