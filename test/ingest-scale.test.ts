@@ -6,6 +6,7 @@
  */
 import { IngestService } from '../services/ingest/service.js';
 import type { FeedUpdate } from '../services/ingest/feed-update.js';
+import { Subscriber } from '../services/subscriber/subscriber.js';
 import { decode } from '../services/wire/index.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 
@@ -62,6 +63,49 @@ describe('ingest set-up per symbol', () => {
         expect(stats.reduce((a, w) => a + w.snapshotRequests, 0)).toBe(3);
         expect(stats.reduce((a, w) => a + w.symbols, 0)).toBe(SYMBOLS);
       } finally {
+        await ingest.stop();
+      }
+    }, 60_000);
+  }
+
+  for (const workers of [0, 1]) {
+    it(`coalescing (opt-in, ${workers === 0 ? 'inline' : '1 worker'}) packs one symbol's changes of one turn into one message; subscribers see contiguous sequences and equal books`, async () => {
+      const ingest = new IngestService({ config: tc.config, tlsDir: tc.tlsDir, root: process.cwd(), pace: { mode: 'max' }, sources: [], workers, servers: [tc.clientUrls[0]!], publisherId: `scale-coalesce-${workers}`, coalesce: true });
+      await ingest.start();
+      const sub = new Subscriber({ config: tc.config, tlsDir: tc.tlsDir, subjects: ['NYSE.*.orderbook'], servers: [tc.clientUrls[2]!], name: 'coalesce-sub' });
+      let messages = 0;
+      sub.addHandler(() => { messages++; });
+      await sub.start();
+      await new Promise((r) => setTimeout(r, 200));
+      try {
+        // 10 symbols x 50 updates each, in 5 synchronous bursts (5 turns): at most 10 x 5 messages.
+        let exchSeq = 0;
+        for (let turn = 0; turn < 5; turn++) {
+          for (let i = 0; i < 100; i++) {
+            const k = i % 10;
+            ingest.route({ kind: 'delta', exchange: 'NYSE', symbol: `C${k}`, format: FORMAT, exchSeq: ++exchSeq, exchTsUs: 0, recvMonoNs: 0, recvWallUs: 0, atUs: 0, changes: [{ side: i % 3 === 0 ? 'ask' : 'bid', price: 1000 + (i % 7) + (i % 3 === 0 ? 100 : 0), size: turn * 100 + i + 1 }] });
+          }
+          ingest.flush();
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(await sub.settle(10_000)).toBe(true);
+        await new Promise((r) => setTimeout(r, 300));
+        const t = sub.mirrors.totals();
+        expect(t.gaps).toBe(0);
+        expect(t.resyncs).toBe(0);
+        expect(messages).toBeGreaterThan(0);
+        expect(messages).toBeLessThanOrEqual(50);
+        const books = await ingest.dump();
+        expect(books).toHaveLength(10);
+        for (const b of books) {
+          const mirror = sub.mirrors.get('NYSE', b.symbol)!;
+          expect(mirror.book.snapshot()).toEqual({ bids: b.bids, asks: b.asks });
+          expect(mirror.lastSeq).toBe(b.seq);
+        }
+        await new Promise((r) => setTimeout(r, 300)); // worker stats refresh every 250 ms
+        expect(ingest.workerStats().reduce((a, w) => a + w.published, 0)).toBe(messages);
+      } finally {
+        await sub.close();
         await ingest.stop();
       }
     }, 60_000);

@@ -15,6 +15,8 @@ export interface WorkerInit {
   /** Standby workers keep warm books but publish nothing until promoted. */
   publishing: boolean;
   publisherId: string;
+  /** Opt-in: pack one symbol's changes of one event-loop turn (or batch) into one message. */
+  coalesce?: boolean;
 }
 
 export type ToWorker =

@@ -52,4 +52,27 @@ describe('PublishEngine', () => {
     expect(e.size).toBe(10_002);
     expect(e.dump().filter((d) => d.exchange !== 'NYSE').map((d) => d.bids[0]![1])).toEqual([5, 6]);
   });
+
+  it('coalescing: staged changes of one symbol go out as one delta with the next sequence, equal to applying them one by one', () => {
+    const one = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 100 });
+    const packed = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 100 });
+    const ups = [delta(1, 'bid', 100, 5), delta(2, 'ask', 101, 7), delta(3, 'bid', 100, 0), delta(4, 'bid', 99, 2), { ...delta(5, 'bid', 99, 3), recvMonoNs: 50 }];
+    for (const u of ups) one.apply(u);
+    const first = packed.stage(ups[0]!);
+    expect(first).toBeDefined();
+    for (const u of ups.slice(1)) expect(packed.stage(u)).toBeUndefined(); // already staged
+    const out = packed.emit(first!)!;
+    const m = decode(out.payload);
+    if (!m.ok) throw new Error(m.detail);
+    // One message, sequence 1, last exchange sequence, the first update's receive time; the
+    // net changes: bid 100 deleted (it came and went), bid 99 at 3, ask 101 at 7.
+    expect([m.message.seq, m.message.exchSeq, m.message.recvMonoNs, m.message.bidCount, m.message.askCount]).toEqual([1, 5, 2, 2, 1]);
+    expect(packed.emit(first!)).toBeUndefined(); // nothing staged any more
+    expect(packed.dump().map((d) => [d.bids, d.asks])).toEqual(one.dump().map((d) => [d.bids, d.asks]));
+    // The next staged turn continues the sequence.
+    const again = packed.stage(delta(6, 'ask', 102, 1))!;
+    const m2 = decode(packed.emit(again)!.payload);
+    if (!m2.ok) throw new Error(m2.detail);
+    expect(m2.message.seq).toBe(2);
+  });
 });

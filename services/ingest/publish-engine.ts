@@ -24,6 +24,8 @@ export interface BookState {
   exchSeq: number;
   exchTsUs: number;
   recvMonoNs: number;
+  /** Coalescing: changes are staged on the book and wait for `emit` (see `stage`). */
+  staged: boolean;
 }
 
 export interface Outgoing {
@@ -65,15 +67,7 @@ export class PublishEngine {
    * returned object and its payload view are reused: use them before the next call.
    */
   apply(u: FeedUpdate): Outgoing | undefined {
-    let bySymbol = this.books.get(u.exchange);
-    if (bySymbol === undefined) this.books.set(u.exchange, (bySymbol = new Map()));
-    let st = bySymbol.get(u.symbol);
-    if (st === undefined || st.book.format.priceDecimals !== u.format.priceDecimals || st.book.format.sizeDecimals !== u.format.sizeDecimals) {
-      const book = new L2Book(u.exchange, u.symbol, u.format, 256);
-      if (st === undefined) this.count++;
-      st = { book, subject: dataSubject(u.exchange, u.symbol, this.opts.dataSuffix), seq: st?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0 };
-      bySymbol.set(u.symbol, st);
-    }
+    const st = this.stateFor(u);
     const book = st.book;
     st.exchSeq = u.exchSeq;
     st.exchTsUs = u.exchTsUs;
@@ -95,6 +89,60 @@ export class PublishEngine {
     if (book.pendingDeltas('bid') + book.pendingDeltas('ask') === 0) return undefined;
     st.seq++;
     return this.outgoing(st, this.encoder.encodeDeltaFrom(this.header(st), book));
+  }
+
+  /**
+   * Coalescing (opt-in): apply a delta update to its book without emitting a message. The book
+   * collects its touched prices until `emit`, which publishes them as one delta under one
+   * sequence number, so subscribers see ordinary contiguous deltas. The message carries the
+   * last update's exchange sequence and time and the FIRST staged update's receive time (the
+   * end-to-end latency then includes the time spent waiting to be packed).
+   * Returns the book's state when this update staged it (the caller lists it for `emit`),
+   * undefined when it was staged already.
+   */
+  stage(u: FeedUpdate): BookState | undefined {
+    if (u.kind === 'snapshot') throw new Error('snapshot updates are not staged: emit the staged book, then apply() the snapshot');
+    const st = this.stateFor(u);
+    st.exchSeq = u.exchSeq;
+    st.exchTsUs = u.exchTsUs;
+    const first = !st.staged;
+    if (first) {
+      st.recvMonoNs = u.recvMonoNs;
+      st.staged = true;
+    }
+    const changes = u.changes;
+    if (changes !== undefined) {
+      for (let i = 0; i < changes.length; i++) {
+        const c = changes[i]!;
+        st.book.set(c.side, c.price, c.size);
+      }
+    }
+    return first ? st : undefined;
+  }
+
+  /** The staged changes of `st` as one delta (undefined when they cancelled out). */
+  emit(st: BookState): Outgoing | undefined {
+    // Not staged (any more): emitted already, or its book was replaced by a format change.
+    if (!st.staged) return undefined;
+    st.staged = false;
+    const book = st.book;
+    if (book.pendingDeltas('bid') + book.pendingDeltas('ask') === 0) return undefined;
+    st.seq++;
+    return this.outgoing(st, this.encoder.encodeDeltaFrom(this.header(st), book));
+  }
+
+  private stateFor(u: FeedUpdate): BookState {
+    let bySymbol = this.books.get(u.exchange);
+    if (bySymbol === undefined) this.books.set(u.exchange, (bySymbol = new Map()));
+    let st = bySymbol.get(u.symbol);
+    if (st === undefined || st.book.format.priceDecimals !== u.format.priceDecimals || st.book.format.sizeDecimals !== u.format.sizeDecimals) {
+      const book = new L2Book(u.exchange, u.symbol, u.format, 256);
+      if (st === undefined) this.count++;
+      else st.staged = false; // the replaced book's staged changes are void
+      st = { book, subject: dataSubject(u.exchange, u.symbol, this.opts.dataSuffix), seq: st?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, staged: false };
+      bySymbol.set(u.symbol, st);
+    }
+    return st;
   }
 
   private outgoing(st: BookState, payload: Uint8Array): Outgoing {

@@ -13,7 +13,7 @@ import { Offset, stampPublishTime } from '../wire/index.js';
 import { writeU32 } from '../wire/bytes.js';
 import type { FeedUpdate } from './feed-update.js';
 import type { WorkerInit, WorkerStats } from './protocol.js';
-import { PublishEngine, type BookDump } from './publish-engine.js';
+import { PublishEngine, type BookDump, type BookState, type Outgoing } from './publish-engine.js';
 import { SnapshotResponder } from './snapshot-responder.js';
 
 export class PublisherCore {
@@ -30,9 +30,15 @@ export class PublisherCore {
    */
   private standbyLog: Array<{ subject: string; payload: Uint8Array; atMs: number }> = [];
   private static readonly STANDBY_LOG_LIMIT = 200_000;
+  /** Opt-in coalescing: books with staged changes, published at the end of the turn/batch. */
+  private readonly coalesce: boolean;
+  private readonly staged: BookState[] = [];
+  private flushQueued = false;
+  private readonly flushStagedTask = (): void => this.flushStaged();
 
   constructor(private readonly init: WorkerInit) {
     this.publishing = init.publishing;
+    this.coalesce = init.coalesce ?? false;
     this.engine = new PublishEngine({ epoch: init.epoch, dataSuffix: init.config.subjects.dataSuffix, snapshotDepth: init.config.ingest.snapshotDepth });
     this.stats = { worker: init.worker, updates: 0, published: 0, publishedBytes: 0, snapshotRequests: 0, symbols: 0, perExchange: {} };
   }
@@ -58,13 +64,49 @@ export class PublisherCore {
   }
 
   apply(updates: readonly FeedUpdate[]): void {
+    // With coalescing, staged books go out at the end of this thread's turn, which may take in
+    // several hand-off batches (a MessagePort delivers what is pending in one go).
     for (let i = 0; i < updates.length; i++) this.applyOne(updates[i]!);
   }
 
   applyOne(u: FeedUpdate): void {
     this.stats.updates++;
+    if (this.coalesce) {
+      if (u.kind !== 'snapshot') {
+        this.stage(u);
+        return;
+      }
+      // A snapshot replaces the book: whatever is staged goes out first, in order.
+      this.flushStaged();
+    }
     const out = this.engine.apply(u);
-    if (!out) return;
+    if (out) this.send(out, u.recvMonoNs);
+  }
+
+  private stage(u: FeedUpdate): void {
+    const newlyStaged = this.engine.stage(u);
+    if (newlyStaged) this.staged.push(newlyStaged);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      // End of this event-loop turn: setImmediate runs after the turn's I/O callbacks and
+      // every microtask chain they started (async feed iterators included).
+      setImmediate(this.flushStagedTask);
+    }
+  }
+
+  /** Publish every staged book as one delta each. */
+  flushStaged(): void {
+    this.flushQueued = false;
+    const list = this.staged;
+    for (let i = 0; i < list.length; i++) {
+      const st = list[i]!;
+      const out = this.engine.emit(st);
+      if (out) this.send(out, st.recvMonoNs);
+    }
+    list.length = 0;
+  }
+
+  private send(out: Outgoing, recvMonoNs: number): void {
     if (!this.publishing) {
       this.rememberStandby(out.subject, out.payload);
       return;
@@ -72,10 +114,11 @@ export class PublisherCore {
     const now = monoNs();
     stampPublishTime(out.payload, now);
     this.nc.publish(out.subject, out.payload);
-    this.latency.record('ingest_to_publish', (now - u.recvMonoNs) / 1000);
+    this.latency.record('ingest_to_publish', (now - recvMonoNs) / 1000);
     this.stats.published++;
     this.stats.publishedBytes += out.payload.length;
-    this.stats.perExchange[u.exchange] = (this.stats.perExchange[u.exchange] ?? 0) + 1;
+    const ex = out.state.book.exchange;
+    this.stats.perExchange[ex] = (this.stats.perExchange[ex] ?? 0) + 1;
   }
 
   dump(): BookDump[] {
@@ -83,6 +126,7 @@ export class PublisherCore {
   }
 
   promote(epoch: number, replayWindowMs = 0): number {
+    this.flushStaged();
     this.engine.epoch = epoch;
     this.publishing = true;
     const since = performance.now() - replayWindowMs;
@@ -110,6 +154,7 @@ export class PublisherCore {
   }
 
   async stop(): Promise<WorkerStats> {
+    this.flushStaged();
     try { await this.nc.drain(); } catch { /* already closed */ }
     return this.currentStats();
   }

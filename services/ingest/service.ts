@@ -31,6 +31,11 @@ export interface IngestOptions {
   publishing?: boolean;
   /** Only these exchanges (default: every configured one whose feed can run here). */
   exchanges?: string[];
+  /**
+   * Opt-in batching: each worker packs the changes one symbol receives in the same event-loop
+   * turn (or thread hand-off batch) into one delta. Off by default; see docs/wire-format.md.
+   */
+  coalesce?: boolean;
   /** Sources to run instead of the configured ones (tests, benchmarks). */
   sources?: FeedSource[];
 }
@@ -68,6 +73,7 @@ export class IngestService {
       const init: WorkerInit = {
         type: 'init', config: this.opts.config, worker: i, tlsDir: this.opts.tlsDir, identity: this.opts.identity ?? 'ingest', servers: this.opts.servers,
         epoch: this.opts.epoch ?? 1, publishing: this.opts.publishing ?? true, publisherId: this.opts.publisherId ?? 'ingest',
+        ...(this.opts.coalesce ? { coalesce: true } : {}),
       };
       this.workers.push({ shard: inline ? new InlineShard(init) : new ThreadShard(init), batch: [] });
     }
