@@ -31,6 +31,16 @@ export function scaleTable(r: ScaleBenchResult): string {
 
 const signed = (x: number) => (x >= 0 ? `+${n(x)}` : n(x));
 
+export function allocSection(r: ScaleBenchResult): string {
+  return [
+    'Hot-path allocation without NATS (steady state, every book exists; `bench/alloc.ts`):',
+    '',
+    '| path | symbols | updates | ns per update (median chunk) | bytes allocated per update | GCs per million updates |',
+    '|---|---|---|---|---|---|',
+    ...r.hot_path_alloc.map((a) => `| ${a.path} | ${n(a.symbols)} | ${n(a.updates)} | ${a.ns_per_update} | ${a.bytes_per_update ?? 'n/a (a GC in every chunk)'} | ${a.gcs_per_million} |`),
+  ].join('\n');
+}
+
 export function profileSection(r: ScaleBenchResult): string {
   const out: string[] = [];
   for (const p of r.points.filter((x) => x.profile_frames)) {
@@ -52,6 +62,8 @@ export function formatScaleBench(r: ScaleBenchResult): string {
     '',
     scaleTable(r),
     '',
+    allocSection(r),
+    '',
     `targets (>= ${t.throughput_ratio_min}x raw, e2e p50 within ${t.p50_within_us} µs and p99 within ${t.p99_within_us} µs of raw): 50 symbols ${fmt(t.at_50_symbols)}, 10,000 symbols ${fmt(t.at_10000_symbols)}`,
   ].join('\n');
 }
@@ -68,6 +80,8 @@ export function resultsSection(r: ScaleBenchResult, svgName: string): string {
     scaleTable(r),
     '',
     formatScaleBench(r).split('\n').at(-1)!,
+    '',
+    allocSection(r),
     '',
     profileSection(r),
     RESULTS_END,

@@ -34,6 +34,7 @@ import { withFreeLoopbackPorts } from '../services/nats/ports.js';
 import { stampPublishTime } from '../services/wire/index.js';
 import { makeUpdates, offer, type Percentiles } from './pipeline.js';
 import { CpuProfiler, GcCounter, retainedBytes, type Frame, type GcCounts } from './probes.js';
+import { measureHotPathAllocations, type AllocResult } from './alloc.js';
 import type { Books, FromScaleSub, ToScaleSub } from './scale-subscriber.js';
 
 export interface ScalePoint {
@@ -81,6 +82,8 @@ export interface ScaleBenchResult {
   offered_rate: number;
   quick: boolean;
   points: PointResult[];
+  /** Bytes per update and GCs per million on the hot paths without NATS, steady state. */
+  hot_path_alloc: AllocResult[];
   targets: {
     throughput_ratio_min: number; p50_within_us: number; p99_within_us: number;
     at_50_symbols: boolean | null; at_10000_symbols: boolean | null;
@@ -184,6 +187,10 @@ export class ScaleBench {
     this.dir = await mkdtemp(path.join(os.tmpdir(), 'dsm-bench-scale-'));
     this.cluster = new LocalCluster(this.cfg, { dir: this.dir });
     const results: PointResult[] = [];
+    // In-process, before the cluster starts (nothing else competes in this process).
+    const alloc = quick
+      ? await measureHotPathAllocations(50, 40_000)
+      : [...await measureHotPathAllocations(50, 200_000), ...await measureHotPathAllocations(10_000, 200_000)];
     try {
       await this.cluster.start();
       this.pub = await connectAs(this.cfg, 'ingest', { tlsDir: this.cluster.tlsDir, servers: [this.cluster.clientUrls[0]!], name: 'bench-scale-raw-pub' });
@@ -207,6 +214,7 @@ export class ScaleBench {
       offered_rate: rate,
       quick,
       points: results,
+      hot_path_alloc: alloc,
       targets: { throughput_ratio_min: 0.8, p50_within_us: 25, p99_within_us: 250, at_50_symbols: met(at(50)), at_10000_symbols: met(at(10_000)) },
       seconds: Math.round((performance.now() - t0) / 100) / 10,
     };

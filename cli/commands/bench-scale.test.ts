@@ -17,7 +17,10 @@ describe('dsm bench scale (smoke on two tiny points, no timing asserted)', () =>
     const svg = path.join(dir, 'scale.svg');
     const r = await dsm('bench', 'scale', '--quick', '--json', '--results', results, '--svg', svg, '--profile', path.join(dir, 'prof'));
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { points: Array<Record<string, unknown> & { memory: Record<string, unknown>; gc_per_million: Record<string, number> }>; machine: { cpus: number }; date: string };
+    const out = JSON.parse(r.stdout) as { points: Array<Record<string, unknown> & { memory: Record<string, unknown>; gc_per_million: Record<string, number> }>; machine: { cpus: number }; date: string; hot_path_alloc: Array<{ path: string; bytes_per_update: number | null }> };
+    // The subscriber's decode + mirror path allocates nothing per update in steady state.
+    expect(out.hot_path_alloc.map((a) => a.path)).toEqual([expect.stringMatching(/^ingest/), expect.stringMatching(/^subscriber/)]);
+    expect(out.hot_path_alloc[1]!.bytes_per_update ?? 0).toBeLessThan(8);
     expect(out.points).toHaveLength(2);
     for (const p of out.points) {
       expect(p).toMatchObject({ delivered: true, books_equal: true });
@@ -36,6 +39,7 @@ describe('dsm bench scale (smoke on two tiny points, no timing asserted)', () =>
     expect(md).toContain('![DSM against raw nats.js');
     expect(md).toMatch(/\| symbols \| 50 symbols, 1 sub \(wildcard\), inline \|/);
     expect(md).toContain('Top self-time frames, DSM ingest');
+    expect(md).toContain('Hot-path allocation without NATS');
     const picture = await readFile(svg, 'utf8');
     expect(picture).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(picture).toContain('DSM / raw throughput, every point');

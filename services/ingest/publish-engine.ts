@@ -136,7 +136,8 @@ export class PublishEngine {
     if (bySymbol === undefined) this.books.set(u.exchange, (bySymbol = new Map()));
     let st = bySymbol.get(u.symbol);
     if (st === undefined || st.book.format.priceDecimals !== u.format.priceDecimals || st.book.format.sizeDecimals !== u.format.sizeDecimals) {
-      const book = new L2Book(u.exchange, u.symbol, u.format, 256);
+      // Start small (the ladders double as a book deepens): a whole market is mostly shallow books.
+      const book = new L2Book(u.exchange, u.symbol, u.format);
       if (st === undefined) this.count++;
       else st.staged = false; // the replaced book's staged changes are void
       st = { book, subject: dataSubject(u.exchange, u.symbol, this.opts.dataSuffix), seq: st?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, staged: false };

@@ -35,6 +35,10 @@ export class PublisherCore {
   private readonly staged: BookState[] = [];
   private flushQueued = false;
   private readonly flushStagedTask = (): void => this.flushStaged();
+  /** Published per exchange; the last exchange's counter is cached (one feed per core is the norm). */
+  private readonly perExchange = new Map<string, { n: number }>();
+  private lastExchange = '';
+  private lastExchangeCount: { n: number } = { n: 0 };
 
   constructor(private readonly init: WorkerInit) {
     this.publishing = init.publishing;
@@ -60,7 +64,9 @@ export class PublisherCore {
   }
 
   currentStats(): WorkerStats {
-    return { ...this.stats, symbols: this.engine.size, perExchange: { ...this.stats.perExchange }, ingestToPublish: this.latency.summary().ingest_to_publish };
+    const perExchange: Record<string, number> = {};
+    for (const [ex, c] of this.perExchange) perExchange[ex] = c.n;
+    return { ...this.stats, symbols: this.engine.size, perExchange, ingestToPublish: this.latency.summary().ingest_to_publish };
   }
 
   apply(updates: readonly FeedUpdate[]): void {
@@ -118,7 +124,13 @@ export class PublisherCore {
     this.stats.published++;
     this.stats.publishedBytes += out.payload.length;
     const ex = out.state.book.exchange;
-    this.stats.perExchange[ex] = (this.stats.perExchange[ex] ?? 0) + 1;
+    if (ex !== this.lastExchange) {
+      let c = this.perExchange.get(ex);
+      if (c === undefined) this.perExchange.set(ex, (c = { n: 0 }));
+      this.lastExchange = ex;
+      this.lastExchangeCount = c;
+    }
+    this.lastExchangeCount.n++;
   }
 
   dump(): BookDump[] {

@@ -112,6 +112,7 @@ export class IngestService {
   }
 
   private shardFor(exchange: string, symbol: string): number {
+    if (this.workers.length === 1) return 0; // one shard (inline or one worker): nothing to look up
     let bySymbol = this.shards.get(exchange);
     if (!bySymbol) this.shards.set(exchange, (bySymbol = new Map()));
     let shard = bySymbol.get(symbol);
