@@ -18,16 +18,17 @@ export function register(program: Command): void {
     .option('--epoch <n>', 'publisher epoch (fencing token)', positiveInt('--epoch'), 1)
     .option('--publisher-id <id>', 'stable id of this process', 'ingest')
     .option('--lease <group>', 'hot standby: join the leader lease of this group and publish only while holding it')
+    .option('--coalesce', 'opt-in batching: one message per symbol per event-loop turn for changes that arrive together (docs/wire-format.md)')
     .option(...TLS_DIR_OPTION)
     .option(...SERVERS_OPTION)
-    .action(async (opts: { env: string; pace: string; exchanges?: string; workers?: number; epoch: number; publisherId: string; lease?: string; tlsDir?: string; servers?: string }) => {
+    .action(async (opts: { env: string; pace: string; exchanges?: string; workers?: number; epoch: number; publisherId: string; lease?: string; coalesce?: boolean; tlsDir?: string; servers?: string }) => {
       const config = configFor(opts);
       let pace;
       try { pace = parsePace(opts.pace); } catch (e) { throw new UsageError((e as Error).message); }
       const exchanges = opts.exchanges?.split(',').map((s) => s.trim());
       const unknown = exchanges?.filter((e) => !config.exchanges.some((x) => x.name === e));
       if (unknown?.length) throw new UsageError(`--exchanges: unknown ${unknown.join(', ')}; configured: ${config.exchanges.map((x) => x.name).join(', ')}`);
-      const common = { config, pace, exchanges, workers: opts.workers, publisherId: opts.publisherId, tlsDir: tlsDirFor(config, opts), servers: serversFor(config, opts), root: process.cwd() };
+      const common = { config, pace, exchanges, workers: opts.workers, publisherId: opts.publisherId, tlsDir: tlsDirFor(config, opts), servers: serversFor(config, opts), root: process.cwd(), ...(opts.coalesce ? { coalesce: true } : {}) };
       const ha = opts.lease ? new HaIngest({ ...common, group: opts.lease }) : undefined;
       const ingest = ha ? ha.ingest : new IngestService({ ...common, epoch: opts.epoch });
       const log = childLogger('ingest');
