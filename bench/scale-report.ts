@@ -83,6 +83,7 @@ export function resultsSection(r: ScaleBenchResult, svgName: string): string {
     '',
     allocSection(r),
     '',
+    ...(r.failed.length ? ['Points that failed in this run:', '', ...r.failed.map((f) => `- ${f.point}: ${f.error}`), ''] : []),
     profileSection(r),
     RESULTS_END,
   ].join('\n');

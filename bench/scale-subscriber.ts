@@ -146,7 +146,16 @@ process.on('message', (m: ToScaleSub) => {
     switch (m.cmd) {
       case 'init':
         cfg = m.config; tlsDir = m.tlsDir; server = m.server; name = m.name;
-        rawNc = await connectAs(cfg, 'subscriber', { tlsDir, servers: [server], name: `${name}-raw` });
+        // A loaded machine can stall a TLS handshake: retry rather than lose the whole run.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            rawNc = await connectAs(cfg, 'subscriber', { tlsDir, servers: [server], name: `${name}-raw`, timeout: 30_000 });
+            break;
+          } catch (err) {
+            if (attempt >= 3) throw err;
+            process.stderr.write(`scale subscriber ${name}: connect attempt ${attempt} failed (${(err as Error).message}), retrying\n`);
+          }
+        }
         send({ ev: 'ready' });
         break;
       case 'start': await start(m); send({ ev: 'started' }); break;

@@ -82,6 +82,8 @@ export interface ScaleBenchResult {
   offered_rate: number;
   quick: boolean;
   points: PointResult[];
+  /** Points that could not be measured (the run goes on without them; the CLI exits 1). */
+  failed: Array<{ point: string; error: string }>;
   /** Bytes per update and GCs per million on the hot paths without NATS, steady state. */
   hot_path_alloc: AllocResult[];
   targets: {
@@ -143,7 +145,10 @@ class SubProcess {
     this.child.on('exit', (code) => { for (const w of this.waiters.splice(0)) w.reject(new Error(`scale subscriber exited (${code})`)); });
   }
 
+  get alive(): boolean { return this.child.exitCode === null && this.child.signalCode === null; }
+
   ask(m: ToScaleSub): Promise<FromScaleSub> {
+    if (!this.alive) return Promise.reject(new Error('scale subscriber process is not running'));
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.child.send(m, (err) => { if (err) reject(err); });
@@ -187,6 +192,7 @@ export class ScaleBench {
     this.dir = await mkdtemp(path.join(os.tmpdir(), 'dsm-bench-scale-'));
     this.cluster = new LocalCluster(this.cfg, { dir: this.dir });
     const results: PointResult[] = [];
+    const failed: Array<{ point: string; error: string }> = [];
     // In-process, before the cluster starts (nothing else competes in this process).
     const alloc = quick
       ? await measureHotPathAllocations(50, 40_000)
@@ -196,7 +202,16 @@ export class ScaleBench {
       this.pub = await connectAs(this.cfg, 'ingest', { tlsDir: this.cluster.tlsDir, servers: [this.cluster.clientUrls[0]!], name: 'bench-scale-raw-pub' });
       if (this.opts.profileDir) await mkdir(this.opts.profileDir, { recursive: true });
       for (const p of points) {
-        const r = await this.point(p, rate);
+        let r: PointResult;
+        try {
+          r = await this.point(p, rate);
+        } catch (err) {
+          failed.push({ point: label(p), error: (err as Error).message });
+          this.log(`${label(p)}: FAILED: ${(err as Error).message}`);
+          // The others may be mid-run: start the next point with fresh subscriber processes.
+          await Promise.all(this.subs.splice(0).map((s) => s.close()));
+          continue;
+        }
         results.push(r);
         this.log(`${label(p)}: raw ${r.raw_msgs_per_s} msgs/s, dsm ${r.dsm_msgs_per_s} msgs/s (${r.throughput_ratio}x); at ${rate}/s p50 ${r.raw_latency_us.p50}/${r.dsm_e2e_latency_us.p50} µs, p99 ${r.raw_latency_us.p99}/${r.dsm_e2e_latency_us.p99} µs; ${r.seconds} s`);
       }
@@ -214,6 +229,7 @@ export class ScaleBench {
       offered_rate: rate,
       quick,
       points: results,
+      failed,
       hot_path_alloc: alloc,
       targets: { throughput_ratio_min: 0.8, p50_within_us: 25, p99_within_us: 250, at_50_symbols: met(at(50)), at_10000_symbols: met(at(10_000)) },
       seconds: Math.round((performance.now() - t0) / 100) / 10,
@@ -221,6 +237,8 @@ export class ScaleBench {
   }
 
   private async pool(n: number): Promise<SubProcess[]> {
+    // A subscriber process that died (it says why on stderr) is replaced, not reused.
+    for (let i = this.subs.length - 1; i >= 0; i--) if (!this.subs[i]!.alive) this.subs.splice(i, 1);
     while (this.subs.length < n) {
       const s = new SubProcess();
       this.subs.push(s);

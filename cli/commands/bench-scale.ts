@@ -53,6 +53,7 @@ export function registerScale(bench: Command): void {
       if (write && svgFile) await writeFile(svgFile, scaleSvg(result));
       if (write && resultsFile) await updateResults(resultsFile, result, svgFile ? path.relative(path.dirname(resultsFile), svgFile) : 'scale.svg');
       process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${formatScaleBench(result)}\n`);
+      if (result.failed.length > 0) throw new CommandFailed(`${result.failed.length} point(s) failed: ${result.failed.map((f) => `${f.point}: ${f.error}`).join('; ')}`);
       const bad = result.points.filter((p) => !p.delivered || !p.books_equal);
       if (bad.length > 0) throw new CommandFailed(`${bad.length} point(s) lost messages or ended with books unequal to the reference: the benchmark is invalid`);
       if (opts.strict && (result.targets.at_50_symbols === false || result.targets.at_10000_symbols === false)) throw new CommandFailed('scale targets missed');
