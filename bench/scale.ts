@@ -328,7 +328,9 @@ export class ScaleBench {
     await Promise.all(subs.map((s, i) => s.ask(start(i))));
     await sleep(200); // interest propagates over the routes
     const t0 = monoNs();
-    const collected = Promise.all(subs.map((s, i) => s.ask({ cmd: 'collect', books: books && i === 0, timeoutMs: Math.max(30_000, expected / 2) })));
+    // Generous (1 ms per message, at least a minute): 16 subscribers on a loaded 2-core machine
+    // can take tens of seconds, and a late subscriber is not a lost message.
+    const collected = Promise.all(subs.map((s, i) => s.ask({ cmd: 'collect', books: books && i === 0, timeoutMs: Math.max(60_000, expected) })));
     await publish();
     const results = (await collected) as Result[];
     const e2e = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
