@@ -22,7 +22,7 @@ export interface AllocResult {
   /** Median heap growth per update over chunks in which no GC ran (null: every chunk saw a GC). */
   bytes_per_update: number | null;
   gcs_per_million: number;
-  /** Median CPU time per update over the chunks (wall clock of a busy loop: noisy on a loaded machine). */
+  /** Median CPU time per update over the chunks (process CPU time, so waiting for a core on a loaded machine is not counted). */
   ns_per_update: number;
 }
 
@@ -42,9 +42,10 @@ async function measure(path: string, symbols: number, updates: number, step: (i:
   for (let done = 0; done < updates; done += CHUNK) {
     const before = process.memoryUsage().heapUsed;
     const gcBefore = seen;
-    const t0 = performance.now();
+    const t0 = process.cpuUsage();
     for (let i = 0; i < CHUNK; i++) step(warmup(symbols) + done + i);
-    times.push(((performance.now() - t0) * 1e6) / CHUNK);
+    const used = process.cpuUsage(t0);
+    times.push(((used.user + used.system) * 1000) / CHUNK);
     const after = process.memoryUsage().heapUsed;
     await new Promise((r) => setImmediate(r)); // GC entries arrive asynchronously
     seen = gcCountSoFar(gc);

@@ -64,10 +64,6 @@ export const MIRROR_DEFAULTS = {
   maxBufferedLevels: 200_000,
 } as const;
 
-/** The L2 book records touched prices for publishers; a mirror drains them now and then. */
-const DRAIN_TOUCHED_EVERY = 4096;
-/** The mirror keeps no deltas: draining them just empties the touched-price set, without allocating. */
-const IGNORE_CHANGE = (): void => undefined;
 
 export function emptyCounters(): MirrorCounters {
   return { applied: 0, duplicates: 0, gaps: 0, snapshots: 0, resyncs: 0, fenced: 0, overflowed: 0, staleSnapshots: 0 };
@@ -86,7 +82,6 @@ export class BookMirror {
   readonly counters: MirrorCounters = emptyCounters();
   private readonly buffer: DeltaBuffer;
   private readonly onNeedSnapshot: BookMirrorOptions['onNeedSnapshot'];
-  private sinceDrain = 0;
   private announcedNeed = false;
 
   constructor(
@@ -95,7 +90,8 @@ export class BookMirror {
     readonly format: PriceFormat,
     opts: BookMirrorOptions = {},
   ) {
-    this.book = new L2Book(exchange, symbol, format);
+    // A mirror only reads its book: no delta tracking (less to allocate per new symbol, less work per level).
+    this.book = new L2Book(exchange, symbol, format, 64, false);
     this.buffer = new DeltaBuffer({
       maxDeltas: opts.maxBufferedDeltas ?? MIRROR_DEFAULTS.maxBufferedDeltas,
       maxLevels: opts.maxBufferedLevels ?? MIRROR_DEFAULTS.maxBufferedLevels,
@@ -170,7 +166,6 @@ export class BookMirror {
       return 'stale-snapshot';
     }
     this.book.applySnapshot(m.bids(), m.asks());
-    this.book.takeDeltas();
     this.counters.snapshots++;
     // The first sync of a late joiner is not a re-sync; nor is a snapshot in a healthy stream.
     if (this.hasBook && this.state === 'awaiting-snapshot') this.counters.resyncs++;
@@ -211,10 +206,6 @@ export class BookMirror {
     for (let i = bids; i < n; i++) book.set('ask', prices[i]!, sizes[i]!);
     this.lastSeq = m.seq;
     this.counters.applied++;
-    if (++this.sinceDrain >= DRAIN_TOUCHED_EVERY) {
-      this.sinceDrain = 0;
-      book.drainDeltas(IGNORE_CHANGE);
-    }
   }
 
   /** `again`: a new request is needed even if one was announced earlier in this episode. */
