@@ -17,10 +17,10 @@ describe('dsm bench scale (smoke on two tiny points, no timing asserted)', () =>
     const svg = path.join(dir, 'scale.svg');
     const r = await dsm('bench', 'scale', '--quick', '--json', '--results', results, '--svg', svg, '--profile', path.join(dir, 'prof'));
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { points: Array<Record<string, unknown> & { memory: Record<string, unknown>; gc_per_million: Record<string, number> }>; machine: { cpus: number }; date: string; hot_path_alloc: Array<{ path: string; bytes_per_update: number | null }> };
-    // The subscriber's decode + mirror path allocates nothing per update in steady state.
+    const out = JSON.parse(r.stdout) as { points: Array<Record<string, unknown> & { memory: Record<string, unknown>; gc_per_million: Record<string, number> }>; machine: { cpus: number }; date: string; hot_path_alloc: Array<{ path: string; bytes_per_update: number | null; ns_per_update: number }> };
+    // Reported for both hot paths (the allocation bound itself is asserted in bench/alloc.test.ts).
     expect(out.hot_path_alloc.map((a) => a.path)).toEqual([expect.stringMatching(/^ingest/), expect.stringMatching(/^subscriber/)]);
-    expect(out.hot_path_alloc[1]!.bytes_per_update ?? 0).toBeLessThan(8);
+    for (const a of out.hot_path_alloc) expect(a.ns_per_update).toBeGreaterThan(0);
     expect(out.points).toHaveLength(2);
     for (const p of out.points) {
       expect(p).toMatchObject({ delivered: true, books_equal: true });
