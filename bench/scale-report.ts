@@ -46,7 +46,7 @@ export function profileSection(r: ScaleBenchResult): string {
   for (const p of r.points.filter((x) => x.profile_frames)) {
     for (const who of ['ingest', 'subscriber'] as const) {
       const frames = p.profile_frames![who];
-      out.push(`Top self-time frames, DSM ${who}, ${label(p)} (throughput run):`, '', '| self % | function | where |', '|---|---|---|');
+      out.push(`Top self-time frames, DSM ${who}, ${label(p)} (an extra, uncounted throughput run):`, '', '| self % | function | where |', '|---|---|---|');
       for (const f of frames) out.push(`| ${f.selfPct} | \`${f.fn}\` | ${f.where || '(native)'} |`);
       out.push('');
     }
