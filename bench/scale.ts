@@ -100,6 +100,8 @@ export interface ScaleBenchOptions {
   points?: ScalePoint[];
   /** Write .cpuprofile files here (profiled points only). */
   profileDir?: string;
+  /** false: no GC counting or memory probes (forced full GCs) in the measured runs. */
+  probes?: boolean;
   /** Also run the coalescing (batching) points. */
   batching?: boolean;
   log?: (line: string) => void;
@@ -267,19 +269,30 @@ export class ScaleBench {
     const rounds = Math.max(1, this.opts.rounds ?? 1);
     const profileBase = p.profile && this.opts.profileDir ? path.join(this.opts.profileDir, `${p.symbols}-symbols`) : undefined;
 
+    // Throughput: at least 2 alternating rounds, best kept (a process's first DSM run is cold,
+    // and round 1 also carries the memory probes, whose forced full GCs disturb what follows).
+    // GC counts come from the last round, memory from the first.
+    const probes = this.opts.probes !== false;
     let rawTp: PathRun | undefined;
     let dsmTp: PathRun | undefined;
-    for (let round = 0; round < rounds; round++) {
-      const r = await this.rawRun(subs, subSubjects, payloads, subjects, 0, true);
+    let rawGc: PathRun | undefined;
+    let dsmGc: PathRun | undefined;
+    let dsmMem: PathRun | undefined;
+    const tpRounds = Math.max(2, rounds);
+    for (let round = 0; round < tpRounds; round++) {
+      const r = await this.rawRun(subs, subSubjects, payloads, subjects, 0, probes);
       if (!rawTp || r.msgsPerS > rawTp.msgsPerS) rawTp = r;
-      const d = await this.dsmRun(subs, subSubjects, updates, payloads.length, finalExchSeq, 0, p, undefined, true);
+      rawGc = r;
+      const d = await this.dsmRun(subs, subSubjects, updates, payloads.length, finalExchSeq, 0, p, undefined, probes, probes && round === 0);
       if (!dsmTp || d.msgsPerS > dsmTp.msgsPerS) dsmTp = d;
+      if (round === 0) dsmMem = d;
+      dsmGc = d;
     }
     // Profiles come from an extra DSM throughput run whose numbers are not kept: a sampling
     // profiler slows the process it samples, and only the DSM side would pay for it.
     let frames: { ingest: Frame[]; subscriber: Frame[] } | undefined;
     if (profileBase) {
-      const prof = await this.dsmRun(subs, subSubjects, updates, payloads.length, finalExchSeq, 0, p, profileBase, false);
+      const prof = await this.dsmRun(subs, subSubjects, updates, payloads.length, finalExchSeq, 0, p, profileBase, false, false);
       frames = { ingest: prof.frames ?? [], subscriber: prof.results[0]?.frames ?? [] };
     }
     let rawLat: PathRun | undefined;
@@ -287,7 +300,7 @@ export class ScaleBench {
     for (let round = 0; round < rounds; round++) {
       const r = await this.rawRun(subs, subSubjects, payloads, subjects, rate, false);
       if (!rawLat || r.e2e.getValueAtPercentile(50) < rawLat.e2e.getValueAtPercentile(50)) rawLat = r;
-      const d = await this.dsmRun(subs, subSubjects, updates, payloads.length, finalExchSeq, rate, p, undefined, false);
+      const d = await this.dsmRun(subs, subSubjects, updates, payloads.length, finalExchSeq, rate, p, undefined, false, false);
       if (!dsmLat || d.e2e.getValueAtPercentile(50) < dsmLat.e2e.getValueAtPercentile(50)) dsmLat = d;
     }
     const raw = rawTp!;
@@ -298,6 +311,11 @@ export class ScaleBench {
     const rawL = pct(rawLat!.e2e);
     const dsmL = pct(dsmLat!.e2e);
     const sub0 = dsm.results[0]!;
+    const mem = dsmMem!;
+    const memSub = mem.results[0]!;
+    const gcRaw = rawGc!;
+    const gcDsm = dsmGc!;
+    const gcSub = gcDsm.results[0]!;
     const ratio = Math.round((dsm.msgsPerS / raw.msgsPerS) * 1000) / 1000;
     return {
       ...p,
@@ -313,16 +331,16 @@ export class ScaleBench {
       p50_delta_us: dsmL.p50 - rawL.p50,
       p99_delta_us: dsmL.p99 - rawL.p99,
       memory: {
-        ingest_bytes_per_1k_symbols: dsm.ingestMemory === undefined ? null : Math.round((dsm.ingestMemory * 1000) / p.symbols),
-        subscriber_bytes_per_1k_symbols: sub0.retainedBytes === undefined ? null : Math.round((sub0.retainedBytes * 1000) / p.symbols),
+        ingest_bytes_per_1k_symbols: mem.ingestMemory === undefined ? null : Math.round((mem.ingestMemory * 1000) / p.symbols),
+        subscriber_bytes_per_1k_symbols: memSub.retainedBytes === undefined ? null : Math.round((memSub.retainedBytes * 1000) / p.symbols),
         subscriber_rss_mb: Math.round(sub0.rssBytes / 1e5) / 10,
         publisher_rss_mb: Math.round(process.memoryUsage().rss / 1e5) / 10,
       },
       gc_per_million: {
-        raw_publisher: perMillion(raw.gc, payloads.length), dsm_ingest: perMillion(dsm.gc, payloads.length),
-        raw_subscriber: perMillion(raw.results[0]!.gc, payloads.length), dsm_subscriber: perMillion(sub0.gc, payloads.length),
+        raw_publisher: perMillion(gcRaw.gc, payloads.length), dsm_ingest: perMillion(gcDsm.gc, payloads.length),
+        raw_subscriber: perMillion(gcRaw.results[0]!.gc, payloads.length), dsm_subscriber: perMillion(gcSub.gc, payloads.length),
       },
-      gc: { raw_publisher: raw.gc, dsm_ingest: dsm.gc, raw_subscriber: raw.results[0]!.gc, dsm_subscriber: sub0.gc },
+      gc: { raw_publisher: gcRaw.gc, dsm_ingest: gcDsm.gc, raw_subscriber: gcRaw.results[0]!.gc, dsm_subscriber: gcSub.gc },
       delivered,
       books_equal: booksEqual,
       seconds: Math.round((performance.now() - t0) / 100) / 10,
@@ -368,20 +386,20 @@ export class ScaleBench {
     return { ...m, gc: probe ? await gc.stop() : { minor: 0, major: 0, other: 0, ms: 0 } };
   }
 
-  private async dsmRun(subs: SubProcess[], subSubjects: string[], updates: FeedUpdate[], expected: number, finalExchSeq: Record<string, number>, rate: number, p: ScalePoint, profileBase: string | undefined, probe: boolean): Promise<PathRun> {
+  private async dsmRun(subs: SubProcess[], subSubjects: string[], updates: FeedUpdate[], expected: number, finalExchSeq: Record<string, number>, rate: number, p: ScalePoint, profileBase: string | undefined, probe: boolean, memoryProbe: boolean): Promise<PathRun> {
     const ingest = new IngestService({
       config: this.cfg, tlsDir: this.cluster.tlsDir, root: process.cwd(), pace: { mode: 'max' }, sources: [], workers: p.workers,
       servers: [this.cluster.clientUrls[0]!], publisherId: `bench-scale-${rate}`, ...(p.coalesce ? { coalesce: true } : {}),
     });
     await ingest.start();
-    const memory = probe && p.workers === 0;
+    const memory = memoryProbe && p.workers === 0;
     const before = memory ? retainedBytes() : 0;
     const gc = new GcCounter();
     const profiler = new CpuProfiler();
     let frames: Frame[] | undefined;
     let ingestMemory: number | undefined;
     const m = await this.measure(subs, (i) => ({
-      cmd: 'start', mode: 'dsm', expected, subjects: subSubjects, memory: probe && i === 0, ...(p.coalesce ? { finalExchSeq } : {}),
+      cmd: 'start', mode: 'dsm', expected, subjects: subSubjects, memory: memoryProbe && i === 0, ...(p.coalesce ? { finalExchSeq } : {}),
       ...(profileBase && i === 0 ? { profileFile: `${profileBase}-subscriber.cpuprofile` } : {}),
     }), expected, async () => {
       if (profileBase) await profiler.start();
