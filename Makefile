@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # chromium: the local dashboard's browser test; packer: Debian's 1.6.6 checks what it understands of the template.
 APT_PACKAGES := nats-server openssl shellcheck chromium packer
 
-.PHONY: help deps npm-deps system-deps demo test typecheck unit synth stacks-check bench bench-book bench-pipeline bundle ami ami-check up down status clean
+.PHONY: help deps npm-deps system-deps demo test typecheck unit synth stacks-check bench bench-book bench-pipeline bench-scale bundle ami ami-check up down status clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ bench-book: npm-deps ## book engine vs ccxt OrderBook on the same L2 events
 
 bench-pipeline: deps ## DSM pipeline vs raw nats.js on the same cluster
 	$(DSM) bench pipeline
+
+bench-scale: deps ## DSM vs raw nats.js at 50-10,000 symbols, fan-out 1/4/16, workers inline/1/2; updates bench/RESULTS.md and bench/scale.svg
+	$(DSM) bench scale --profile .dsm/profiles --batching
 
 bundle: npm-deps ## the DSM bundle tarball the AMI installs
 	bash ami/scripts/make-bundle.sh

@@ -25,6 +25,15 @@ export function nonNegativeInt(name: string) {
   };
 }
 
+/** An integer in [min, max]; anything else (fractions, signs, junk, out of range) is a usage error. */
+export function intInRange(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}, got "${value}"`);
+    return n;
+  };
+}
+
 export function nonNegativeNumber(name: string) {
   return (value: string): number => {
     const n = Number(value);

@@ -1,7 +1,10 @@
 /** `dsm bench pipeline`: DSM against raw nats.js on the same cluster, in one run. */
 import type { Command } from 'commander';
 import { CommandFailed } from '../exit.js';
-import { nonNegativeInt, positiveInt } from '../options.js';
+import { intInRange, positiveInt } from '../options.js';
+
+/** A whole market: NASDAQ TotalView lists about 8,000–10,000 symbols. */
+export const MAX_BENCH_SYMBOLS = 10_000;
 
 export function registerPipeline(bench: Command): void {
   bench
@@ -10,8 +13,8 @@ export function registerPipeline(bench: Command): void {
     .option('--json', 'print one JSON object (raw_msgs_per_s, dsm_msgs_per_s, throughput_ratio, raw_latency_us, dsm_e2e_latency_us, offered_rate, ...)')
     .option('--messages <n>', 'messages per run', positiveInt('--messages'), 100_000)
     .option('--rate <n>', 'offered rate for the latency runs (msgs/s)', positiveInt('--rate'), 50_000)
-    .option('--symbols <n>', 'books the stream is spread over', positiveInt('--symbols'), 50)
-    .option('--workers <n>', 'ingest worker threads (0: inline on the ingest thread)', nonNegativeInt('--workers'), 0)
+    .option('--symbols <n>', `books the stream is spread over (1 to ${MAX_BENCH_SYMBOLS.toLocaleString('en-US')})`, intInRange('--symbols', 1, MAX_BENCH_SYMBOLS), 50)
+    .option('--workers <n>', 'ingest worker threads (0: inline on the ingest thread)', intInRange('--workers', 0, 64), 0)
     .option('--strict', 'exit 1 when a target is missed')
     .exitOverride()
     .action(async (opts: { json?: boolean; messages: number; rate: number; symbols: number; workers: number; strict?: boolean }) => {

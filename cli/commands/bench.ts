@@ -9,6 +9,7 @@ import { positiveInt } from '../options.js';
 import { registerPipeline } from './bench-pipeline.js';
 import { registerLoad } from './bench-load.js';
 import { registerFeed } from './bench-feed.js';
+import { registerScale } from './bench-scale.js';
 
 interface BookBenchCliOptions {
   json?: boolean;
@@ -41,7 +42,7 @@ function registerBook(bench: Command): void {
 }
 
 /** One entry per `dsm bench` subcommand. */
-export const BENCH_SUBCOMMANDS: Array<(bench: Command) => void> = [registerBook, registerPipeline, registerLoad, registerFeed];
+export const BENCH_SUBCOMMANDS: Array<(bench: Command) => void> = [registerBook, registerPipeline, registerLoad, registerFeed, registerScale];
 
 export function register(program: Command): void {
   const bench = program

@@ -24,9 +24,10 @@ export function register(program: Command): void {
     .option('--publisher-id <id>', 'stable id of this process', 'ingest')
     .option('--lease <group>', 'hot standby: join the leader lease of this group and publish only while holding it')
     .option('--summary-interval <ms>', 'publish metrics summaries this often (default: metrics.scrapeIntervalSeconds)', positiveInt('--summary-interval'))
+    .option('--coalesce', 'opt-in batching: one message per symbol per event-loop turn for changes that arrive together (docs/wire-format.md)')
     .option(...TLS_DIR_OPTION)
     .option(...SERVERS_OPTION)
-    .action(async (opts: { env: string; pace: string; exchanges?: string; workers?: number; epoch: number; publisherId: string; lease?: string; summaryInterval?: number; tlsDir?: string; servers?: string }) => {
+    .action(async (opts: { env: string; pace: string; exchanges?: string; workers?: number; epoch: number; publisherId: string; lease?: string; summaryInterval?: number; coalesce?: boolean; tlsDir?: string; servers?: string }) => {
       const config = configFor(opts);
       let pace;
       try { pace = parsePace(opts.pace); } catch (e) { throw new UsageError((e as Error).message); }
@@ -43,7 +44,7 @@ export function register(program: Command): void {
         note(`recording ${s.exchange} (${s.source}) ended: ${s.updates} updates, ${s.malformed} malformed${recordingsLeft > 0 ? `; ${recordingsLeft} recording(s) still playing` : ''}`);
         if (recordingsLeft === 0 && live.length) note(`all recordings ended; live sources keep running: ${live.map((x) => `${x.name} (${x.feed.kind})`).join(', ')} (Ctrl-C to stop)`);
       };
-      const common = { config, pace, exchanges, onSourceEnd, workers: opts.workers, publisherId: opts.publisherId, tlsDir: tlsDirFor(config, opts), servers: serversFor(config, opts), root: process.cwd() };
+      const common = { config, pace, exchanges, onSourceEnd, workers: opts.workers, publisherId: opts.publisherId, tlsDir: tlsDirFor(config, opts), servers: serversFor(config, opts), root: process.cwd(), ...(opts.coalesce ? { coalesce: true } : {}) };
       const ha = opts.lease ? new HaIngest({ ...common, group: opts.lease }) : undefined;
       const ingest = ha ? ha.ingest : new IngestService({ ...common, epoch: opts.epoch });
       const log = childLogger('ingest');

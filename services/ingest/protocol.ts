@@ -28,6 +28,10 @@ export interface WorkerInit {
    * first snapshot carries RESET because the sequence line restarts.
    */
   rebuild?: boolean;
+  /** How many shards the ingest has: a core answers snapshot requests only for the symbols it owns. */
+  shards?: number;
+  /** Opt-in: pack one symbol's changes of one event-loop turn (or batch) into one message. */
+  coalesce?: boolean;
 }
 
 export type ToWorker =

@@ -1,4 +1,5 @@
-import { decode, Flags } from '../wire/index.js';
+import { L2Book } from '../marketdata/book/l2-book.js';
+import { decode, Flags, WireEncoder } from '../wire/index.js';
 import type { FeedUpdate } from './feed-update.js';
 import { PublishEngine } from './publish-engine.js';
 import { BookMirror } from '../mirror/book-mirror.js';
@@ -57,5 +58,49 @@ describe('PublishEngine', () => {
     const big = e.apply({ ...base, kind: 'delta', exchSeq: 2, changes: Array.from({ length: 500 }, (_, i) => ({ side: 'bid' as const, price: 2000 + i, size: 1 })) })!;
     const ds = [big.payload, ...(big.more ?? [])].map((p) => { const r = decode(p); if (!r.ok) throw new Error(r.detail); return r.message.seq; });
     expect(ds).toEqual(Array.from({ length: Math.ceil(500 / per) }, (_, i) => 2 + i));
+  });
+
+  it('encodes deltas straight from the book with the same bytes as the LevelChange path', () => {
+    const a = new L2Book('NYSE', 'X', base.format);
+    const b = new L2Book('NYSE', 'X', base.format);
+    const header = { exchange: 'NYSE', symbol: 'X', format: base.format, epoch: 2, seq: 1, exchSeq: 9, exchTsUs: 8, recvMonoNs: 7 };
+    const ops: Array<['bid' | 'ask', number, number]> = [['ask', 105, 3], ['bid', 99, 4], ['bid', 100, 2], ['ask', 104, 1], ['bid', 99, 0], ['ask', 105, 6]];
+    for (const [side, price, size] of ops) { a.set(side, price, size); b.set(side, price, size); }
+    const viaChanges = new WireEncoder().encodeDelta(header, a.takeDeltas());
+    const direct = new WireEncoder().encodeDeltaFrom(header, b);
+    expect(Buffer.from(direct).equals(Buffer.from(viaChanges))).toBe(true);
+    expect(b.pendingDeltas('bid') + b.pendingDeltas('ask')).toBe(0);
+  });
+
+  it('keeps books per exchange and symbol apart (no key collisions) and counts them', () => {
+    const e = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 10 });
+    e.apply({ ...delta(1, 'bid', 100, 5), exchange: 'A', symbol: 'BC' });
+    e.apply({ ...delta(1, 'bid', 100, 6), exchange: 'AB', symbol: 'C' });
+    for (let k = 0; k < 10_000; k++) e.apply({ ...delta(1, 'ask', 100 + k, 1), symbol: `S${k}` });
+    expect(e.size).toBe(10_002);
+    expect(e.dump().filter((d) => d.exchange !== 'NYSE').map((d) => d.bids[0]![1])).toEqual([5, 6]);
+  });
+
+  it('coalescing: staged changes of one symbol go out as one delta with the next sequence, equal to applying them one by one', () => {
+    const one = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 100 });
+    const packed = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 100 });
+    const ups = [delta(1, 'bid', 100, 5), delta(2, 'ask', 101, 7), delta(3, 'bid', 100, 0), delta(4, 'bid', 99, 2), { ...delta(5, 'bid', 99, 3), recvMonoNs: 50 }];
+    for (const u of ups) one.apply(u);
+    const first = packed.stage(ups[0]!);
+    expect(first).toBeDefined();
+    for (const u of ups.slice(1)) expect(packed.stage(u)).toBeUndefined(); // already staged
+    const out = packed.emit(first!)!;
+    const m = decode(out.payload);
+    if (!m.ok) throw new Error(m.detail);
+    // One message, sequence 1, last exchange sequence, the first update's receive time; the
+    // net changes: bid 100 deleted (it came and went), bid 99 at 3, ask 101 at 7.
+    expect([m.message.seq, m.message.exchSeq, m.message.recvMonoNs, m.message.bidCount, m.message.askCount]).toEqual([1, 5, 2, 2, 1]);
+    expect(packed.emit(first!)).toBeUndefined(); // nothing staged any more
+    expect(packed.dump().map((d) => [d.bids, d.asks])).toEqual(one.dump().map((d) => [d.bids, d.asks]));
+    // The next staged turn continues the sequence.
+    const again = packed.stage(delta(6, 'ask', 102, 1))!;
+    const m2 = decode(packed.emit(again)!.payload);
+    if (!m2.ok) throw new Error(m2.detail);
+    expect(m2.message.seq).toBe(2);
   });
 });

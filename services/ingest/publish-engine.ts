@@ -5,11 +5,20 @@
  * Sequences are per symbol, contiguous from 1, and advance once per published message, so the
  * same feed always yields the same sequence numbers (a hot standby fed the same events publishes
  * the same ones). Only books that changed are published.
+ *
+ * Steady state allocates nothing per update besides the payload view: books are found by
+ * exchange then symbol (no key string), deltas are encoded straight from the book's touched
+ * prices, and the header and the returned Outgoing are reused (valid until the next apply).
+ * Everything per symbol (book, subject string, name bytes) is made once, on its first update.
+ *
+ * Two kinds of book: one the engine applies routed updates to, and one a live venue sync owns
+ * and hands over with each update (`FeedUpdate.book`: validation and publishing share one book,
+ * applied once). A book too large for one message under max_payload goes out in parts.
  */
 import { L2Book } from '../marketdata/book/l2-book.js';
 import type { LevelChange, PriceFormat, Scaled } from '../marketdata/events.js';
 import { dataSubject } from '../marketdata/subject.js';
-import { Flags, WireEncoder } from '../wire/index.js';
+import { Flags, WireEncoder, type BookHeader } from '../wire/index.js';
 import { levelsPerMessage } from '../wire/layout.js';
 import type { FeedUpdate } from './feed-update.js';
 
@@ -22,16 +31,17 @@ export interface BookState {
   recvMonoNs: number;
   /** Lost sync with the venue; set by a `stale` update, cleared by the recovery snapshot. */
   stale: boolean;
+  /** Coalescing: changes are staged on the book and wait for `emit` (see `stage`). */
+  staged: boolean;
 }
 
 export interface Outgoing {
   subject: string;
   payload: Uint8Array;
   /** Further messages to publish right after `payload`, in order (a book too large for one). */
-  more?: Uint8Array[];
+  more: Uint8Array[] | undefined;
   state: BookState;
 }
-
 
 export interface BookDump {
   exchange: string;
@@ -42,42 +52,56 @@ export interface BookDump {
   asks: Array<[Scaled, Scaled]>;
 }
 
+export interface PublishEngineOptions {
+  epoch: number;
+  dataSuffix: string;
+  snapshotDepth: number;
+  /** A restarted worker: a book exists again only from a venue snapshot, flagged RESET. */
+  requireSnapshot?: boolean;
+  maxPayloadBytes?: number;
+}
+
 export class PublishEngine {
-  private readonly books = new Map<string, BookState>();
+  /** exchange -> symbol -> book: two lookups on interned strings, no key built per update. */
+  private readonly books = new Map<string, Map<string, BookState>>();
+  private count = 0;
+  /** Reused for every message: apply() hands it out and the caller uses it before the next apply. */
+  private readonly out: Outgoing = { subject: '', payload: new Uint8Array(0), more: undefined, state: undefined as unknown as BookState };
+  private readonly scratch: BookHeader = { exchange: '', symbol: '', format: { priceDecimals: 0, sizeDecimals: 0 }, epoch: 0, seq: 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, flags: 0 };
   private readonly encoder = new WireEncoder();
   /** Separate encoder for snapshot replies: they may be large and must not recycle the data slab. */
   private readonly snapshotEncoder = new WireEncoder({ mode: 'reuse', slabBytes: 64 * 1024 });
+  /** Most levels one message may carry under max_payload. */
+  private readonly levelsPerPart: number;
 
   /** Deltas dropped because their book awaits a venue snapshot (rebuild after a worker restart). */
   awaitingSnapshot = 0;
 
-  /** Most levels one message may carry under max_payload. */
-  private readonly levelsPerPart: number;
-
-  constructor(private readonly opts: { epoch: number; dataSuffix: string; snapshotDepth: number; requireSnapshot?: boolean; maxPayloadBytes?: number }) {
+  constructor(private readonly opts: PublishEngineOptions) {
     this.levelsPerPart = levelsPerMessage(opts.maxPayloadBytes ?? 1024 * 1024);
   }
 
   get epoch(): number { return this.opts.epoch; }
   set epoch(e: number) { this.opts.epoch = e; }
 
-  /** Apply one update; returns the message to publish, or undefined when nothing changed. */
+  /** Books held. */
+  get size(): number { return this.count; }
+
+  /**
+   * Apply one update; returns the message(s) to publish, or undefined when nothing changed. The
+   * returned object and its payload view are reused: use them before the next call.
+   */
   apply(u: FeedUpdate): Outgoing | undefined {
-    const key = `${u.exchange}\u0000${u.symbol}`;
-    let st = this.books.get(key);
-    if (u.kind === 'stale') return st ? this.markStale(st, u) : undefined;
+    const held = this.books.get(u.exchange)?.get(u.symbol);
+    if (u.kind === 'stale') return held ? this.markStale(held, u) : undefined;
     let reset = 0;
-    if (!st && this.opts.requireSnapshot) {
+    if (!held && this.opts.requireSnapshot) {
       // Rebuilding: a book exists again only from a venue snapshot, which restarts its sequence.
       if (u.kind !== 'snapshot') { this.awaitingSnapshot++; return undefined; }
       reset = Flags.RESET;
     }
-    if (u.book) return this.fromOwnedBook(key, st, u, u.book, reset);
-    if (!st || st.book.format.priceDecimals !== u.format.priceDecimals || st.book.format.sizeDecimals !== u.format.sizeDecimals) {
-      const book = new L2Book(u.exchange, u.symbol, u.format, 256);
-      st = { book, subject: dataSubject(u.exchange, u.symbol, this.opts.dataSuffix), seq: st?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, stale: false };
-      this.books.set(key, st);
-    }
+    if (u.book) return this.fromOwnedBook(held, u, u.book, reset);
+    const st = this.stateFor(u, held);
     const book = st.book;
     st.exchSeq = u.exchSeq;
     st.exchTsUs = u.exchTsUs;
@@ -86,57 +110,97 @@ export class PublishEngine {
       st.stale = false;
       book.applySnapshot(u.bids ?? [], u.asks ?? []);
       book.takeDeltas();
-      st.seq++;
-      const { bids, asks } = book.snapshot(this.opts.snapshotDepth);
-      const parts = this.snapshotParts(this.encoder, st, this.truncated(book) | reset, bids, asks);
-      return { subject: st.subject, payload: parts[0]!, ...(parts.length > 1 ? { more: parts.slice(1) } : {}), state: st };
+      return this.snapshotMessage(st, book, reset);
     }
     // Nothing reaches a stale book but its recovery snapshot (sources guarantee it; this holds the line).
     if (st.stale) return undefined;
-    const changes = u.changes ?? [];
-    for (let i = 0; i < changes.length; i++) {
-      const c = changes[i]!;
-      book.set(c.side, c.price, c.size);
+    const changes = u.changes;
+    if (changes !== undefined) {
+      for (let i = 0; i < changes.length; i++) {
+        const c = changes[i]!;
+        book.set(c.side, c.price, c.size);
+      }
     }
-    const deltas = book.takeDeltas();
-    if (deltas.length === 0) return undefined;
-    return this.deltaMessages(st, deltas);
+    return this.deltaFromBook(st);
   }
 
-  /** One delta message, or consecutive deltas (each its own sequence number) when the changes exceed one message. */
-  private deltaMessages(st: BookState, deltas: readonly LevelChange[]): Outgoing {
-    const per = this.levelsPerPart;
-    st.seq++;
-    if (deltas.length <= per) return { subject: st.subject, payload: this.encoder.encodeDelta(this.header(st), deltas), state: st };
-    const payload = this.encoder.encodeDelta(this.header(st), deltas.slice(0, per));
-    const more: Uint8Array[] = [];
-    for (let i = per; i < deltas.length; i += per) {
-      st.seq++;
-      more.push(this.encoder.encodeDelta(this.header(st), deltas.slice(i, i + per)));
+  /**
+   * Coalescing (opt-in): apply a delta update to its book without emitting a message. The book
+   * collects its touched prices until `emit`, which publishes them as one delta under one
+   * sequence number, so subscribers see ordinary contiguous deltas. The message carries the
+   * last update's exchange sequence and time and the FIRST staged update's receive time (the
+   * end-to-end latency then includes the time spent waiting to be packed).
+   * Returns the book's state when this update staged it (the caller lists it for `emit`),
+   * undefined when it was staged already or cannot be staged (then apply() it).
+   */
+  stage(u: FeedUpdate): BookState | undefined {
+    if (u.kind !== 'delta' || u.book) throw new Error('only routed deltas are staged: apply() snapshots, stale markers and owned-book updates');
+    const st = this.stateFor(u, this.books.get(u.exchange)?.get(u.symbol));
+    if (st.stale) return undefined;
+    st.exchSeq = u.exchSeq;
+    st.exchTsUs = u.exchTsUs;
+    const first = !st.staged;
+    if (first) {
+      st.recvMonoNs = u.recvMonoNs;
+      st.staged = true;
     }
-    return { subject: st.subject, payload, more, state: st };
+    const changes = u.changes;
+    if (changes !== undefined) {
+      for (let i = 0; i < changes.length; i++) {
+        const c = changes[i]!;
+        st.book.set(c.side, c.price, c.size);
+      }
+    }
+    return first ? st : undefined;
+  }
+
+  /** Whether `u` may go through `stage` (routed deltas only; a rebuilding engine applies). */
+  canStage(u: FeedUpdate): boolean {
+    return u.kind === 'delta' && !u.book && !this.opts.requireSnapshot;
+  }
+
+  /** The staged changes of `st` as one delta (undefined when they cancelled out). */
+  emit(st: BookState): Outgoing | undefined {
+    // Not staged (any more): emitted already, or its book was replaced by a format change.
+    if (!st.staged) return undefined;
+    st.staged = false;
+    return this.deltaFromBook(st);
+  }
+
+  private stateFor(u: FeedUpdate, held: BookState | undefined): BookState {
+    let st = held;
+    if (st === undefined || st.book.format.priceDecimals !== u.format.priceDecimals || st.book.format.sizeDecimals !== u.format.sizeDecimals) {
+      // Start small (the ladders double as a book deepens): a whole market is mostly shallow books.
+      const book = new L2Book(u.exchange, u.symbol, u.format);
+      if (st !== undefined) st.staged = false; // the replaced book's staged changes are void
+      st = this.adopt(u, book, st);
+    }
+    return st;
+  }
+
+  /** A new state for `book`, keeping the sequence line (and staleness) of the one it replaces. */
+  private adopt(u: FeedUpdate, book: L2Book, prev: BookState | undefined): BookState {
+    let bySymbol = this.books.get(u.exchange);
+    if (bySymbol === undefined) this.books.set(u.exchange, (bySymbol = new Map()));
+    if (prev === undefined) this.count++;
+    const st: BookState = { book, subject: prev?.subject ?? dataSubject(u.exchange, u.symbol, this.opts.dataSuffix), seq: prev?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, stale: prev?.stale ?? false, staged: false };
+    bySymbol.set(u.symbol, st);
+    return st;
   }
 
   /**
    * The venue sync's book is the published book (one book per symbol, applied once): its change
    * is already in it and `u.changes` are its deltas, so nothing is applied here, only encoded.
    */
-  private fromOwnedBook(key: string, prev: BookState | undefined, u: FeedUpdate, book: L2Book, reset: number): Outgoing | undefined {
-    let st = prev;
-    if (!st || st.book !== book) {
-      // First sight, or the sync replaced its book (a resubscribe with other decimals): adopt it, keep the sequence line.
-      st = { book, subject: prev?.subject ?? dataSubject(u.exchange, u.symbol, this.opts.dataSuffix), seq: prev?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, stale: prev?.stale ?? false };
-      this.books.set(key, st);
-    }
+  private fromOwnedBook(prev: BookState | undefined, u: FeedUpdate, book: L2Book, reset: number): Outgoing | undefined {
+    // First sight, or the sync replaced its book (a resubscribe with other decimals): adopt it.
+    const st = prev && prev.book === book ? prev : this.adopt(u, book, prev);
     st.exchSeq = u.exchSeq;
     st.exchTsUs = u.exchTsUs;
     st.recvMonoNs = u.recvMonoNs;
     if (u.kind === 'snapshot') {
       st.stale = false;
-      st.seq++;
-      const { bids, asks } = book.snapshot(this.opts.snapshotDepth);
-      const parts = this.snapshotParts(this.encoder, st, this.truncated(book) | reset, bids, asks);
-      return { subject: st.subject, payload: parts[0]!, ...(parts.length > 1 ? { more: parts.slice(1) } : {}), state: st };
+      return this.snapshotMessage(st, book, reset);
     }
     const changes = u.changes ?? [];
     if (st.stale || changes.length === 0) return undefined;
@@ -147,13 +211,46 @@ export class PublishEngine {
   private markStale(st: BookState, u: FeedUpdate): Outgoing | undefined {
     if (st.stale) return undefined;
     st.stale = true;
+    st.staged = false;
+    st.book.takeDeltas();
     st.recvMonoNs = u.recvMonoNs;
     st.seq++;
-    return { subject: st.subject, payload: this.encoder.encodeDelta(this.header(st, Flags.STALE), []), state: st };
+    return this.outgoing(st, this.encoder.encodeDelta(this.header(st, Flags.STALE), []));
+  }
+
+  private snapshotMessage(st: BookState, book: L2Book, reset: number): Outgoing {
+    st.seq++;
+    const { bids, asks } = book.snapshot(this.opts.snapshotDepth);
+    const parts = this.snapshotParts(this.encoder, st, this.truncated(book) | reset, bids, asks);
+    return this.outgoing(st, parts[0]!, parts.length > 1 ? parts.slice(1) : undefined);
+  }
+
+  /** The book's touched prices as one delta, encoded straight from the book (or in parts when too many). */
+  private deltaFromBook(st: BookState): Outgoing | undefined {
+    const book = st.book;
+    const pending = book.pendingDeltas('bid') + book.pendingDeltas('ask');
+    if (pending === 0) return undefined;
+    if (pending > this.levelsPerPart) return this.deltaMessages(st, book.takeDeltas());
+    st.seq++;
+    return this.outgoing(st, this.encoder.encodeDeltaFrom(this.header(st), book));
+  }
+
+  /** One delta message, or consecutive deltas (each its own sequence number) when the changes exceed one message. */
+  private deltaMessages(st: BookState, deltas: readonly LevelChange[]): Outgoing {
+    const per = this.levelsPerPart;
+    st.seq++;
+    if (deltas.length <= per) return this.outgoing(st, this.encoder.encodeDelta(this.header(st), deltas));
+    const payload = this.encoder.encodeDelta(this.header(st), deltas.slice(0, per));
+    const more: Uint8Array[] = [];
+    for (let i = per; i < deltas.length; i += per) {
+      st.seq++;
+      more.push(this.encoder.encodeDelta(this.header(st), deltas.slice(i, i + per)));
+    }
+    return this.outgoing(st, payload, more);
   }
 
   /**
-   One snapshot message, or a multi-part snapshot when the levels exceed one message
+   * One snapshot message, or a multi-part snapshot when the levels exceed one message
    * (docs/wire-format.md): every part has the same epoch and seq; the first replaces the book,
    * the rest (CONTINUATION) add levels; every part but the last carries MORE.
    */
@@ -176,6 +273,20 @@ export class PublishEngine {
     return parts;
   }
 
+  private outgoing(st: BookState, payload: Uint8Array, more?: Uint8Array[]): Outgoing {
+    const o = this.out;
+    o.subject = st.subject;
+    o.payload = payload;
+    o.more = more;
+    o.state = st;
+    return o;
+  }
+
+  /** Whether this engine holds the book (it may be stale: then it answers no snapshot request). */
+  holds(exchange: string, symbol: string): boolean {
+    return this.books.get(exchange)?.has(symbol) ?? false;
+  }
+
   /** The current book as a snapshot message (the first part, if it needs several); undefined for unknown or stale books. */
   snapshot(exchange: string, symbol: string): Uint8Array | undefined {
     return this.snapshotReply(exchange, symbol)?.[0];
@@ -183,7 +294,7 @@ export class PublishEngine {
 
   /** The reply to a snapshot request: one message, or the parts of a multi-part snapshot. */
   snapshotReply(exchange: string, symbol: string): Uint8Array[] | undefined {
-    const st = this.books.get(`${exchange}\u0000${symbol}`);
+    const st = this.books.get(exchange)?.get(symbol);
     // A stale book answered as a snapshot would be taken as good; the requester retries and the recovery snapshot arrives in the stream.
     if (!st || st.stale) return undefined;
     const { bids, asks } = st.book.snapshot(this.opts.snapshotDepth);
@@ -191,12 +302,12 @@ export class PublishEngine {
     return this.snapshotParts(this.snapshotEncoder, st, Flags.REPLY | this.truncated(st.book), bids, asks).map((p) => p.slice());
   }
 
-  states(): IterableIterator<BookState> {
-    return this.books.values();
+  *states(): IterableIterator<BookState> {
+    for (const bySymbol of this.books.values()) yield* bySymbol.values();
   }
 
   dump(): BookDump[] {
-    return [...this.books.values()].map((st) => ({ exchange: st.book.exchange, symbol: st.book.symbol, seq: st.seq, format: st.book.format, ...st.book.snapshot() }));
+    return [...this.states()].map((st) => ({ exchange: st.book.exchange, symbol: st.book.symbol, seq: st.seq, format: st.book.format, ...st.book.snapshot() }));
   }
 
   private truncated(book: L2Book): number {
@@ -204,8 +315,18 @@ export class PublishEngine {
     return book.depth('bid') > d || book.depth('ask') > d ? Flags.TRUNCATED : 0;
   }
 
-  private header(st: BookState, flags = 0) {
-    return { exchange: st.book.exchange, symbol: st.book.symbol, format: st.book.format, epoch: this.opts.epoch, seq: st.seq, exchSeq: st.exchSeq, exchTsUs: st.exchTsUs, recvMonoNs: st.recvMonoNs, flags };
+  /** The scratch header filled for `st` (encoders copy it into the payload at once). */
+  private header(st: BookState, flags = 0): BookHeader {
+    const h = this.scratch;
+    h.exchange = st.book.exchange;
+    h.symbol = st.book.symbol;
+    h.format = st.book.format;
+    h.epoch = this.opts.epoch;
+    h.seq = st.seq;
+    h.exchSeq = st.exchSeq;
+    h.exchTsUs = st.exchTsUs;
+    h.recvMonoNs = st.recvMonoNs;
+    h.flags = flags;
+    return h;
   }
 }
-

@@ -1,31 +1,33 @@
 /**
- * What owns a shard of symbols: their books (PublishEngine), a NATS connection, and the snapshot
- * responders. It runs inside a worker thread (worker.ts) or inline on the ingest's own thread
- * (`workers: 0`), where it saves the thread hand-off on the latency path.
+ * What owns a shard of symbols: their books (PublishEngine), a NATS connection, the snapshot
+ * responder and, for live venues, the feeds themselves. It runs inside a worker thread
+ * (worker.ts) or inline on the ingest's own thread (`workers: 0`), where it saves the thread
+ * hand-off on the latency path.
  */
-import { describeUpdate, judgeContent, judgeName } from './update-guard.js';
-import type { NatsConnection, Subscription } from 'nats';
+import type { NatsConnection } from 'nats';
 import { monoNs } from '../common/clock.js';
-import { encodeSubjectToken } from '../marketdata/subject.js';
+import { childLogger } from '../common/log.js';
 import { LatencyRecorder } from '../metrics/latency.js';
 import { connectAs } from '../nats/connect.js';
 import { judgeReplySubject } from '../nats/reply-guard.js';
-import { snapshotSubject, subjectScheme } from '../nats/subjects.js';
-import { childLogger } from '../common/log.js';
+import { subjectScheme } from '../nats/subjects.js';
 import { Offset, stampPublishTime } from '../wire/index.js';
 import { writeU32 } from '../wire/bytes.js';
 import type { FeedUpdate, SourceStats } from './feed-update.js';
+import type { WorkerInit, WorkerStats } from './protocol.js';
+import { PublishEngine, type BookDump, type BookState, type Outgoing } from './publish-engine.js';
+import { shardOf } from './shard.js';
+import { SnapshotResponder } from './snapshot-responder.js';
 import { sourceFor } from './sources/index.js';
 import { WebSocketSource } from './sources/websocket.js';
-import type { WorkerInit, WorkerStats } from './protocol.js';
-import { PublishEngine, type BookDump, type BookState } from './publish-engine.js';
+import { describeUpdate, judgeContent, judgeName } from './update-guard.js';
 
 export class PublisherCore {
   private nc!: NatsConnection;
   readonly engine: PublishEngine;
   private publishing: boolean;
   private readonly latency = new LatencyRecorder();
-  private readonly responders = new Map<BookState, Subscription>();
+  private responder: SnapshotResponder | undefined;
   private readonly stats: WorkerStats;
   /**
    * A standby's recent would-be publications. On promotion the new leader republishes the last
@@ -34,6 +36,15 @@ export class PublisherCore {
    */
   private standbyLog: Array<{ subject: string; payload: Uint8Array; atMs: number }> = [];
   private static readonly STANDBY_LOG_LIMIT = 200_000;
+  /** Opt-in coalescing: books with staged changes, published at the end of the turn/batch. */
+  private readonly coalesce: boolean;
+  private readonly staged: BookState[] = [];
+  private flushQueued = false;
+  private readonly flushStagedTask = (): void => this.flushStaged();
+  /** Published per exchange; the last exchange's counter is cached (one feed per core is the norm). */
+  private readonly perExchange = new Map<string, { n: number }>();
+  private lastExchange = '';
+  private lastExchangeCount: { n: number } = { n: 0 };
   private readonly feeds: WebSocketSource[] = [];
   private feedsRun: Promise<SourceStats[]> = Promise.resolve([]);
   private readonly log = childLogger('ingest-worker');
@@ -44,6 +55,7 @@ export class PublisherCore {
 
   constructor(private readonly init: WorkerInit) {
     this.publishing = init.publishing;
+    this.coalesce = init.coalesce ?? false;
     this.engine = new PublishEngine({ epoch: init.epoch, dataSuffix: init.config.subjects.dataSuffix, snapshotDepth: init.config.ingest.snapshotDepth, requireSnapshot: init.rebuild === true, maxPayloadBytes: init.config.nats.limits.maxPayloadBytes });
     this.stats = { worker: init.worker, updates: 0, published: 0, publishedBytes: 0, snapshotRequests: 0, symbols: 0, perExchange: {} };
   }
@@ -51,11 +63,35 @@ export class PublisherCore {
   async connect(): Promise<void> {
     const m = this.init;
     this.nc = await connectAs(m.config, m.identity, { tlsDir: m.tlsDir, name: `${m.publisherId}-w${m.worker}`, ...(m.servers ? { servers: m.servers } : {}) });
+    const shards = Math.max(1, m.shards ?? 1);
+    const served = new Set(m.config.exchanges.map((e) => e.name));
+    // One responder for all of this core's books, set up before the first update (never per symbol).
+    this.responder = new SnapshotResponder(this.nc, {
+      scheme: subjectScheme(m.config),
+      source: this.engine,
+      isPublishing: () => this.publishing,
+      owns: (exchange, symbol) => served.has(exchange) && (shards === 1 || shardOf(exchange, symbol, shards) === m.worker),
+      judgeReply: (reply, exchange) => judgeReplySubject(m.config, reply, exchange),
+      beforeReply: (snap) => stampPublishTime(snap, monoNs()),
+      onServed: () => { this.stats.snapshotRequests++; },
+      onRefused: (subject, reply, reason) => {
+        this.stats.refusedReplies = (this.stats.refusedReplies ?? 0) + 1;
+        const now = performance.now();
+        if (now - this.lastRefusalLogMs < 1000) return;
+        this.lastRefusalLogMs = now;
+        this.log.warn({ subject, reply: reply.slice(0, 200), reason, refused: this.stats.refusedReplies, worker: m.worker }, 'refused a snapshot request');
+      },
+      onBadRequest: (subject, reason) => this.log.warn({ subject: subject.slice(0, 200), reason, worker: m.worker }, 'ignored snapshot request'),
+    });
+    // The subscription must be known to the server before anyone can be told this core exists.
+    await this.nc.flush();
   }
 
   currentStats(withHistogram = false): WorkerStats {
+    const perExchange: Record<string, number> = {};
+    for (const [ex, c] of this.perExchange) perExchange[ex] = c.n;
     const sources = this.feeds.length ? this.feeds.map((f) => structuredClone(f.stats)) : undefined;
-    const stats: WorkerStats = { ...this.stats, symbols: this.responders.size, perExchange: { ...this.stats.perExchange }, ingestToPublish: this.latency.summary().ingest_to_publish, ...(sources ? { sources } : {}) };
+    const stats: WorkerStats = { ...this.stats, symbols: this.engine.size, perExchange, ingestToPublish: this.latency.summary().ingest_to_publish, ...(sources ? { sources } : {}) };
     if (withHistogram) {
       const hist = this.latency.encoded('ingest_to_publish');
       if (hist) stats.ingestToPublishHist = hist;
@@ -86,6 +122,8 @@ export class PublisherCore {
   }
 
   apply(updates: readonly FeedUpdate[]): void {
+    // With coalescing, staged books go out at the end of this thread's turn, which may take in
+    // several hand-off batches (a MessagePort delivers what is pending in one go).
     for (let i = 0; i < updates.length; i++) this.applyOne(updates[i]!);
   }
 
@@ -112,9 +150,42 @@ export class PublisherCore {
 
   applyOne(u: FeedUpdate): void {
     this.stats.updates++;
+    if (this.coalesce) {
+      if (this.engine.canStage(u)) {
+        this.stage(u);
+        return;
+      }
+      // A snapshot (or stale marker, or an owned book's update) goes in order after what is staged.
+      this.flushStaged();
+    }
     const out = this.engine.apply(u);
-    if (!out) return;
-    this.ensureResponder(out.state);
+    if (out) this.send(out, u.recvMonoNs);
+  }
+
+  private stage(u: FeedUpdate): void {
+    const newlyStaged = this.engine.stage(u);
+    if (newlyStaged) this.staged.push(newlyStaged);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      // End of this event-loop turn: setImmediate runs after the turn's I/O callbacks and
+      // every microtask chain they started (async feed iterators included).
+      setImmediate(this.flushStagedTask);
+    }
+  }
+
+  /** Publish every staged book as one delta each. */
+  flushStaged(): void {
+    this.flushQueued = false;
+    const list = this.staged;
+    for (let i = 0; i < list.length; i++) {
+      const st = list[i]!;
+      const out = this.engine.emit(st);
+      if (out) this.send(out, st.recvMonoNs);
+    }
+    list.length = 0;
+  }
+
+  private send(out: Outgoing, recvMonoNs: number): void {
     if (!this.publishing) {
       this.rememberStandby(out.subject, out.payload);
       if (out.more) for (const p of out.more) this.rememberStandby(out.subject, p);
@@ -123,21 +194,28 @@ export class PublisherCore {
     const now = monoNs();
     stampPublishTime(out.payload, now);
     this.nc.publish(out.subject, out.payload);
-    if (out.more) this.publishMore(out.subject, out.more, now);
-    this.latency.record('ingest_to_publish', (now - u.recvMonoNs) / 1000);
-    this.stats.published++;
-    this.stats.publishedBytes += out.payload.length;
-    this.stats.perExchange[u.exchange] = (this.stats.perExchange[u.exchange] ?? 0) + 1;
-  }
-
-  /** The rest of a book too large for one message (multi-part snapshot, split delta). */
-  private publishMore(subject: string, parts: Uint8Array[], now: number): void {
-    for (const p of parts) {
-      stampPublishTime(p, now);
-      this.nc.publish(subject, p);
-      this.stats.published++;
-      this.stats.publishedBytes += p.length;
+    let messages = 1;
+    let bytes = out.payload.length;
+    if (out.more) {
+      // The rest of a book too large for one message (multi-part snapshot, split delta).
+      for (const p of out.more) {
+        stampPublishTime(p, now);
+        this.nc.publish(out.subject, p);
+        messages++;
+        bytes += p.length;
+      }
     }
+    this.latency.record('ingest_to_publish', (now - recvMonoNs) / 1000);
+    this.stats.published += messages;
+    this.stats.publishedBytes += bytes;
+    const ex = out.state.book.exchange;
+    if (ex !== this.lastExchange) {
+      let c = this.perExchange.get(ex);
+      if (c === undefined) this.perExchange.set(ex, (c = { n: 0 }));
+      this.lastExchange = ex;
+      this.lastExchangeCount = c;
+    }
+    this.lastExchangeCount.n++;
   }
 
   dump(): BookDump[] {
@@ -145,6 +223,7 @@ export class PublisherCore {
   }
 
   promote(epoch: number, replayWindowMs = 0): number {
+    this.flushStaged();
     this.engine.epoch = epoch;
     this.publishing = true;
     const since = performance.now() - replayWindowMs;
@@ -166,6 +245,7 @@ export class PublisherCore {
 
   private rememberStandby(subject: string, payload: Uint8Array): void {
     const log = this.standbyLog;
+    // Slab-mode payload views are never overwritten, so they can be kept as they are.
     log.push({ subject, payload, atMs: performance.now() });
     // Keep it bounded: drop the oldest half when full (only the last moments matter).
     if (log.length > PublisherCore.STANDBY_LOG_LIMIT) this.standbyLog = log.slice(log.length >> 1);
@@ -173,39 +253,9 @@ export class PublisherCore {
 
   async stop(): Promise<WorkerStats> {
     await this.stopFeeds();
+    this.flushStaged();
+    this.responder?.close();
     try { await this.nc.drain(); } catch { /* already closed */ }
     return this.currentStats();
-  }
-
-  /** Each book answers snapshot requests on its own control subject, outside the data hierarchy. */
-  private ensureResponder(st: BookState): void {
-    if (this.responders.has(st)) return;
-    const subject = snapshotSubject(subjectScheme(this.init.config), st.book.exchange, encodeSubjectToken(st.book.symbol));
-    const sub = this.nc.subscribe(subject, {
-      callback: (err, msg) => {
-        if (err || !this.publishing) return;
-        const verdict = judgeReplySubject(this.init.config, msg.reply, st.book.exchange);
-        if (!verdict.ok) {
-          // Reflection attempt (or a client outside connectAs): never publish there.
-          this.stats.refusedReplies = (this.stats.refusedReplies ?? 0) + 1;
-          const now = performance.now();
-          if (now - this.lastRefusalLogMs >= 1000) {
-            this.lastRefusalLogMs = now;
-            this.log.warn({ subject, reply: msg.reply?.slice(0, 200), reason: verdict.reason, refused: this.stats.refusedReplies }, 'refused a snapshot request');
-          }
-          return;
-        }
-        const parts = this.engine.snapshotReply(st.book.exchange, st.book.symbol);
-        if (!parts) return;
-        this.stats.snapshotRequests++;
-        const now = monoNs();
-        // Every part goes to the requester's inbox (allow_responses admits that many replies).
-        for (const p of parts) {
-          stampPublishTime(p, now);
-          msg.respond(p);
-        }
-      },
-    });
-    this.responders.set(st, sub);
   }
 }

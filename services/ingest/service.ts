@@ -37,6 +37,11 @@ export interface IngestOptions {
   publishing?: boolean;
   /** Only these exchanges (default: every configured one whose feed can run here). */
   exchanges?: string[];
+  /**
+   * Opt-in batching: each worker packs the changes one symbol receives in the same event-loop
+   * turn (or thread hand-off batch) into one delta. Off by default; see docs/wire-format.md.
+   */
+  coalesce?: boolean;
   /** Sources to run instead of the configured ones (tests, benchmarks). */
   sources?: FeedSource[];
 }
@@ -98,7 +103,8 @@ export class IngestService {
       const init: WorkerInit = {
         type: 'init', config: this.opts.config, worker: i, tlsDir: this.opts.tlsDir, identity: this.opts.identity ?? 'ingest', servers: this.opts.servers,
         epoch: this.opts.epoch ?? 1, publishing: this.opts.publishing ?? true, publisherId: this.opts.publisherId ?? 'ingest',
-        feeds: this.ownedFeeds(i, Math.max(1, this.workerCount)), root: this.opts.root,
+        feeds: this.ownedFeeds(i, Math.max(1, this.workerCount)), root: this.opts.root, shards: Math.max(1, this.workerCount),
+        ...(this.opts.coalesce ? { coalesce: true } : {}),
       };
       this.workers.push({ shard: inline ? new InlineShard(init) : new SupervisedShard(init, { onRestarted: (w) => this.rebuildWorker(w), onFatal: (err) => this.fail(err) }), batch: [] });
     }

@@ -82,12 +82,18 @@ export class LatencyRecorder {
 
   /** Record one observation; negative values (clock skew across hosts) count as 0. */
   record(hop: Hop, micros: number): void {
+    const h = this.histograms.get(hop) ?? this.histogram(hop);
+    h.recordValue(Math.min(Math.max(0, Math.round(micros)), HIGHEST_TRACKABLE_MICROS));
+  }
+
+  /** The histogram behind `hop` (created empty if nothing was recorded yet), e.g. to ship it whole. */
+  histogram(hop: Hop): hdr.Histogram {
     let h = this.histograms.get(hop);
     if (!h) {
       h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_TRACKABLE_MICROS, numberOfSignificantValueDigits: 3, autoResize: false });
       this.histograms.set(hop, h);
     }
-    h.recordValue(Math.min(Math.max(0, Math.round(micros)), HIGHEST_TRACKABLE_MICROS));
+    return h;
   }
 
   summary(): Partial<Record<Hop, HopSummary>> {

@@ -96,8 +96,6 @@ export const MAX_STREAM_EPOCH = 2 ** 31;
 /** Consecutive fenced-but-chaining, or far-behind, messages before the mirror distrusts its book. */
 const DISAGREE_RUN = 32;
 
-/** The L2 book records touched prices for publishers; a mirror drains them now and then. */
-const DRAIN_TOUCHED_EVERY = 4096;
 
 export function emptyCounters(): MirrorCounters {
   return { applied: 0, duplicates: 0, gaps: 0, snapshots: 0, resyncs: 0, fenced: 0, overflowed: 0, staleSnapshots: 0, suspect: 0, distrusted: 0 };
@@ -121,7 +119,6 @@ export class BookMirror {
   readonly counters: MirrorCounters = emptyCounters();
   private readonly buffer: DeltaBuffer;
   private readonly onNeedSnapshot: BookMirrorOptions['onNeedSnapshot'];
-  private sinceDrain = 0;
   private announcedNeed = false;
   private readonly maxSeqJump: number;
   private readonly maxEpochStep: number;
@@ -140,7 +137,8 @@ export class BookMirror {
     readonly format: PriceFormat,
     opts: BookMirrorOptions = {},
   ) {
-    this.book = new L2Book(exchange, symbol, format);
+    // A mirror only reads its book: no delta tracking (less to allocate per new symbol, less work per level).
+    this.book = new L2Book(exchange, symbol, format, 64, false);
     this.buffer = new DeltaBuffer({
       maxDeltas: opts.maxBufferedDeltas ?? MIRROR_DEFAULTS.maxBufferedDeltas,
       maxLevels: opts.maxBufferedLevels ?? MIRROR_DEFAULTS.maxBufferedLevels,
@@ -311,7 +309,6 @@ export class BookMirror {
       return 'stale-snapshot';
     }
     this.book.applySnapshot(m.bids(), m.asks());
-    this.book.takeDeltas();
     this.stale = false;
     this.counters.snapshots++;
     // The first sync of a late joiner is not a re-sync; nor is a snapshot in a healthy stream.
@@ -363,10 +360,6 @@ export class BookMirror {
     this.lastSeq = m.seq;
     this.counters.applied++;
     this.disagreeRun = 0;
-    if (++this.sinceDrain >= DRAIN_TOUCHED_EVERY) {
-      this.sinceDrain = 0;
-      book.takeDeltas();
-    }
   }
 
   private tooDeep(): boolean {

@@ -56,6 +56,8 @@ export class MirrorSet {
   booksRefused = 0;
   mismatchedReplies = 0;
   private count = 0;
+  /** The mirror the last book message was routed to (saves callers a second lookup). */
+  lastRouted: BookMirror | undefined;
   /** The most recent decode error, for logs and `dsm status`. */
   lastMalformed: WireError | undefined;
 
@@ -101,6 +103,7 @@ export class MirrorSet {
       this.booksRefused++;
       return 'refused';
     }
+    this.lastRouted = mirror;
     const outcome = mirror.onMessage(m, viaReply);
     if (this.opts.onBookChange !== undefined && (outcome === 'applied' || outcome === 'resynced' || outcome === 'hole')) {
       this.opts.onBookChange(mirror, outcome, m);

@@ -40,7 +40,10 @@ export interface UpdateContext {
   subscriber: Subscriber;
 }
 
-/** A handler sees every applied update; returning a promise makes the subscriber wait for it. */
+/**
+ * A handler sees every applied update; returning a promise makes the subscriber wait for it.
+ * The context object (and its message) is reused for the next update: copy what you keep.
+ */
 export type UpdateHandler = (ctx: UpdateContext) => void | Promise<void>;
 
 export interface SubscriberOptions {
@@ -94,6 +97,8 @@ export class Subscriber {
   private readonly dynamic = new Map<string, Subscription>();
   private readonly handlers: UpdateHandler[];
   private readonly msg = new WireMessage();
+  /** Handed to every handler call: one object, refilled per update (no allocation per message). */
+  private readonly ctx: UpdateContext;
   private draining = false;
   private readonly inFlight = new Set<BookMirror>();
   /** Mirrors with a paced request pending (timer set). */
@@ -118,6 +123,7 @@ export class Subscriber {
     this.mirrors = new MirrorSet({ onNeedSnapshot: (m) => this.requestSnapshot(m), maxBooks: c.maxBooks });
     this.pacer = new SnapshotPacer({ ratePerSecond: c.snapshotRequestsPerSecond, baseMs: c.snapshotRetry.baseMs, maxMs: c.snapshotRetry.maxMs });
     this.subjectCheck = new SubjectPayloadCheck(Math.max(1024, c.maxBooks * 2));
+    this.ctx = { mirror: undefined as unknown as BookMirror, message: this.msg, outcome: 'applied', subscriber: this };
   }
 
   addHandler(h: UpdateHandler): void {
@@ -253,9 +259,13 @@ export class Subscriber {
   /** Runs the handlers in order; returns a promise only once one of them is asynchronous. */
   private runHandlers(message: WireMessage, outcome: MirrorOutcome, from = 0): Promise<void> | undefined {
     if (this.handlers.length === 0) return undefined;
-    const mirror = this.mirrors.get(message.exchange, message.symbol)!;
+    const ctx = this.ctx;
+    // The mirror the message was just routed to (no second lookup by exchange and symbol).
+    ctx.mirror = this.mirrors.lastRouted!;
+    ctx.message = message;
+    ctx.outcome = outcome;
     for (let i = from; i < this.handlers.length; i++) {
-      const p = this.handlers[i]!({ mirror, message, outcome, subscriber: this });
+      const p = this.handlers[i]!(ctx);
       if (p) return p.then(() => this.runHandlers(message, outcome, i + 1));
     }
     return undefined;

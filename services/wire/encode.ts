@@ -55,6 +55,15 @@ export interface HeartbeatFields {
   symbol?: string;
 }
 
+/**
+ * Where `encodeDeltaFrom` takes changes from without an object per change (an L2Book: its
+ * touched prices, bids first). `drainDeltas` must visit exactly `pendingDeltas(side)` per side.
+ */
+export interface DeltaSource {
+  pendingDeltas(side: 'bid' | 'ask'): number;
+  drainDeltas(visit: (side: 'bid' | 'ask', price: Scaled, size: Scaled) => void): number;
+}
+
 export interface EncoderOptions {
   mode?: 'slab' | 'reuse';
   /** Slab size, or the initial buffer size in `reuse` mode. */
@@ -105,6 +114,28 @@ export class WireEncoder {
     }
     return this.buf.subarray(this.start, this.pos);
   }
+
+  /**
+   * The same bytes as `encodeDelta(h, source.takeDeltas())`, written straight from the source's
+   * pending changes (bids first, first-touch order within a side), so publishing a delta
+   * allocates no LevelChange objects. Drains the source.
+   */
+  encodeDeltaFrom(h: BookHeader, source: DeltaSource): Uint8Array {
+    const bidCount = source.pendingDeltas('bid');
+    const askCount = source.pendingDeltas('ask');
+    const levelsAt = this.beginBook(MessageCode.delta, h, bidCount, askCount);
+    this.levelPos = levelsAt;
+    const written = source.drainDeltas(this.writeVisitedLevel);
+    if (written !== bidCount + askCount) throw new Error(`delta source visited ${written} changes, announced ${bidCount + askCount}`);
+    return this.buf.subarray(this.start, this.pos);
+  }
+
+  /** Write position of the next level for `encodeDeltaFrom` (a field, so the visitor is one bound function). */
+  private levelPos = 0;
+  private readonly writeVisitedLevel = (_side: 'bid' | 'ask', price: Scaled, size: Scaled): void => {
+    writeLevel(this.view, this.levelPos, price, size);
+    this.levelPos += LEVEL_BYTES;
+  };
 
   /** The whole book (or its top N, flagged TRUNCATED by the caller), best level first. */
   encodeSnapshot(h: BookHeader, bids: ReadonlyArray<readonly [Scaled, Scaled]>, asks: ReadonlyArray<readonly [Scaled, Scaled]>): Uint8Array {

@@ -197,3 +197,24 @@ describe('L2Book', () => {
     for (const x of d) expect(x.size).toBe(b.sizeAt('bid', x.price));
   });
 });
+
+describe('L2Book without delta tracking (a mirror)', () => {
+  it('keeps the same book and yields no deltas', () => {
+    const tracked = new L2Book('X', 'Y', { priceDecimals: 2, sizeDecimals: 0 });
+    const plain = new L2Book('X', 'Y', { priceDecimals: 2, sizeDecimals: 0 }, 64, false);
+    for (let i = 0; i < 500; i++) {
+      const side = i % 3 === 0 ? 'ask' : 'bid';
+      const price = side === 'bid' ? 1000 - (i % 40) : 1001 + (i % 40);
+      const size = i % 7 === 0 ? 0 : i + 1;
+      tracked.set(side, price, size);
+      plain.set(side, price, size);
+    }
+    plain.truncate(10);
+    tracked.truncate(10);
+    expect(plain.snapshot()).toEqual(tracked.snapshot());
+    expect(plain.pendingDeltas('bid') + plain.pendingDeltas('ask')).toBe(0);
+    expect(plain.takeDeltas()).toEqual([]);
+    expect(plain.drainDeltas(() => { throw new Error('no deltas expected'); })).toBe(0);
+    expect(tracked.takeDeltas().length).toBeGreaterThan(0);
+  });
+});

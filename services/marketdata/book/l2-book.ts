@@ -18,9 +18,15 @@ export class L2Book {
     readonly symbol: string,
     readonly format: PriceFormat,
     capacityHint = 64,
+    /**
+     * false: the book never records changed prices (takeDeltas/drainDeltas yield nothing). For
+     * owners that only read the book, such as a subscriber's mirror: no touched-price set per side
+     * to allocate on a book's first message, and no set insert per level change.
+     */
+    trackDeltas = true,
   ) {
-    this.bids = new Ladder(1, capacityHint);
-    this.asks = new Ladder(-1, capacityHint);
+    this.bids = new Ladder(1, capacityHint, trackDeltas);
+    this.asks = new Ladder(-1, capacityHint, trackDeltas);
   }
 
   /** Empty the book. Every removed level shows up in the next `takeDeltas` as size 0. */
@@ -108,6 +114,11 @@ export class L2Book {
     this.bids.drainChanges('bid', out);
     this.asks.drainChanges('ask', out);
     return out;
+  }
+
+  /** How many changes the next drain of `side` will hand out (its touched prices). */
+  pendingDeltas(side: Side): number {
+    return (side === 'bid' ? this.bids : this.asks).pendingChanges;
   }
 
   /**

@@ -20,14 +20,16 @@ export class Ladder {
   keys: Float64Array;
   sizes: Float64Array;
   count = 0;
-  /** Prices changed since the last drain. */
-  private readonly touched = new TouchedSet();
+  /** Prices changed since the last drain; undefined when the owner never asks (a mirror). */
+  private readonly touched: TouchedSet | undefined;
 
   constructor(
     /** +1 for bids (higher is better), -1 for asks (lower is better). */
     readonly sign: 1 | -1,
     capacity: number,
+    trackChanges = true,
   ) {
+    this.touched = trackChanges ? new TouchedSet() : undefined;
     const cap = Math.max(4, capacity | 0);
     this.keys = new Float64Array(cap);
     this.sizes = new Float64Array(cap);
@@ -127,9 +129,15 @@ export class Ladder {
     this.count -= drop;
   }
 
+  /** Prices touched since the last drain. */
+  get pendingChanges(): number {
+    return this.touched === undefined ? 0 : this.touched.size;
+  }
+
   /** Call `visit` once per touched price with its current size (0 if gone), then forget them. */
   drainVisit(side: Side, visit: (side: Side, price: Scaled, size: Scaled) => void): number {
     const t = this.touched;
+    if (t === undefined) return 0;
     const n = t.size;
     for (let k = 0; k < n; k++) {
       const price = t.at(k);
@@ -142,6 +150,7 @@ export class Ladder {
   /** Append one change per touched price (its current size, 0 if gone), then forget them. */
   drainChanges(side: Side, out: LevelChange[]): void {
     const t = this.touched;
+    if (t === undefined) return;
     for (let k = 0, n = t.size; k < n; k++) {
       const price = t.at(k);
       out.push({ side, price, size: this.sizeAt(price) });
@@ -150,7 +159,7 @@ export class Ladder {
   }
 
   private touch(price: Scaled): void {
-    this.touched.add(price);
+    if (this.touched !== undefined) this.touched.add(price);
   }
 
   private insertAt(pos: number, key: number, size: Scaled): void {
