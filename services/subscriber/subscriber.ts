@@ -321,6 +321,8 @@ export class Subscriber {
     const replies = await this.nc!.requestMany(subject, new Uint8Array(0), { strategy: RequestStrategy.Timer, maxWait: this.opts.snapshotTimeoutMs ?? 2000, noMux: true, maxMessages: 64 });
     let got = 0;
     for await (const reply of replies) {
+      // An empty reply is the owning ingest saying it holds no such book (snapshot-responder.ts).
+      if (reply.data.length === 0) throw Object.assign(new Error(`no ingest publishes ${subject}`), { code: '503' });
       got++;
       this.mirrors.handleReply(reply.data, mirror);
       const data = reply.data;
