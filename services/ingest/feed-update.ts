@@ -81,4 +81,9 @@ export interface FeedSource {
    * than publish books it cannot rebuild.
    */
   requestSnapshots?(symbols: string[]): boolean;
+  /**
+   * The source stamps each update's receive time itself (a live connection, as the frame
+   * arrives); the ingest then keeps that stamp instead of stamping when it routes the update.
+   */
+  readonly stampsUpdates?: boolean;
 }

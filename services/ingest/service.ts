@@ -124,7 +124,8 @@ export class IngestService {
   async run(pace: Pace = this.opts.pace): Promise<SourceStats[]> {
     const [, owned] = await Promise.race([this.failed, Promise.all([
       Promise.all(this.sources.map(async (src) => {
-        for await (const u of paced(src.updates(), pace, this.aborted.signal)) if (!this.route(u)) src.stats.malformed++;
+        const keepStamp = src.stampsUpdates === true;
+        for await (const u of paced(src.updates(), pace, this.aborted.signal)) if (!this.route(u, keepStamp)) src.stats.malformed++;
         this.opts.onSourceEnd?.(src.stats);
       })),
       Promise.all(this.workers.map((h) => h.shard.feedsEnded())),
@@ -185,7 +186,7 @@ export class IngestService {
   }
 
   /** Hand one update to the worker that owns its symbol; false: refused as malformed (counted, logged). */
-  route(u: FeedUpdate): boolean {
+  route(u: FeedUpdate, keepStamp = false): boolean {
     // Symbols are judged once (on first sight, in shardFor); levels on every update.
     const shard = this.shardFor(u.exchange, u.symbol);
     const bad = shard === undefined ? judgeName(u.exchange, u.symbol) ?? 'refused' : judgeContent(u);
@@ -195,8 +196,9 @@ export class IngestService {
     }
     // Receive time is when the pipeline takes the update in (after any replay pacing). The wall
     // clock is derived from the monotonic one (one clock read, no BigInt arithmetic per update).
-    // A live update keeps the stamp its source gave it as the frame was synced (atUs 0).
-    if (u.atUs !== 0 || u.recvMonoNs === 0) {
+    // A live source's update keeps the stamp it got as its frame arrived (FeedSource.stampsUpdates);
+    // anything else is stamped here, even an update object a caller routes again.
+    if (!keepStamp || u.recvMonoNs === 0) {
       const mono = monoNs();
       u.recvMonoNs = mono;
       u.recvWallUs = this.wallOriginUs + (mono - this.monoOriginNs) / 1000;

@@ -30,6 +30,8 @@ export interface ItchUdpOptions {
 }
 
 export class ItchUdpSource implements FeedSource {
+  /** Updates carry the receive time of their frame or packet. */
+  readonly stampsUpdates = true;
   readonly stats: SourceStats;
   private readonly queue = new PushQueue<FeedUpdate>();
   private socket: dgram.Socket | undefined;

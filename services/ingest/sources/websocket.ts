@@ -20,6 +20,8 @@ import { RecoveryTracker } from './recovery.js';
 import { updatesFromSync } from './venue-updates.js';
 
 export class WebSocketSource implements FeedSource {
+  /** Updates carry the receive time of their frame or packet. */
+  readonly stampsUpdates = true;
   readonly stats: SourceStats;
   readonly recovery: RecoveryTracker;
   private readonly queue = new PushQueue<FeedUpdate>();
