@@ -40,14 +40,4 @@ export function compareBooks(dumps: BookDump[], mirrors: MirrorLookup, wanted: (
   return { compared, mismatches };
 }
 
-/** Whether a NATS subject pattern matches a concrete subject (tokens, `*`, trailing `>`). */
-export function subjectMatches(pattern: string, subject: string): boolean {
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '>') return s.length > i;
-    if (i >= s.length) return false;
-    if (p[i] !== '*' && p[i] !== s[i]) return false;
-  }
-  return p.length === s.length;
-}
+export { subjectMatches } from '../marketdata/subject.js';

@@ -3,19 +3,9 @@
  * from what the ingest announces. Keys are data subjects (`NYSE.BRK~2EB.orderbook`): unique,
  * and exactly what an owner subscribes to. Pure.
  */
-import { encodeSubjectToken } from '../../marketdata/subject.js';
+import { encodeSubjectToken, subjectMatches } from '../../marketdata/subject.js';
 
-/** NATS subject matching: `*` one token, `>` one or more trailing tokens. */
-export function subjectMatches(pattern: string, subject: string): boolean {
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '>') return s.length > i;
-    if (i >= s.length) return false;
-    if (p[i] !== '*' && p[i] !== s[i]) return false;
-  }
-  return p.length === s.length;
-}
+export { subjectMatches } from '../../marketdata/subject.js';
 
 export class Universe {
   private readonly keys = new Set<string>();
