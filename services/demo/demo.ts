@@ -59,7 +59,7 @@ interface SubscriberProcess {
 
 /** Start `dsm subscribe` in its own process and wait until its subscriptions are live. */
 async function startSubscriberProcess(p: { name: string; node: string; subjects: string[]; args: string[]; reportFile: string; root: string; track: (c: ChildProcess) => void }): Promise<SubscriberProcess> {
-  const child = spawn(process.execPath, [DSM_ENTRY, 'subscribe', ...p.args, '--report', p.reportFile, '--summary-service', `demo-${p.name}`], {
+  const child = spawn(process.execPath, [DSM_ENTRY, 'subscribe', ...p.args, '--report', p.reportFile, '--summary-service', `demo-${p.name}`, '--summary-interval', '1000'], {
     cwd: p.root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DSM_LOG_FORMAT: 'json', DSM_LOG_LEVEL: 'warn' },
   });
   // Tracked from the moment it exists, so an interrupt while it starts still stops it.
@@ -150,12 +150,18 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     // The subscribers' own summaries (as the metrics agent hears them) feed the live view.
     const ops = await connectAs(config, 'ops', { tlsDir: cluster.tlsDir, servers: [urls[0]!], name: 'demo-view' });
     cleanup.unshift(async () => { await ops.drain().catch(() => undefined); });
+    // Each summary covers its interval: the latest one per subscriber gives the live percentiles,
+    // and their counts add up to what the subscribers received so far.
     const heard = new Map<string, { publish_to_subscriber?: HopSummary; end_to_end?: HopSummary }>();
+    let receivedSoFar = 0;
     ops.subscribe(metricsWildcard(config), { callback: (err, m) => {
       if (err) return;
       try {
         const s = ServiceSummarySchema.parse(JSON.parse(new TextDecoder().decode(m.data)));
-        if (s.service.startsWith('demo-')) heard.set(s.service, s.hops);
+        if (s.service.startsWith('demo-')) {
+          heard.set(s.service, s.hops);
+          receivedSoFar += s.hops.end_to_end?.count ?? 0;
+        }
       } catch { /* not a summary: ignored */ }
     } });
 
@@ -179,7 +185,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     const done = new Set<string>();
     let last = { t: performance.now(), published: 0, received: 0 };
     const published = () => ingest.workerStats().reduce((a, w) => a + w.published, 0);
-    const received = () => [...heard.values()].reduce((a, h) => a + (h.end_to_end?.count ?? 0), 0);
+    const received = () => receivedSoFar;
     const draw = () => {
       const now = performance.now();
       const p = published();
