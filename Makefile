@@ -74,4 +74,4 @@ status:
 	$(DSM) status
 
 clean:
-	rm -rf cdktf.out dist .dsm demo-report.json demo-report.md
+	rm -rf cdktf.out dist .dsm demo-report.json demo-report.md demo-latency.svg
