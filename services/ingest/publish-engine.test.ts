@@ -103,4 +103,20 @@ describe('PublishEngine', () => {
     if (!m2.ok) throw new Error(m2.detail);
     expect(m2.message.seq).toBe(2);
   });
+
+  it('a rebuilding engine stages deltas only for books it holds again; a stale marker drops staged changes but never touches an owned venue book', () => {
+    const e = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 100, requireSnapshot: true });
+    expect(e.canStage(delta(1, 'bid', 100, 5))).toBe(false);
+    e.apply({ ...base, kind: 'snapshot', exchSeq: 2, bids: [[100, 1]], asks: [[101, 1]] });
+    expect(e.canStage(delta(3, 'bid', 100, 5))).toBe(true);
+    const st = e.stage(delta(3, 'bid', 99, 4))!;
+    e.apply({ ...base, kind: 'stale', exchSeq: 0 });
+    expect(e.emit(st)).toBeUndefined();
+    // A venue sync's own book: its pending changes belong to the sync, not to the stale marker.
+    const owned = new L2Book('NYSE', 'OWN', base.format);
+    e.apply({ ...base, symbol: 'OWN', kind: 'snapshot', exchSeq: 1, book: owned });
+    owned.set('bid', 50, 1);
+    e.apply({ ...base, symbol: 'OWN', kind: 'stale', exchSeq: 0 });
+    expect(owned.pendingDeltas('bid')).toBe(1);
+  });
 });

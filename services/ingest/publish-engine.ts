@@ -154,9 +154,9 @@ export class PublishEngine {
     return first ? st : undefined;
   }
 
-  /** Whether `u` may go through `stage` (routed deltas only; a rebuilding engine applies). */
+  /** Whether `u` may go through `stage`: routed deltas only, and in a rebuilding engine only for a book it holds again. */
   canStage(u: FeedUpdate): boolean {
-    return u.kind === 'delta' && !u.book && !this.opts.requireSnapshot;
+    return u.kind === 'delta' && !u.book && (!this.opts.requireSnapshot || this.holds(u.exchange, u.symbol));
   }
 
   /** The staged changes of `st` as one delta (undefined when they cancelled out). */
@@ -211,8 +211,11 @@ export class PublishEngine {
   private markStale(st: BookState, u: FeedUpdate): Outgoing | undefined {
     if (st.stale) return undefined;
     st.stale = true;
-    st.staged = false;
-    st.book.takeDeltas();
+    if (st.staged) {
+      // Staged changes of a book that lost sync are void (a routed book: its touched prices are ours to drop).
+      st.staged = false;
+      st.book.takeDeltas();
+    }
     st.recvMonoNs = u.recvMonoNs;
     st.seq++;
     return this.outgoing(st, this.encoder.encodeDelta(this.header(st, Flags.STALE), []));
