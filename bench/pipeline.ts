@@ -33,13 +33,8 @@ import path from 'node:path';
 
 export interface Percentiles { p50: number; p99: number; p999: number; max: number }
 
-export interface PipelineBenchResult {
-  machine: { cpus: number; node: string };
-  messages: number;
-  symbols: number;
-  payload_bytes_avg: number;
-  offered_rate: number;
-  workers: number;
+/** DSM and raw nats.js side by side on the same cluster and payloads (one benchmark point). */
+export interface SideBySide {
   raw_msgs_per_s: number;
   dsm_msgs_per_s: number;
   throughput_ratio: number;
@@ -49,6 +44,15 @@ export interface PipelineBenchResult {
   dsm_publish_to_subscriber_us: Percentiles;
   p50_delta_us: number;
   p99_delta_us: number;
+}
+
+export interface PipelineBenchResult extends SideBySide {
+  machine: { cpus: number; node: string };
+  messages: number;
+  symbols: number;
+  payload_bytes_avg: number;
+  offered_rate: number;
+  workers: number;
   targets: { throughput_ratio_min: number; p50_within_us: number; p99_within_us: number; met: boolean };
   books_equal: boolean;
 }

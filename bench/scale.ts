@@ -32,7 +32,7 @@ import { connectAs } from '../services/nats/connect.js';
 import { LocalCluster } from '../services/nats/local-cluster.js';
 import { withFreeLoopbackPorts } from '../services/nats/ports.js';
 import { stampPublishTime } from '../services/wire/index.js';
-import { makeUpdates, offer, type Percentiles } from './pipeline.js';
+import { makeUpdates, offer, type Percentiles, type SideBySide } from './pipeline.js';
 import { CpuProfiler, GcCounter, retainedBytes, type Frame, type GcCounts } from './probes.js';
 import { measureHotPathAllocations, type AllocResult } from './alloc.js';
 import type { Books, FromScaleSub, ToScaleSub } from './scale-subscriber.js';
@@ -52,19 +52,10 @@ export interface ScalePoint {
   coalesce?: boolean;
 }
 
-export interface PointResult extends ScalePoint {
+export interface PointResult extends ScalePoint, SideBySide {
   payload_bytes_avg: number;
-  raw_msgs_per_s: number;
-  dsm_msgs_per_s: number;
-  throughput_ratio: number;
   /** Messages DSM published per update routed (1 unless coalescing packs updates together). */
   dsm_messages_per_update: number;
-  raw_latency_us: Percentiles;
-  dsm_e2e_latency_us: Percentiles;
-  dsm_ingest_to_publish_us: Percentiles;
-  dsm_publish_to_subscriber_us: Percentiles;
-  p50_delta_us: number;
-  p99_delta_us: number;
   /** Retained bytes (after a full GC, books held) per 1,000 symbols; ingest only when inline. */
   memory: { ingest_bytes_per_1k_symbols: number | null; subscriber_bytes_per_1k_symbols: number | null; subscriber_rss_mb: number; publisher_rss_mb: number };
   /** GCs (minor + major) per million messages, during the throughput runs. */
