@@ -24,7 +24,50 @@ export interface FrameOutcome {
   malformed?: boolean;
 }
 
-export interface LiveVenue {
+/**
+ * One decoded input for one symbol's book. `data` is the venue's own decoded message, a plain
+ * object that survives structured cloning: a recording decoded on the ingest's main thread
+ * crosses to the worker that owns the symbol as it is, and only there touches a book.
+ */
+export interface KeptInput {
+  symbol: string;
+  data: unknown;
+}
+
+export interface DecodedFrame {
+  inputs: KeptInput[];
+  /** The frame itself could not be decoded. */
+  malformed: boolean;
+}
+
+/**
+ * A venue's book keeping without its connection: its rules (sequence, checksum) and its one book
+ * per symbol, fed with inputs its own `decode` produced (possibly in another thread).
+ */
+export interface BookKeeper {
+  /** Apply one input from `decode` (or a venue-specific input such as a REST snapshot). */
+  keep(data: unknown, stamp: RecvStamp, line?: number): SyncResult;
+  book(symbol: string): L2Book | undefined;
+  syncStats(): SyncStats;
+  /** What the operator should read about the books kept (ground-truth comparisons, fills). */
+  notes?(): string[];
+}
+
+/** decode + keep in one thread: what a live connection does with each frame. */
+export function keepFrame(venue: Pick<LiveVenue, 'decode' | 'keep'>, text: string, stamp: RecvStamp): FrameOutcome {
+  const d = venue.decode(text);
+  if (d.inputs.length === 0) return d.malformed ? { malformed: true } : {};
+  if (d.inputs.length === 1) return { result: venue.keep(d.inputs[0]!.data, stamp) };
+  const out: SyncResult = { events: [], problems: [] };
+  for (const i of d.inputs) {
+    const r = venue.keep(i.data, stamp);
+    out.events.push(...r.events);
+    out.problems.push(...r.problems);
+  }
+  return { result: out };
+}
+
+export interface LiveVenue extends BookKeeper {
   readonly name: string;
   /** WebSocket URL to open (already including any stream list). */
   readonly url: string;
@@ -36,13 +79,12 @@ export interface LiveVenue {
    * the source waits for it before trying `recover`. false: the source must fetch one (Binance).
    */
   readonly snapshotOnSubscribe: boolean;
-  onFrame(text: string, stamp: RecvStamp): FrameOutcome;
-  book(symbol: string): L2Book | undefined;
+  /** Decode a frame into per-symbol inputs without touching a book (pure apart from connection-level state). */
+  decode(text: string): DecodedFrame;
   /** The symbol has no book it can vouch for (never synced, a gap, a checksum mismatch, a reconnect). */
   needsSnapshot(symbol: string): boolean;
   /** Forget the book's validity (a reconnect may have lost messages): wait for a snapshot. */
   invalidate(symbol: string): void;
-  syncStats(): SyncStats;
   /**
    * One recovery attempt for `symbol` per the venue's documented procedure. Kraken and Coinbase:
    * unsubscribe and subscribe the symbol again (the venue answers with a snapshot). Binance:

@@ -10,6 +10,7 @@ import type { FeedSource } from '../ingest/feed-update.js';
 import type { ReplayOptions } from '../replay/options.js';
 import type { ReplaySummary } from '../replay/summary.js';
 import type { PlanOptions, RecordingPlan } from './capture/plan.js';
+import type { BookKeeper } from './live.js';
 
 export interface SourceContext {
   /** Config paths are relative to the repository root. */
@@ -33,6 +34,12 @@ export interface VenueDefinition {
    * connection (with its subscription plan and recovery procedure) or a recorded session.
    */
   source(ex: ExchangeConfig, ctx: SourceContext): FeedSource;
+  /**
+   * The venue's book keeping for an exchange whose source decodes on the ingest's main thread
+   * (recordings, a multicast stream) and routes each decoded input (FeedUpdate kind 'input') to
+   * the worker that owns the symbol: that worker keeps the one book here and publishes from it.
+   */
+  keeper?(exchange: string): BookKeeper;
   /** `dsm book replay`: the inputs it takes and the replay that checks them against the venue's ground truth. */
   readonly replay: { inputs: string[]; run(inputs: string[], opts: ReplayOptions): Promise<ReplaySummary> };
   /** `dsm record`: where to connect and what to subscribe to (venues that have a WebSocket feed). */

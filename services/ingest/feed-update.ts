@@ -10,9 +10,12 @@ export interface FeedUpdate {
   /**
    * `snapshot` replaces the book (venue snapshot or resync); `delta` changes some levels;
    * `stale`: the venue book lost sync and is being recovered (no levels; the next update for the
-   * symbol is the recovery snapshot).
+   * symbol is the recovery snapshot); `input`: a decoded venue input (`input`) that only the
+   * worker owning the symbol applies, with the venue's book keeper (one book per symbol, kept where
+   * it is published). An input's format, exchSeq and exchTsUs are placeholders: the keeper's
+   * resulting updates carry the real ones.
    */
-  kind: 'snapshot' | 'delta' | 'stale';
+  kind: 'snapshot' | 'delta' | 'stale' | 'input';
   exchange: string;
   symbol: string;
   format: PriceFormat;
@@ -25,6 +28,8 @@ export interface FeedUpdate {
   changes?: LevelChange[];
   bids?: Array<[Scaled, Scaled]>;
   asks?: Array<[Scaled, Scaled]>;
+  /** kind 'input': the venue (registry name) whose keeper applies it, its decoded message (structured-cloneable) and its input line, for problems. */
+  input?: { venue: string; data: unknown; line?: number };
   /**
    * The venue sync's own book, already holding this change (`changes` are its `takeDeltas`).
    * Set only while the update stays in the thread that runs the sync: the publish engine then
@@ -32,6 +37,17 @@ export interface FeedUpdate {
    * before an update is posted to another thread.
    */
   book?: L2Book;
+}
+
+/** Price format of an `input` update: unused (its keeper's book has the real one), but valid. */
+const INPUT_FORMAT = { priceDecimals: 0, sizeDecimals: 0 } as const;
+
+/**
+ * A decoded venue input for the worker that owns `symbol` (kind 'input'). Recordings and
+ * multicast feeds decode on the ingest thread and keep no book there.
+ */
+export function keptInput(venue: string, exchange: string, symbol: string, data: unknown, atUs: number, line?: number): FeedUpdate {
+  return { kind: 'input', exchange, symbol, format: INPUT_FORMAT, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, recvWallUs: 0, atUs, input: line === undefined ? { venue, data } : { venue, data, line } };
 }
 
 /** What every source counts while it runs. */

@@ -38,6 +38,8 @@ export type ToWorker =
   | WorkerInit
   | { type: 'batch'; updates: FeedUpdate[] }
   | { type: 'dump'; id: number }
+  /** Current stats, answered after every batch posted before it (the end of a recording). */
+  | { type: 'report'; id: number }
   | { type: 'promote'; epoch: number; replayWindowMs: number }
   | { type: 'demote' }
   | { type: 'stop' };
@@ -59,12 +61,18 @@ export interface WorkerStats {
   ingestToPublishHist?: string;
   /** Stats of the feeds this worker runs (WorkerInit.feeds). */
   sources?: SourceStats[];
+  /**
+   * Counters of the books this worker keeps for inputs decoded on the ingest thread, per exchange
+   * (updates, gaps, resyncs, checksums): merged into the decoding source's stats.
+   */
+  kept?: SourceStats[];
 }
 
 export type FromWorker =
   | { type: 'ready'; worker: number }
   | { type: 'stats'; stats: WorkerStats }
   | { type: 'dump'; id: number; books: BookDump[] }
+  | { type: 'report'; id: number; stats: WorkerStats }
   | { type: 'stopped'; stats: WorkerStats }
   | { type: 'feeds-ended'; worker: number; sources: SourceStats[] }
   | { type: 'error'; worker: number; message: string }

@@ -17,7 +17,9 @@ import type { FeedUpdate, SourceStats } from './feed-update.js';
 import type { WorkerInit, WorkerStats } from './protocol.js';
 import { PublishEngine, type BookDump, type BookState, type Outgoing } from './publish-engine.js';
 import { shardOf } from './shard.js';
+import { KeptBooks } from './kept-books.js';
 import { SnapshotResponder } from './snapshot-responder.js';
+import { venueNamed } from '../feeds/registry.js';
 import { sourceFor } from './sources/index.js';
 import { WebSocketSource } from './sources/websocket.js';
 import { describeUpdate, judgeContent, judgeName } from './update-guard.js';
@@ -52,12 +54,16 @@ export class PublisherCore {
   private lastMalformedLogMs = 0;
   /** Symbols of owned feeds whose names passed judgeName (names repeat; judged once). */
   private readonly judgedNames = new Set<string>();
+  /** Books of venue inputs decoded on the ingest thread (recordings, ITCH over UDP), kept here where they are published. */
+  private readonly kept: KeptBooks;
+  private readonly applyKept = (stats: SourceStats, u: FeedUpdate): void => this.applyFromFeed(stats, u);
 
   constructor(private readonly init: WorkerInit) {
     this.publishing = init.publishing;
     this.coalesce = init.coalesce ?? false;
     this.engine = new PublishEngine({ epoch: init.epoch, dataSuffix: init.config.subjects.dataSuffix, snapshotDepth: init.config.ingest.snapshotDepth, requireSnapshot: init.rebuild === true, maxPayloadBytes: init.config.nats.limits.maxPayloadBytes });
     this.stats = { worker: init.worker, updates: 0, published: 0, publishedBytes: 0, snapshotRequests: 0, symbols: 0, perExchange: {} };
+    this.kept = new KeptBooks((venue, exchange) => venueNamed(venue)?.keeper?.(exchange));
   }
 
   async connect(): Promise<void> {
@@ -91,7 +97,8 @@ export class PublisherCore {
     const perExchange: Record<string, number> = {};
     for (const [ex, c] of this.perExchange) perExchange[ex] = c.n;
     const sources = this.feeds.length ? this.feeds.map((f) => structuredClone(f.stats)) : undefined;
-    const stats: WorkerStats = { ...this.stats, symbols: this.engine.size, perExchange, ingestToPublish: this.latency.summary().ingest_to_publish, ...(sources ? { sources } : {}) };
+    const kept = this.kept.stats();
+    const stats: WorkerStats = { ...this.stats, symbols: this.engine.size, perExchange, ingestToPublish: this.latency.summary().ingest_to_publish, ...(sources ? { sources } : {}), ...(kept.length ? { kept } : {}) };
     if (withHistogram) {
       const hist = this.latency.encoded('ingest_to_publish');
       if (hist) stats.ingestToPublishHist = hist;
@@ -149,6 +156,9 @@ export class PublisherCore {
   }
 
   applyOne(u: FeedUpdate): void {
+    // A decoded venue input: its keeper applies it to the symbol's one book, and what that changed
+    // is judged and published like an owned feed's update.
+    if (u.kind === 'input') return this.kept.take(u, this.applyKept);
     this.stats.updates++;
     if (this.coalesce) {
       if (this.engine.canStage(u)) {

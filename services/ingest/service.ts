@@ -18,6 +18,7 @@ import { sourceFor, type FeedSource } from './sources/index.js';
 import { venueForKind } from '../feeds/registry.js';
 import type { ExchangeConfig } from '../../config/schema.js';
 import { describeUpdate, judgeContent, judgeName } from './update-guard.js';
+import { mergeKeptStats } from './kept-books.js';
 
 export interface IngestOptions {
   config: DsmConfig;
@@ -122,16 +123,29 @@ export class IngestService {
 
   /** Run every source to its end (or until stopped); resolves with their stats. */
   async run(pace: Pace = this.opts.pace): Promise<SourceStats[]> {
-    const [, owned] = await Promise.race([this.failed, Promise.all([
+    const [ended, owned] = await Promise.race([this.failed, Promise.all([
       Promise.all(this.sources.map(async (src) => {
         const keepStamp = src.stampsUpdates === true;
         for await (const u of paced(src.updates(), pace, this.aborted.signal)) if (!this.route(u, keepStamp)) src.stats.malformed++;
-        this.opts.onSourceEnd?.(src.stats);
+        const final = await this.finalStats(src.stats);
+        this.opts.onSourceEnd?.(final);
+        return final;
       })),
       Promise.all(this.workers.map((h) => h.shard.feedsEnded())),
     ])]);
     this.flush();
-    return [...this.sources.map((s) => s.stats), ...owned.flat()];
+    return [...ended, ...owned.flat()];
+  }
+
+  /**
+   * A source's stats once the workers applied everything it routed: a recording's decoder counts
+   * inputs and malformed frames here, the workers keeping its books count updates, gaps, resyncs
+   * and checksums (`WorkerStats.kept`).
+   */
+  private async finalStats(stats: SourceStats): Promise<SourceStats> {
+    this.flush();
+    const reports = await Promise.all(this.workers.map((h) => h.shard.report()));
+    return mergeKeptStats(stats, reports.flatMap((r) => r.kept ?? []));
   }
 
   /**
@@ -141,7 +155,7 @@ export class IngestService {
    */
   feedCountsSinceLast(): Record<string, { gaps: number; resyncs: number }> {
     const now: Record<string, { gaps: number; resyncs: number }> = {};
-    for (const st of [...this.sources.map((x) => x.stats), ...this.shardFeedStats()]) {
+    for (const st of [...this.sources.map((x) => x.stats), ...this.shardFeedStats(), ...this.workerStats().flatMap((w) => w.kept ?? [])]) {
       const e = (now[st.exchange] ??= { gaps: 0, resyncs: 0 });
       e.gaps += st.gaps;
       e.resyncs += st.resyncs;

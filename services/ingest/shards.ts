@@ -20,6 +20,8 @@ export interface Shard {
   /** Latest stats; withHistogram asks for the compressed latency histogram (inline shards only compute it on request). */
   stats(withHistogram?: boolean): WorkerStats;
   dump(): Promise<BookDump[]>;
+  /** Stats as they stand once everything sent before this call was applied. */
+  report(): Promise<WorkerStats>;
   promote(epoch: number, replayWindowMs: number): void;
   demote(): void;
   stop(): Promise<WorkerStats>;
@@ -41,6 +43,7 @@ export class InlineShard implements Shard {
   sendOne(update: FeedUpdate): void { this.core.applyOne(update); }
   stats(withHistogram = false): WorkerStats { return this.core.currentStats(withHistogram); }
   dump(): Promise<BookDump[]> { return Promise.resolve(this.core.dump()); }
+  report(): Promise<WorkerStats> { return Promise.resolve(this.core.currentStats()); }
   promote(epoch: number, replayWindowMs: number): void { this.core.promote(epoch, replayWindowMs); }
   demote(): void { this.core.demote(); }
   stop(): Promise<WorkerStats> { return this.core.stop(); }
@@ -59,6 +62,7 @@ export class ThreadShard implements Shard {
   private latest: WorkerStats;
   private dumpId = 0;
   private readonly dumps = new Map<number, (b: BookDump[]) => void>();
+  private readonly reports = new Map<number, (s: WorkerStats) => void>();
   private started = false;
   private endFeeds!: (s: SourceStats[]) => void;
   private readonly feeds = new Promise<SourceStats[]>((r) => { this.endFeeds = r; });
@@ -83,6 +87,7 @@ export class ThreadShard implements Shard {
           this.latest = m.stats.ingestToPublishHist || !this.latest.ingestToPublishHist ? m.stats : { ...m.stats, ingestToPublishHist: this.latest.ingestToPublishHist };
         }
         else if (m.type === 'dump') { this.dumps.get(m.id)?.(m.books); this.dumps.delete(m.id); }
+        else if (m.type === 'report') { this.latest = { ...m.stats, ...(this.latest.ingestToPublishHist ? { ingestToPublishHist: this.latest.ingestToPublishHist } : {}) }; this.reports.get(m.id)?.(m.stats); this.reports.delete(m.id); }
         else if (m.type === 'feeds-ended') this.endFeeds(m.sources);
         else if (m.type === 'crash') this.hooks.onCrash?.(m);
       });
@@ -91,6 +96,8 @@ export class ThreadShard implements Shard {
       this.worker.on('exit', (code) => {
         for (const resolve of this.dumps.values()) resolve([]);
         this.dumps.clear();
+        for (const resolve of this.reports.values()) resolve(this.latest);
+        this.reports.clear();
         if (!this.stopping) this.hooks.onExit?.(code);
       });
       this.worker.once('error', reject);
@@ -111,6 +118,11 @@ export class ThreadShard implements Shard {
   dump(): Promise<BookDump[]> {
     const id = ++this.dumpId;
     return new Promise((resolve) => { this.dumps.set(id, resolve); this.post({ type: 'dump', id }); });
+  }
+
+  report(): Promise<WorkerStats> {
+    const id = ++this.dumpId;
+    return new Promise((resolve) => { this.reports.set(id, resolve); this.post({ type: 'report', id }); });
   }
 
   /** End the thread at once, as a crash would (tests and drills). */

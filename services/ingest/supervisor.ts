@@ -83,6 +83,7 @@ export class SupervisedShard implements Shard {
   }
 
   dump(): Promise<BookDump[]> { return this.current.dump(); }
+  report(): Promise<WorkerStats> { return this.current.report(); }
 
   /**
    * The live feeds this worker runs end when the incarnation running them ends them, not when it

@@ -58,8 +58,11 @@ export function judgeContent(u: FeedUpdate): string | undefined {
         if (p) return p;
       }
     }
+  } else if (u.kind === 'input') {
+    // A decoded venue input has no levels yet: the keeper's resulting updates are judged in the worker.
+    if (u.input === undefined || u.input === null || typeof u.input !== 'object' || typeof u.input.venue !== 'string') return 'input without its venue and data';
   } else if (u.kind !== 'stale') {
-    return `kind ${JSON.stringify(String(u.kind))} is neither snapshot, delta nor stale`;
+    return `kind ${JSON.stringify(String(u.kind))} is neither snapshot, delta, stale nor input`;
   }
   return undefined;
 }

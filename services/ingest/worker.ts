@@ -48,6 +48,8 @@ port.on('message', (m: ToWorker) => {
       break;
     }
     case 'dump': send({ type: 'dump', id: m.id, books: core?.dump() ?? [] }); break;
+    // A worker without a core (crashed, exiting) answers nothing: the shard resolves its reports on exit.
+    case 'report': if (core) send({ type: 'report', id: m.id, stats: core.currentStats() }); break;
     case 'promote': core?.promote(m.epoch, m.replayWindowMs); break;
     case 'demote': core?.demote(); break;
     case 'stop':

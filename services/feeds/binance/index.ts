@@ -17,6 +17,8 @@ export const binance: VenueDefinition = {
     const cap = feedOf(ex, 'binance-capture')!;
     return new BinanceCaptureSource(ctx.resolve(cap.ws), ctx.resolve(cap.rest), ex.name);
   },
+  // A capture's frames are decoded on the ingest thread; the worker owning a symbol keeps its book with the live sync.
+  keeper: (exchange) => binanceLive({ wsBase: 'capture', restBase: 'capture', symbols: [], depthLimit: 1000, exchange }),
   replay: { inputs: ['ws-capture', 'rest-capture'], run: replayBinance },
   record: binanceRecording,
 };

@@ -5,7 +5,14 @@
  * back to buffering and another REST snapshot is fetched; the source retries with backoff.
  */
 import type { LiveVenue, RecoveryIo } from '../live.js';
-import { decodeBinanceFrame, decodeBinanceSnapshot } from './decode.js';
+import { decodeBinanceFrame, decodeBinanceSnapshot, type BinanceDepthSnapshot, type BinanceDepthUpdate } from './decode.js';
+
+/** A REST depth snapshot as a kept input (a recording carries them beside the stream). */
+export interface BinanceRestInput {
+  kind: 'rest';
+  symbol: string;
+  snapshot: BinanceDepthSnapshot;
+}
 import { BinanceSync } from './sync.js';
 import { binanceDepthUrl, binanceStreamUrl } from './venue.js';
 
@@ -20,10 +27,14 @@ export function binanceLive(opts: { wsBase: string; restBase: string; symbols: s
     sync,
     snapshotOnSubscribe: false,
     subscribeFrames: () => [],
-    onFrame(text, stamp) {
+    decode(text) {
       const f = decodeBinanceFrame(text);
-      if (f.kind === 'depth') return { result: sync.onDepthUpdate(f, stamp) };
-      return { malformed: f.kind === 'problem' };
+      if (f.kind === 'depth') return { inputs: [{ symbol: f.symbol, data: f }], malformed: false };
+      return { inputs: [], malformed: f.kind === 'problem' };
+    },
+    keep(data, stamp, line) {
+      const input = data as BinanceDepthUpdate | BinanceRestInput;
+      return input.kind === 'depth' ? sync.onDepthUpdate(input, stamp, line) : sync.onSnapshot(input.symbol, input.snapshot, stamp, line);
     },
     book: (s) => sync.book(s),
     needsSnapshot: (s) => sync.needsSnapshot(s),

@@ -15,9 +15,12 @@ export const coinbase: VenueDefinition = {
     const live = feedOf(ex, 'coinbase-ws');
     if (live) return new WebSocketSource(coinbaseLive({ url: live.url, products: ex.symbols, exchange: ex.name }), ex.name, live.connection);
     const cap = feedOf(ex, 'coinbase-capture')!;
-    // A capture has no second snapshot to wait for: crossings are counted, not resynced.
-    return new FrameCaptureSource(ctx.resolve(cap.path), coinbaseLive({ url: 'capture', products: ex.symbols, exchange: ex.name, resyncOnCrossed: false }), ex.name);
+    return new FrameCaptureSource(ctx.resolve(cap.path), coinbaseLive({ url: 'capture', products: ex.symbols, exchange: ex.name }), ex.name);
   },
+  // A capture's frames are decoded on the ingest thread; the worker owning a symbol keeps its book
+  // with the live sync, except that a capture has no second snapshot to wait for: crossings are
+  // counted, not resynced.
+  keeper: (exchange) => coinbaseLive({ url: 'capture', products: [], exchange, resyncOnCrossed: false }),
   replay: { inputs: ['capture'], run: replayCoinbase },
   record: coinbaseRecording,
 };

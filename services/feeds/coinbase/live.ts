@@ -5,7 +5,7 @@
  * which brings a fresh snapshot. The heartbeat channel keeps the watchdog fed on quiet products.
  */
 import type { LiveVenue, RecoveryIo } from '../live.js';
-import { decodeCoinbaseFrame } from './decode.js';
+import { decodeCoinbaseFrame, type CoinbaseL2Update, type CoinbaseSnapshot } from './decode.js';
 import { CoinbaseSync } from './sync.js';
 import { coinbaseSubscribe, coinbaseUnsubscribe } from './venue.js';
 
@@ -21,11 +21,14 @@ export function coinbaseLive(opts: { url: string; products: string[]; exchange: 
     sync,
     snapshotOnSubscribe: true,
     subscribeFrames: () => [coinbaseSubscribe(opts.products, [...BOOK_CHANNELS, 'heartbeat'])],
-    onFrame(text, stamp) {
+    decode(text) {
       const f = decodeCoinbaseFrame(text);
-      if (f.kind === 'snapshot') return { result: sync.onSnapshot(f, stamp) };
-      if (f.kind === 'l2update') return { result: sync.onUpdate(f, stamp) };
-      return { malformed: f.kind === 'problem' };
+      if (f.kind === 'snapshot' || f.kind === 'l2update') return { inputs: [{ symbol: f.product, data: f }], malformed: false };
+      return { inputs: [], malformed: f.kind === 'problem' };
+    },
+    keep(data, stamp, line) {
+      const f = data as CoinbaseSnapshot | CoinbaseL2Update;
+      return f.kind === 'snapshot' ? sync.onSnapshot(f, stamp, line) : sync.onUpdate(f, stamp, line);
     },
     book: (s) => sync.book(s),
     needsSnapshot: (s) => sync.needsSnapshot(s),

@@ -35,6 +35,11 @@ export interface ItchFeedOptions {
    * retransmitted (or calls `skipGap`), instead of applying past it.
    */
   holdGaps?: boolean;
+  /**
+   * false: decode only, keep no book here (`onEvent` gets every event with no book): the ingest
+   * routes the events to the worker that owns each symbol, whose ItchBookKeeper keeps its one book.
+   */
+  keepBooks?: boolean;
 }
 
 export interface ItchSummary {
@@ -115,7 +120,7 @@ export class ItchFeed {
     if (!event) return;
     if ('detail' in event) return this.report(event, seq);
     this.counts.events++;
-    const book = event.type === 'status' ? undefined : this.bookFor(event.symbol);
+    const book = event.type === 'status' || this.opts.keepBooks === false ? undefined : this.bookFor(event.symbol);
     const problem = book?.apply(event);
     if (problem) this.report(problem, seq);
     this.opts.onEvent?.(event, book);
@@ -173,7 +178,7 @@ export class ItchFeed {
   private toEvent(msg: ItchMessage, seq: number): BookEvent | DecodeProblem | undefined {
     if (msg.type === 'R') {
       this.symbols.set(msg.stockLocate, msg.stock);
-      this.bookFor(msg.stock);
+      if (this.opts.keepBooks !== false) this.bookFor(msg.stock);
       return undefined;
     }
     if (msg.type === 'A' || msg.type === 'F') {

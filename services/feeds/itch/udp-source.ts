@@ -4,7 +4,7 @@
  * held and the missing range is requested from that server (from this same socket, so the answer
  * comes back here), again with backoff while it does not arrive, and given up on (counted lost)
  * after `rerequestRetries`. Without one, gaps are counted and skipped.
- * Each symbol's order-by-order book aggregates into the L2 book whose changes are published.
+ * Each symbol's order-by-order book is kept by the worker that owns it (`itch.keeper`).
  */
 import dgram from 'node:dgram';
 import type { FeedConnection } from '../../../config/schema.js';
@@ -13,7 +13,7 @@ import { Backoff } from '../../common/retry.js';
 import { ItchFeed } from './feed.js';
 import { encodeMoldRequest } from './gap-filler.js';
 import { liveStamp } from '../capture/stamp.js';
-import { newSourceStats, type FeedUpdate, type SourceStats } from '../../ingest/feed-update.js';
+import { keptInput, newSourceStats, type FeedUpdate, type SourceStats } from '../../ingest/feed-update.js';
 import type { FeedSource } from '../../ingest/sources/captures.js';
 import { PushQueue } from '../../ingest/sources/push-queue.js';
 
@@ -51,12 +51,15 @@ export class ItchUdpSource implements FeedSource {
       exchange: opts.exchange,
       now: liveStamp,
       holdGaps: opts.rerequest !== undefined,
-      onEvent: (event, book) => {
-        if (!book) return;
-        const changes = book.l2.takeDeltas();
-        if (!changes.length) return;
-        this.stats.updates++;
-        this.queue.push({ kind: 'delta', exchange: event.exchange, symbol: event.symbol, format: book.l2.format, exchSeq: event.exchSeq, exchTsUs: event.exchTsUs, recvMonoNs: event.recvMonoNs, recvWallUs: event.recvWallUs, atUs: 0, changes });
+      // The session (sequence, re-requests) and the directory run here; each order event goes to
+      // the worker that owns its symbol, which keeps the one book (ItchBookKeeper).
+      keepBooks: false,
+      onEvent: (event) => {
+        if (event.type === 'status') return;
+        const u = keptInput('itch', event.exchange, event.symbol, event, 0);
+        u.recvMonoNs = event.recvMonoNs;
+        u.recvWallUs = event.recvWallUs;
+        this.queue.push(u);
       },
     });
   }

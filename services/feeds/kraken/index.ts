@@ -17,6 +17,8 @@ export const kraken: VenueDefinition = {
     const cap = feedOf(ex, 'kraken-capture')!;
     return new FrameCaptureSource(ctx.resolve(cap.path), krakenLive({ url: 'capture', pairs: ex.symbols, depth: 1000, exchange: ex.name }), ex.name);
   },
+  // A capture's frames are decoded on the ingest thread; the worker owning a symbol keeps its book with the live sync.
+  keeper: (exchange) => krakenLive({ url: 'capture', pairs: [], depth: 1000, exchange }),
   replay: { inputs: ['capture'], run: replayKraken },
   record: krakenRecording,
 };

@@ -3,7 +3,7 @@
  * unsubscribe the pair and subscribe it again; Kraken answers with a fresh snapshot.
  */
 import type { LiveVenue, RecoveryIo } from '../live.js';
-import { decodeKrakenFrame } from './decode.js';
+import { decodeKrakenFrame, type KrakenBookSnapshot, type KrakenBookUpdate } from './decode.js';
 import { KrakenBookSync } from './sync.js';
 import { krakenSubscribe, krakenUnsubscribe } from './venue.js';
 
@@ -16,11 +16,14 @@ export function krakenLive(opts: { url: string; pairs: string[]; depth: number; 
     sync,
     snapshotOnSubscribe: true,
     subscribeFrames: () => [krakenSubscribe(opts.pairs, opts.depth)],
-    onFrame(text, stamp) {
+    decode(text) {
       const f = decodeKrakenFrame(text);
-      if (f.kind === 'snapshot') return { result: sync.onSnapshot(f, stamp) };
-      if (f.kind === 'update') return { result: sync.onUpdate(f, stamp) };
-      return { malformed: f.kind === 'problem' };
+      if (f.kind === 'snapshot' || f.kind === 'update') return { inputs: [{ symbol: f.pair, data: f }], malformed: false };
+      return { inputs: [], malformed: f.kind === 'problem' };
+    },
+    keep(data, stamp, line) {
+      const f = data as KrakenBookSnapshot | KrakenBookUpdate;
+      return f.kind === 'snapshot' ? sync.onSnapshot(f, stamp, line) : sync.onUpdate(f, stamp, line);
     },
     book: (s) => sync.book(s),
     needsSnapshot: (s) => sync.needsSnapshot(s),

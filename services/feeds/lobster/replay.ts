@@ -69,6 +69,66 @@ export interface LobsterReplayResult {
 
 const MAX_KEPT_PROBLEMS = 1000;
 
+/**
+ * One symbol's book through a LOBSTER session, row by row: seed from the first readable
+ * orderbook row, then apply each message and compare the known levels with its row. Split from
+ * reading the files so the ingest worker that owns the symbol runs it on the one book it
+ * publishes (`LobsterKeeper`), while `replayLobster` runs it on parsed lines.
+ */
+export class LobsterStepper {
+  model: LobsterBookModel | undefined;
+  seedRow: number | null = null;
+  compared = 0;
+  matched = 0;
+  firstMismatch: string | null = null;
+  filledTotal = 0;
+  readonly knownPerRow: number[] = [];
+  readonly knownBidsPerRow: number[] = [];
+  readonly knownAsksPerRow: number[] = [];
+
+  constructor(readonly exchange: string, readonly symbol: string, readonly fillUnknown = false) {}
+
+  /** Row `row`: its message and orderbook row (undefined where unreadable). No result before the book is seeded. */
+  step(row: number, msg: LobsterMessage | undefined, bookRow: LobsterBookRow | undefined): { result?: LobsterRowResult; problem?: DecodeProblem } {
+    if (!this.model) {
+      if (!bookRow) return {};
+      // Row k is the book after message k: seed from it and apply messages from k + 1 on.
+      const model = (this.model = new LobsterBookModel(this.exchange, this.symbol, bookRow.levels));
+      model.seed(bookRow, msg);
+      this.seedRow = row;
+      return { result: { row, seeded: true, matched: true, knownBids: model.book.depth('bid'), knownAsks: model.book.depth('ask') } };
+    }
+    const model = this.model;
+    const problem = msg ? model.apply(msg) : undefined;
+    let r: LobsterRowResult;
+    if (bookRow) {
+      r = { row, ...model.compare(bookRow) };
+      this.compared++;
+      this.knownPerRow.push((r.knownBids + r.knownAsks) / 2);
+      this.knownBidsPerRow.push(r.knownBids);
+      this.knownAsksPerRow.push(r.knownAsks);
+      if (r.matched) this.matched++;
+      else this.firstMismatch ??= `row ${row}: ${r.detail}`;
+      if (this.fillUnknown) {
+        r.filled = model.fillFrom(bookRow);
+        this.filledTotal += r.filled;
+      }
+    } else {
+      r = { row, matched: false, knownBids: model.book.depth('bid'), knownAsks: model.book.depth('ask'), detail: 'orderbook row unreadable' };
+    }
+    return problem ? { result: r, problem } : { result: r };
+  }
+
+  /** What the operator reads about the session (the ingest's notes). */
+  notes(): string[] {
+    const notes = [`LOBSTER ${this.symbol}: ${this.matched}/${this.compared} rows match the orderbook file; known depth ${avg(this.knownPerRow)} levels/side`];
+    if (this.fillUnknown) notes.push(`LOBSTER ${this.symbol}: ${this.filledTotal} unknown level values filled from the orderbook file (a level-10 message file cannot reveal them)`);
+    return notes;
+  }
+}
+
+const avg = (xs: number[]) => (xs.length === 0 ? 0 : Math.round((xs.reduce((a, x) => a + x, 0) / xs.length) * 1000) / 1000);
+
 export function replayLobster(messageLines: Iterable<string>, orderbookLines: Iterable<string>, opts: LobsterReplayOptions): LobsterReplayResult {
   const exchange = opts.exchange ?? 'NASDAQ';
   const keepRows = opts.keepRows ?? true;
@@ -81,18 +141,9 @@ export function replayLobster(messageLines: Iterable<string>, orderbookLines: It
     problemCount++;
     if (problems.length < MAX_KEPT_PROBLEMS) problems.push(p);
   };
-
-  let model: LobsterBookModel | undefined;
-  let seedRow: number | null = null;
+  const stepper = new LobsterStepper(exchange, opts.symbol, opts.fillUnknown);
   let events = 0;
   let hidden = 0;
-  let compared = 0;
-  let matched = 0;
-  let firstMismatch: string | null = null;
-  let filledTotal = 0;
-  const knownPerRow: number[] = [];
-  const knownBidsPerRow: number[] = [];
-  const knownAsksPerRow: number[] = [];
 
   const msgIt = messageLines[Symbol.iterator]();
   const bookIt = orderbookLines[Symbol.iterator]();
@@ -121,65 +172,35 @@ export function replayLobster(messageLines: Iterable<string>, orderbookLines: It
       events++;
       if (parsedMsg.type === 5) hidden++;
     }
-
-    if (!model) {
-      if (!parsedRow) continue;
-      // Row k is the book after message k: seed from it and apply messages from k + 1 on.
-      model = new LobsterBookModel(exchange, opts.symbol, parsedRow.levels);
-      model.seed(parsedRow, parsedMsg);
-      seedRow = row;
-      const r: LobsterRowResult = { row, seeded: true, matched: true, knownBids: model.book.depth('bid'), knownAsks: model.book.depth('ask') };
-      if (keepRows) rows.push(r);
-      opts.onRow?.(r, model, event);
-      continue;
-    }
-
-    if (parsedMsg) {
-      const p = model.apply(parsedMsg);
-      if (p) report(p);
-    }
-    let r: LobsterRowResult;
-    if (parsedRow) {
-      r = { row, ...model.compare(parsedRow) };
-      compared++;
-      knownPerRow.push((r.knownBids + r.knownAsks) / 2);
-      knownBidsPerRow.push(r.knownBids);
-      knownAsksPerRow.push(r.knownAsks);
-      if (r.matched) matched++;
-      else firstMismatch ??= `row ${row}: ${r.detail}`;
-      if (opts.fillUnknown) {
-        r.filled = model.fillFrom(parsedRow);
-        filledTotal += r.filled;
-      }
-    } else {
-      r = { row, matched: false, knownBids: model.book.depth('bid'), knownAsks: model.book.depth('ask'), detail: 'orderbook row unreadable' };
-    }
+    const { result: r, problem } = stepper.step(row, parsedMsg, parsedRow);
+    if (problem) report(problem);
+    if (!r) continue;
     if (keepRows) rows.push(r);
-    opts.onRow?.(r, model, event);
+    opts.onRow?.(r, stepper.model!, event);
   }
 
-  const avg = (xs: number[]) => (xs.length === 0 ? 0 : Math.round((xs.reduce((a, x) => a + x, 0) / xs.length) * 1000) / 1000);
+  const { model } = stepper;
   const summary: LobsterSummary = {
     format: 'lobster',
     exchange,
     symbol: opts.symbol,
     events,
     books: model ? 1 : 0,
-    seed_row: seedRow,
-    rows_compared: compared,
-    rows_matched: matched,
-    mismatches: compared - matched,
-    first_mismatch: firstMismatch,
-    known_depth_avg: avg(knownPerRow),
-    known_depth_avg_second_half: avg(knownPerRow.slice(Math.floor(knownPerRow.length / 2))),
-    known_bid_depth_avg: avg(knownBidsPerRow),
-    known_ask_depth_avg: avg(knownAsksPerRow),
+    seed_row: stepper.seedRow,
+    rows_compared: stepper.compared,
+    rows_matched: stepper.matched,
+    mismatches: stepper.compared - stepper.matched,
+    first_mismatch: stepper.firstMismatch,
+    known_depth_avg: avg(stepper.knownPerRow),
+    known_depth_avg_second_half: avg(stepper.knownPerRow.slice(Math.floor(stepper.knownPerRow.length / 2))),
+    known_bid_depth_avg: avg(stepper.knownBidsPerRow),
+    known_ask_depth_avg: avg(stepper.knownAsksPerRow),
     level_fallbacks: model?.l3.levelFallbacks ?? 0,
     hidden_executions: hidden,
     malformed_lines: malformed,
     problems: problemCount,
     fill_unknown: opts.fillUnknown ?? false,
-    filled_levels: filledTotal,
+    filled_levels: stepper.filledTotal,
   };
   return { summary, rows, problems };
 }

@@ -14,6 +14,11 @@ import { ItchUdpSource } from '../../feeds/itch/udp-source.js';
 import { FeedConnectionSchema } from '../../../config/schema.js';
 import { krakenLive } from '../../feeds/kraken/live.js';
 import { WebSocketSource } from './websocket.js';
+import { KeptBooks } from '../kept-books.js';
+import { venueNamed } from '../../feeds/registry.js';
+
+/** What the worker owning the symbols does with a decoding source's inputs. */
+const keptBooks = () => new KeptBooks((venue, exchange) => venueNamed(venue)?.keeper?.(exchange));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -65,7 +70,8 @@ describe('ITCH over MoldUDP64 source', () => {
     const src = new ItchUdpSource({ host: '127.0.0.1', port: 0, exchange: 'NYSE' });
     const port = await src.listen();
     const got: FeedUpdate[] = [];
-    const done = (async () => { for await (const u of src.updates()) got.push(u); })();
+    const kept = keptBooks();
+    const done = (async () => { for await (const u of src.updates()) kept.take(u, (_s, x) => got.push(x), false); })();
     const h = (ts: number, locate = 1) => ({ stockLocate: locate, trackingNumber: 0, timestampNs: ts });
     const msgs = [
       stockDirectory(1, 'IBM', 1),
@@ -120,7 +126,8 @@ describe('ITCH over MoldUDP64 source', () => {
     });
     const port = await src.listen();
     const got: FeedUpdate[] = [];
-    const done = (async () => { for await (const u of src.updates()) got.push(u); })();
+    const kept = keptBooks();
+    const done = (async () => { for await (const u of src.updates()) kept.take(u, (_s, x) => got.push(x), false); })();
     const sock = dgram.createSocket('udp4');
     const send = (b: Uint8Array) => new Promise<void>((r) => sock.send(b, port, '127.0.0.1', () => r()));
     await send(encodeMoldPacket('SESSION001', 1, msgs.slice(0, 3)));
@@ -132,9 +139,11 @@ describe('ITCH over MoldUDP64 source', () => {
     expect(requests).toEqual([{ sequence: 4, count: 1 }, { sequence: 4, count: 1 }]);
     expect(src.stats.gaps).toBe(1);
     expect(src.feed.summary()).toMatchObject({ retransmitted: 1, lost: 0, missing_messages: 0, unknown_orders: 0, end_of_session: true });
-    const book = src.feed.books.get('IBM')!;
-    expect(book.l2.top('bid', 5)).toEqual([[1_500_000, 100], [1_499_000, 50]]);
-    expect(book.l2.top('ask', 5)).toEqual([]);
+    // The source decodes only; the one book is the keeper's (in an ingest, the owning worker's).
+    expect(src.feed.books.size).toBe(0);
+    const book = kept.book('NYSE', 'IBM')!;
+    expect(book.top('bid', 5)).toEqual([[1_500_000, 100], [1_499_000, 50]]);
+    expect(book.top('ask', 5)).toEqual([]);
     expect(got.map((u) => u.changes)).toEqual([
       [{ side: 'bid', price: 1_500_000, size: 100 }],
       [{ side: 'ask', price: 1_501_000, size: 50 }],

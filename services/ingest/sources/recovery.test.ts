@@ -14,7 +14,7 @@ function fakeVenue(failures: number) {
   const book = new L2Book('X', 'S', { priceDecimals: 0, sizeDecimals: 0 });
   const venue: LiveVenue = {
     name: 'fake', url: 'ws://x', symbols: ['S'], snapshotOnSubscribe: false,
-    subscribeFrames: () => [], onFrame: () => ({}), book: () => book,
+    subscribeFrames: () => [], decode: () => ({ inputs: [], malformed: false }), keep: () => ({ events: [], problems: [] }), book: () => book,
     needsSnapshot: () => state.needs, invalidate: () => { state.needs = true; }, syncStats: emptySyncStats,
     recover: () => {
       state.attempts.push(performance.now());

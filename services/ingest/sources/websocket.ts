@@ -11,7 +11,7 @@ import type { FeedConnection } from '../../../config/schema.js';
 import { Backoff } from '../../common/retry.js';
 import { childLogger } from '../../common/log.js';
 import { liveStamp } from '../../feeds/capture/stamp.js';
-import type { LiveVenue, RecoveryIo } from '../../feeds/live.js';
+import { keepFrame, type LiveVenue, type RecoveryIo } from '../../feeds/live.js';
 import type { SyncResult } from '../../feeds/sync.js';
 import { newSourceStats, type FeedUpdate, type SourceStats } from '../feed-update.js';
 import type { FeedSource } from './captures.js';
@@ -164,7 +164,7 @@ export class WebSocketSource implements FeedSource {
       this.lastFrameAt = performance.now();
       this.stats.inputs++;
       const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-      const out = this.venue.onFrame(text, liveStamp());
+      const out = keepFrame(this.venue, text, liveStamp());
       if (out.malformed) this.stats.malformed++;
       if (out.result) this.push(out.result);
     });
