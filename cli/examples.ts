@@ -21,6 +21,7 @@ const EXAMPLES: Record<string, string[]> = {
   'bench pipeline': ['dsm bench pipeline', 'dsm bench pipeline --rate 20000 --messages 50000 --json'],
   'bench load': ['dsm bench load --profile burst --peak 100000', 'dsm bench load --profile multiplier --speed 10'],
   'bench feed': ['dsm bench feed', 'dsm bench feed --rate 2000 --symbols 8 --workers 2 --rounds 2'],
+  'bench recorded': ['dsm bench recorded', 'dsm bench recorded --messages 50000 --rate 2000 --rounds 1'],
   'bench scale': ['dsm bench scale            # every point, writes bench/RESULTS.md and bench/scale.svg', 'dsm bench scale --quick --json'],
   record: ['dsm record --venue kraken --symbols XBT/USD --out kraken.ws.txt --seconds 60'],
   'metrics-agent': ['dsm metrics-agent --cloudwatch dry-run --duration 30', 'dsm metrics-agent --env prod --node 2'],

@@ -19,3 +19,22 @@ export function registerFeed(bench: Command): void {
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     });
 }
+
+/** `dsm bench recorded`: a recorded session, books kept on the ingest thread (former shape) vs in the owning worker. */
+export function registerRecorded(bench: Command): void {
+  bench
+    .command('recorded')
+    .description('a generated Binance capture through the ingest with worker threads: venue sync and a second book on the ingest thread (former shape) vs decode-only ingest thread and one book in the owning worker; throughput and ingest->publish hop, alternating in one run')
+    .option('--messages <n>', 'book changes in the throughput recording', positiveInt('--messages'), 100_000)
+    .option('--latency-messages <n>', 'book changes in the paced recording', positiveInt('--latency-messages'), 20_000)
+    .option('--rate <n>', 'recorded rate of the paced recording (changes/s)', positiveInt('--rate'), 5_000)
+    .option('--symbols <n>', 'symbols in the recording', positiveInt('--symbols'), 8)
+    .option('--workers <n>', 'ingest worker threads', positiveInt('--workers'), 2)
+    .option('--rounds <n>', 'alternating rounds', positiveInt('--rounds'), 2)
+    .exitOverride()
+    .action(async (opts: { messages: number; latencyMessages: number; rate: number; symbols: number; workers: number; rounds: number }) => {
+      const { runRecordedBench } = await import('../../bench/recorded-feed.js');
+      const r = await runRecordedBench({ ...opts, log: (l) => process.stderr.write(`${l}\n`) });
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    });
+}

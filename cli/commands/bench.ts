@@ -8,7 +8,7 @@ import { CommandFailed } from '../exit.js';
 import { positiveInt } from '../options.js';
 import { registerPipeline } from './bench-pipeline.js';
 import { registerLoad } from './bench-load.js';
-import { registerFeed } from './bench-feed.js';
+import { registerFeed, registerRecorded } from './bench-feed.js';
 import { registerScale } from './bench-scale.js';
 
 interface BookBenchCliOptions {
@@ -42,7 +42,7 @@ function registerBook(bench: Command): void {
 }
 
 /** One entry per `dsm bench` subcommand. */
-export const BENCH_SUBCOMMANDS: Array<(bench: Command) => void> = [registerBook, registerPipeline, registerLoad, registerFeed, registerScale];
+export const BENCH_SUBCOMMANDS: Array<(bench: Command) => void> = [registerBook, registerPipeline, registerLoad, registerFeed, registerRecorded, registerScale];
 
 export function register(program: Command): void {
   const bench = program

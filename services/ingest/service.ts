@@ -15,10 +15,10 @@ import { SupervisedShard } from './supervisor.js';
 import { shardOf } from './shard.js';
 import { paced, type Pace } from './sources/pacing.js';
 import { sourceFor, type FeedSource } from './sources/index.js';
-import { venueForKind } from '../feeds/registry.js';
+import { venueForKind, venueNamed } from '../feeds/registry.js';
 import type { ExchangeConfig } from '../../config/schema.js';
 import { describeUpdate, judgeContent, judgeName } from './update-guard.js';
-import { mergeKeptStats } from './kept-books.js';
+import { KeptBooks, mergeKeptStats } from './kept-books.js';
 
 export interface IngestOptions {
   config: DsmConfig;
@@ -45,6 +45,12 @@ export interface IngestOptions {
   coalesce?: boolean;
   /** Sources to run instead of the configured ones (tests, benchmarks). */
   sources?: FeedSource[];
+  /**
+   * The former shape, kept only as the benchmark's baseline (`dsm bench recorded`): decoded inputs
+   * are kept on this thread, by a second set of books, and their changes posted to the owning
+   * worker, which applies them again to its own book.
+   */
+  keepBooksOnIngestThread?: boolean;
 }
 
 interface ShardHandle {
@@ -73,6 +79,9 @@ export class IngestService {
   private lastMalformedLogMs = 0;
   /** exchange -> symbol -> shard: the hash is computed once per symbol, not per update. */
   private readonly shards = new Map<string, Map<string, number>>();
+  /** Only with `keepBooksOnIngestThread` (the benchmark's baseline). */
+  private readonly keptHere: KeptBooks | undefined;
+  private readonly routeKept = (_stats: SourceStats, u: FeedUpdate): void => { this.route(u, true); };
 
   constructor(private readonly opts: IngestOptions) {
     const cfg = opts.config;
@@ -84,6 +93,7 @@ export class IngestService {
     this.owned = exchanges.filter(inShard);
     this.sources = opts.sources ?? exchanges.filter((ex) => !inShard(ex)).map((ex) => sourceFor(ex, opts.root, cfg.client));
     this.batchMessages = cfg.ingest.batchMessages;
+    this.keptHere = opts.keepBooksOnIngestThread ? new KeptBooks((venue, exchange) => venueNamed(venue)?.keeper?.(exchange)) : undefined;
     this.failed = new Promise<never>((_, reject) => { this.fail = reject; });
     this.failed.catch(() => undefined); // observed through run(); never an unhandled rejection
   }
@@ -216,6 +226,11 @@ export class IngestService {
       const mono = monoNs();
       u.recvMonoNs = mono;
       u.recvWallUs = this.wallOriginUs + (mono - this.monoOriginNs) / 1000;
+    }
+    if (this.keptHere && u.kind === 'input') {
+      // Baseline shape: a second book here; its changes (stamped as the input was) go to the worker.
+      this.keptHere.take(u, this.routeKept, false);
+      return true;
     }
     const h = this.workers[shard!]!;
     this.routed++;
