@@ -18,8 +18,11 @@ interface Kept {
 export class KeptBooks {
   private readonly byExchange = new Map<string, Kept>();
 
-  /** `keeperFor`: a venue's keeper for one exchange, or undefined when the venue keeps no books this way. */
-  constructor(private readonly keeperFor: (venue: string, exchange: string) => BookKeeper | undefined) {}
+  /**
+   * `keeperFor`: a venue's keeper for one exchange, or undefined when the venue keeps no books this
+   * way. `where`: which thread keeps them, in the counters' source name (one per worker).
+   */
+  constructor(private readonly keeperFor: (venue: string, exchange: string) => BookKeeper | undefined, private readonly where = 'here') {}
 
   /**
    * Apply one input to its symbol's book and hand each update it made to `sink`, with the
@@ -58,7 +61,7 @@ export class KeptBooks {
     const keeper = this.keeperFor(venue, exchange);
     // Inputs come from this ingest's own decoders: a miss is a wiring bug, not bad feed data.
     if (!keeper) throw new Error(`no book keeper for ${exchange}: venue ${JSON.stringify(venue.slice(0, 40))} keeps no books for decoded inputs`);
-    kept = { keeper, stats: newSourceStats(`kept ${exchange}`, exchange) };
+    kept = { keeper, stats: newSourceStats(`${exchange} books kept ${this.where}`, exchange) };
     this.byExchange.set(exchange, kept);
     return kept;
   }

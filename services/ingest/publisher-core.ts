@@ -63,7 +63,7 @@ export class PublisherCore {
     this.coalesce = init.coalesce ?? false;
     this.engine = new PublishEngine({ epoch: init.epoch, dataSuffix: init.config.subjects.dataSuffix, snapshotDepth: init.config.ingest.snapshotDepth, requireSnapshot: init.rebuild === true, maxPayloadBytes: init.config.nats.limits.maxPayloadBytes });
     this.stats = { worker: init.worker, updates: 0, published: 0, publishedBytes: 0, snapshotRequests: 0, symbols: 0, perExchange: {} };
-    this.kept = new KeptBooks((venue, exchange) => venueNamed(venue)?.keeper?.(exchange));
+    this.kept = new KeptBooks((venue, exchange) => venueNamed(venue)?.keeper?.(exchange), `in worker ${init.worker}`);
   }
 
   async connect(): Promise<void> {

@@ -41,8 +41,9 @@ export class IngestSummaries {
     this.publishers.push(new SummaryPublisher(nc, cfg, {
       service: `${id}-feeds`, ...interval,
       collect: (p) => {
-        // Recordings run on the main thread; live feeds run inside the worker that owns their books.
-        for (const s of [...ingest.sources.map((src) => src.stats), ...ingest.shardFeedStats()]) {
+        // Recordings are decoded on the main thread (inputs, malformed frames) and kept by the
+        // workers that own their books (updates, gaps); live feeds run inside those workers.
+        for (const s of [...ingest.sources.map((src) => src.stats), ...ingest.shardFeedStats(), ...ingest.workerStats().flatMap((w) => w.kept ?? [])]) {
           const key = `${s.exchange}\u0000${s.source}`;
           const prev = last.get(key) ?? { updates: 0, malformed: 0, gaps: 0 };
           // Zeros too: a quiet feed is reported as quiet (0/s), not as missing.
