@@ -1,8 +1,9 @@
 /**
  * When a subscriber may send the next snapshot request for a book. Two bounds, whatever arrives:
- * - per book, exponential backoff with jitter (50 ms doubling to `maxMs`, each delay drawn from
- *   [d/2, d]) while the book keeps needing snapshots, even across short live spells (a book
- *   poisoned again after every resync stays backed off); it starts afresh after 4 x `maxMs` quiet;
+ * - per book, the one backoff policy (`services/common/retry.ts`, `client.snapshotRetry`: from
+ *   `baseMs` doubling to `maxMs`, plus the configured jitter) while the book keeps needing
+ *   snapshots, even across short live spells (a book poisoned again after every resync stays
+ *   backed off); it starts afresh after 4 x `maxMs` quiet;
  * - per subscriber, token buckets of `ratePerSecond` (burst of one second's worth), so a flood
  *   of made-up symbols or a mass resync cannot turn into a flood of requests. Books that have
  *   held a real book draw from one bucket, books never seen yet from another: a flood of made-up
@@ -10,12 +11,13 @@
  *   rate in total.
  * Pure apart from the clock and random source it is given.
  */
+import { backoffDelay, type BackoffPolicy } from '../common/retry.js';
+
 export interface PacerOptions {
   ratePerSecond: number;
-  maxMs: number;
-  baseMs?: number;
+  /** Per-book backoff between requests (its `random` is injectable for tests). */
+  backoff: BackoffPolicy;
   now?: () => number;
-  random?: () => number;
 }
 
 interface BookPace { attempt: number; notBefore: number; lastAt: number }
@@ -24,15 +26,11 @@ export class SnapshotPacer<K> {
   private readonly books = new Map<K, BookPace>();
   private readonly buckets = [{ tokens: 0, at: 0 }, { tokens: 0, at: 0 }];
   private readonly now: () => number;
-  private readonly random: () => number;
-  private readonly baseMs: number;
   /** Requests delayed by the subscriber-wide bucket (not by a book's own backoff). */
   throttled = 0;
 
   constructor(private readonly opts: PacerOptions) {
     this.now = opts.now ?? (() => performance.now());
-    this.random = opts.random ?? Math.random;
-    this.baseMs = opts.baseMs ?? 50;
     for (const b of this.buckets) { b.tokens = opts.ratePerSecond; b.at = this.now(); }
   }
 
@@ -44,7 +42,7 @@ export class SnapshotPacer<K> {
     const now = this.now();
     let p = this.books.get(key);
     // A book quiet for long (its last episode ended) starts its backoff afresh.
-    if (p && now - p.lastAt > this.opts.maxMs * 4) p = undefined;
+    if (p && now - p.lastAt > this.opts.backoff.maxMs * 4) p = undefined;
     if (!p) this.books.set(key, (p = { attempt: 0, notBefore: now, lastAt: now }));
     if (p.notBefore > now) return Math.ceil(p.notBefore - now);
     const bucket = this.buckets[proven ? 0 : 1]!;
@@ -54,9 +52,8 @@ export class SnapshotPacer<K> {
       return Math.max(1, Math.ceil(((1 - bucket.tokens) * 1000) / this.opts.ratePerSecond));
     }
     bucket.tokens -= 1;
-    const d = Math.min(this.opts.maxMs, this.baseMs * 2 ** p.attempt);
+    p.notBefore = now + backoffDelay(p.attempt, this.opts.backoff);
     p.attempt = Math.min(p.attempt + 1, 30);
-    p.notBefore = now + d / 2 + (this.random() * d) / 2;
     p.lastAt = now;
     return 0;
   }

@@ -121,7 +121,7 @@ export class Subscriber {
     this.latency = opts.latency ?? new LatencyRecorder();
     const c = opts.config.client;
     this.mirrors = new MirrorSet({ onNeedSnapshot: (m) => this.requestSnapshot(m), maxBooks: c.maxBooks });
-    this.pacer = new SnapshotPacer({ ratePerSecond: c.snapshotRequestsPerSecond, baseMs: c.snapshotRetry.baseMs, maxMs: c.snapshotRetry.maxMs });
+    this.pacer = new SnapshotPacer({ ratePerSecond: c.snapshotRequestsPerSecond, backoff: { baseMs: c.snapshotRetry.baseMs, maxMs: c.snapshotRetry.maxMs, jitter: c.snapshotRetry.jitterMs } });
     this.subjectCheck = new SubjectPayloadCheck(Math.max(1024, c.maxBooks * 2));
     this.ctx = { mirror: undefined as unknown as BookMirror, message: this.msg, outcome: 'applied', subscriber: this };
   }
