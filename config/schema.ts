@@ -97,6 +97,8 @@ export const ClientSchema = z.object({
   maxQueuedMessages: z.number().int().min(100).default(50_000),
   /** A subscriber's snapshot requests that failed or came back unusable are retried with this backoff. */
   snapshotRetry: BackoffSchema(50, 5_000, 50),
+  /** How long a subscriber waits for a snapshot reply before it counts the request failed (and backs off). */
+  snapshotTimeoutMs: z.number().int().min(10).max(60_000).default(2_000),
   /**
    * Most books one subscriber mirrors; past it new (exchange, symbol) pairs are refused and
    * counted, so made-up symbols on a wildcard cannot grow memory without limit (docs/security.md).

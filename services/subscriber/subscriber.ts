@@ -56,6 +56,7 @@ export interface SubscriberOptions {
   handlers?: UpdateHandler[];
   /** Queue bound (messages); default from config.client.maxQueuedMessages. */
   maxQueued?: number;
+  /** Default: config.client.snapshotTimeoutMs. */
   snapshotTimeoutMs?: number;
   /** Share one recorder between subscribers to report their latency together. */
   latency?: LatencyRecorder;
@@ -183,7 +184,7 @@ export class Subscriber {
     if (this.closed || !this.nc || this.mirrors.get(exchange, symbol)) return;
     const subject = snapshotSubject(subjectScheme(this.opts.config), exchange, encodeSubjectToken(symbol));
     this.counters.snapshotRequests++;
-    this.nc.request(subject, new Uint8Array(0), { timeout: this.opts.snapshotTimeoutMs ?? 2000 }).then(
+    this.nc.request(subject, new Uint8Array(0), { timeout: this.opts.snapshotTimeoutMs ?? this.opts.config.client.snapshotTimeoutMs }).then(
       (reply) => {
         if (this.closed || (this.opts.accept && !this.opts.accept(exchange, symbol))) return;
         this.mirrors.handleBytes(reply.data);
@@ -318,7 +319,7 @@ export class Subscriber {
    * (Flags.MORE on all but the last). Rejects on timeout or when no ingest answers (code 503).
    */
   private async fetchSnapshot(subject: string, mirror: BookMirror): Promise<void> {
-    const replies = await this.nc!.requestMany(subject, new Uint8Array(0), { strategy: RequestStrategy.Timer, maxWait: this.opts.snapshotTimeoutMs ?? 2000, noMux: true, maxMessages: 64 });
+    const replies = await this.nc!.requestMany(subject, new Uint8Array(0), { strategy: RequestStrategy.Timer, maxWait: this.opts.snapshotTimeoutMs ?? this.opts.config.client.snapshotTimeoutMs, noMux: true, maxMessages: 64 });
     let got = 0;
     for await (const reply of replies) {
       // An empty reply is the owning ingest saying it holds no such book (snapshot-responder.ts).

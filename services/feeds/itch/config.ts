@@ -21,3 +21,5 @@ export const itchConfigKinds = [
     connection: FeedConnectionSchema,
   }),
 ] as const;
+
+export type ItchMoldFeed = z.infer<(typeof itchConfigKinds)[1]>;

@@ -13,10 +13,7 @@ export const itch: VenueDefinition = {
   source(ex, ctx) {
     const live = feedOf(ex, 'itch-moldudp64');
     if (live) {
-      return new ItchUdpSource({
-        host: live.host, port: live.port, exchange: ex.name, rerequest: live.rerequest, rerequestTimeoutMs: live.rerequestTimeoutMs,
-        rerequestMaxCount: live.rerequestMaxCount, rerequestRetries: live.rerequestRetries, connection: live.connection,
-      });
+      return new ItchUdpSource({ ...live, exchange: ex.name });
     }
     return new ItchFileSource(ctx.resolve(feedOf(ex, 'itch-file')!.path), ex.name);
   },

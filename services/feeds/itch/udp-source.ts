@@ -7,9 +7,9 @@
  * Each symbol's order-by-order book is kept by the worker that owns it (`itch.keeper`).
  */
 import dgram from 'node:dgram';
-import type { FeedConnection } from '../../../config/schema.js';
 import { childLogger } from '../../common/log.js';
 import { Backoff } from '../../common/retry.js';
+import type { ItchMoldFeed } from './config.js';
 import { ItchFeed } from './feed.js';
 import { encodeMoldRequest } from './gap-filler.js';
 import { liveStamp } from '../capture/stamp.js';
@@ -17,17 +17,8 @@ import { keptInput, newSourceStats, type FeedUpdate, type SourceStats } from '..
 import type { FeedSource } from '../../ingest/sources/captures.js';
 import { PushQueue } from '../../ingest/sources/push-queue.js';
 
-export interface ItchUdpOptions {
-  host: string;
-  port: number;
-  exchange: string;
-  rerequest?: { host: string; port: number };
-  rerequestTimeoutMs?: number;
-  rerequestMaxCount?: number;
-  /** Requests per gap before it is given up on. */
-  rerequestRetries?: number;
-  connection?: Pick<FeedConnection, 'recovery'>;
-}
+/** The feed's config (every timing from the config's defaults, none hard-coded here) and its exchange. */
+export type ItchUdpOptions = Omit<ItchMoldFeed, 'kind'> & { exchange: string };
 
 export class ItchUdpSource implements FeedSource {
   /** Updates carry the receive time of their frame or packet. */
@@ -45,7 +36,7 @@ export class ItchUdpSource implements FeedSource {
 
   constructor(private readonly opts: ItchUdpOptions) {
     this.stats = newSourceStats(`itch-moldudp64 udp://${opts.host}:${opts.port}`, opts.exchange);
-    const r = opts.connection?.recovery ?? { baseMs: 100, maxMs: 10_000, jitterMs: 100 };
+    const r = opts.connection.recovery;
     this.backoff = new Backoff({ ...r, jitter: r.jitterMs });
     this.feed = new ItchFeed({
       exchange: opts.exchange,
@@ -125,20 +116,20 @@ export class ItchUdpSource implements FeedSource {
     const gap = this.feed.pendingGap();
     const session = this.feed.session;
     if (!p || !gap || !session || !this.socket || !this.opts.rerequest) return;
-    if (p.sent >= (this.opts.rerequestRetries ?? 5)) {
+    if (p.sent >= this.opts.rerequestRetries) {
       this.log.warn({ from: gap.from, to: gap.to, requests: p.sent }, 'MoldUDP64 range never retransmitted; skipping it');
       this.pending = undefined;
       this.feed.skipGap();
       this.afterPacket();
       return;
     }
-    const count = Math.min(gap.to - gap.from + 1, this.opts.rerequestMaxCount ?? 1000);
+    const count = Math.min(gap.to - gap.from + 1, this.opts.rerequestMaxCount);
     p.sent++;
     this.rerequests++;
     this.socket.send(encodeMoldRequest(session, gap.from, count), this.opts.rerequest.port, this.opts.rerequest.host, (err) => {
       if (err) this.log.warn({ err: err.message }, 'MoldUDP64 re-request not sent');
     });
-    const wait = Math.max(this.opts.rerequestTimeoutMs ?? 500, this.backoff.next());
+    const wait = Math.max(this.opts.rerequestTimeoutMs, this.backoff.next());
     p.timer = setTimeout(() => this.sendRequest(), wait);
     p.timer.unref?.();
   }

@@ -11,11 +11,18 @@ import { decodeMoldRequest } from '../../feeds/itch/gap-filler.js';
 import { encodeMoldEndOfSession, encodeMoldPacket } from '../../feeds/itch/moldudp64.js';
 import type { FeedUpdate } from '../feed-update.js';
 import { ItchUdpSource } from '../../feeds/itch/udp-source.js';
+import { itchConfigKinds } from '../../feeds/itch/config.js';
 import { FeedConnectionSchema } from '../../../config/schema.js';
 import { krakenLive } from '../../feeds/kraken/live.js';
 import { WebSocketSource } from './websocket.js';
 import { KeptBooks } from '../kept-books.js';
 import { venueNamed } from '../../feeds/registry.js';
+
+/** An ITCH feed as the config would give it (its defaults), bound to `port` (0: any). */
+function itchFeed(fields: { host: string; port: number } & Record<string, unknown>) {
+  const parsed = itchConfigKinds[1].parse({ kind: 'itch-moldudp64', ...fields, port: fields.port || 1 });
+  return { ...parsed, port: fields.port, exchange: 'NYSE' };
+}
 
 /** What the worker owning the symbols does with a decoding source's inputs. */
 const keptBooks = () => new KeptBooks((venue, exchange) => venueNamed(venue)?.keeper?.(exchange));
@@ -67,7 +74,7 @@ describe('WebSocket source', () => {
 
 describe('ITCH over MoldUDP64 source', () => {
   it('builds books from datagrams and counts a sequence gap', async () => {
-    const src = new ItchUdpSource({ host: '127.0.0.1', port: 0, exchange: 'NYSE' });
+    const src = new ItchUdpSource(itchFeed({ host: '127.0.0.1', port: 0 }));
     const port = await src.listen();
     const got: FeedUpdate[] = [];
     const kept = keptBooks();
@@ -119,11 +126,11 @@ describe('ITCH over MoldUDP64 source', () => {
       if (ignoreFirst) { ignoreFirst = false; return; }
       server.send(encodeMoldPacket(req.session, req.sequence, msgs.slice(req.sequence - 1, req.sequence - 1 + req.count)), rinfo.port, rinfo.address);
     });
-    const src = new ItchUdpSource({
-      host: '127.0.0.1', port: 0, exchange: 'NYSE',
+    const src = new ItchUdpSource(itchFeed({
+      host: '127.0.0.1', port: 0,
       rerequest: { host: '127.0.0.1', port: (server.address()).port }, rerequestTimeoutMs: 100,
       connection: { recovery: { baseMs: 20, maxMs: 200, jitterMs: 10 } },
-    });
+    }));
     const port = await src.listen();
     const got: FeedUpdate[] = [];
     const kept = keptBooks();
