@@ -156,6 +156,7 @@ export class WebSocketSource implements FeedSource {
       this.connects++;
       this.reconnect.reset();
       this.lastFrameAt = performance.now();
+      this.venue.connectionOpened?.();
       for (const f of this.venue.subscribeFrames()) ws.send(f);
       this.recovery.connected();
       this.refreshStats();
