@@ -18,3 +18,19 @@ export function coinbaseUnsubscribe(products: string[], channels = ['level2_batc
 export function coinbaseRecording(products: string[], opts: PlanOptions = {}): RecordingPlan {
   return { venue: 'coinbase', url: opts.wsUrl ?? COINBASE_WS, subscribe: [coinbaseSubscribe(products)], rest: [] };
 }
+
+/**
+ * Coinbase Advanced Trade market data: one channel per subscribe message; a subscribe brings a
+ * `subscriptions` answer and, for `level2`, a snapshot per product. Every message on a connection
+ * carries `sequence_num` (advanced-sequence.ts). Market data needs no authentication.
+ */
+export const COINBASE_ADVANCED_WS = 'wss://advanced-trade-ws.coinbase.com';
+
+/** `products` omitted for channels that take none (heartbeats). */
+export function advancedSubscribe(channel: string, products?: string[]): string {
+  return JSON.stringify(products ? { type: 'subscribe', product_ids: products, channel } : { type: 'subscribe', channel });
+}
+
+export function advancedUnsubscribe(channel: string, products?: string[]): string {
+  return JSON.stringify(products ? { type: 'unsubscribe', product_ids: products, channel } : { type: 'unsubscribe', channel });
+}
