@@ -49,6 +49,14 @@ export function coinbaseAdvancedLive(opts: CoinbaseAdvancedOptions): CoinbaseAdv
   const known = new Set(opts.products);
   /** When each product was last asked for in a resubscribe. */
   const asked = new Map<string, number>();
+  /** Numbered messages were decoded since the last connection opened. */
+  let carried = false;
+  /**
+   * A connection opened after one that carried messages: whatever was sent between the two is
+   * unknown, so its first message invalidates every product (a recording has no other sign; live,
+   * the source has invalidated them already at the disconnect, and this is a no-op).
+   */
+  let reopened = false;
 
   const gapInputs = (expected: number, got: number, reason: AdvancedGapInput['reason']) =>
     [...known].map((product) => ({ symbol: product, data: { kind: 'advanced-gap', product, expected, got, reason } satisfies AdvancedGapInput }));
@@ -64,6 +72,8 @@ export function coinbaseAdvancedLive(opts: CoinbaseAdvancedOptions): CoinbaseAdv
     connectionOpened() {
       sequence.restart();
       asked.clear();
+      reopened = carried;
+      carried = false;
     },
     subscribeFrames: () => [advancedSubscribe('level2', opts.products), ...(opts.heartbeats === false ? [] : [advancedSubscribe('heartbeats')])],
     decode(text) {
@@ -78,8 +88,11 @@ export function coinbaseAdvancedLive(opts: CoinbaseAdvancedOptions): CoinbaseAdv
         const v = sequence.take(f.seq);
         // A duplicate or a straggler: its place was taken (or counted as lost) already.
         if (v.kind === 'old') return { inputs, malformed: false };
-        if (v.kind === 'gap') inputs.push(...gapInputs(v.expected, f.seq, 'lost'));
+        if (reopened) inputs.push(...gapInputs(0, f.seq, 'new-connection'));
+        else if (v.kind === 'gap') inputs.push(...gapInputs(v.expected, f.seq, 'lost'));
         else if (v.kind === 'new-connection') inputs.push(...gapInputs(v.expected, f.seq, 'new-connection'));
+        reopened = false;
+        carried = true;
       }
       if (f.kind === 'problem') {
         // A book message whose content cannot be read is as lost as one that never came.

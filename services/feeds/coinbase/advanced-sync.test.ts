@@ -135,17 +135,28 @@ describe('Coinbase Advanced Trade: sequence gap -> every product resyncs', () =>
     expect(v2.needsSnapshot('BTC-USD')).toBe(false);
   });
 
-  it('a reconnect starts the sequence over; a 0 without one (a recording) invalidates every product', () => {
+  it('a reconnect starts the sequence over and invalidates every product; so does a 0 without one (a recording without open lines)', () => {
     const { venue, feed } = synced();
     venue.connectionOpened!();
-    expect(feed(frame.subscriptions(0)).result).toBeUndefined();
-    expect(venue.needsSnapshot('BTC-USD')).toBe(false);
-    feed(frame.l2(1, 'update', 'BTC-USD', [['bid', '97.00', '1']]));
+    // Numbered from 0 again: not a gap, nor a straggler; but what the old connection would have carried is unknown.
     const out = feed(frame.subscriptions(0));
     expect(out.result?.problems.map((p) => p.detail)).toEqual([
-      'BTC-USD: the connection restarted (sequence_num 0 where 2 was expected); every product on it resyncs',
-      'ETH-USD: the connection restarted (sequence_num 0 where 2 was expected); every product on it resyncs',
+      'BTC-USD: a new connection (sequence_num 0): what was sent between the two is unknown; every product on it resyncs',
+      'ETH-USD: a new connection (sequence_num 0): what was sent between the two is unknown; every product on it resyncs',
     ]);
+    expect(venue.sequence.stats.gaps).toBe(0);
+    feed(frame.l2(1, 'snapshot', 'BTC-USD', BOOK));
+    feed(frame.l2(2, 'snapshot', 'ETH-USD', BOOK));
+    expect(feed(frame.l2(3, 'update', 'BTC-USD', [['bid', '97.00', '1']])).result?.events).toHaveLength(1);
+    expect(feed(frame.subscriptions(0)).result?.problems.map((p) => [p.kind, p.detail.slice(0, 30)])).toEqual([['gap', 'BTC-USD: a new connection (seq'], ['gap', 'ETH-USD: a new connection (seq']]);
+    expect(venue.needsSnapshot('BTC-USD') && venue.needsSnapshot('ETH-USD')).toBe(true);
+    // Live, the source has invalidated the books at the disconnect already: the reopen changes nothing more.
+    const { venue: v2, feed: f2 } = synced();
+    v2.invalidate('BTC-USD');
+    v2.invalidate('ETH-USD');
+    v2.connectionOpened!();
+    expect(f2(frame.subscriptions(0)).result).toEqual({ events: [], problems: [] });
+    expect(v2.syncStats().gaps).toBe(0);
   });
 
   it('an update with more decimals than the snapshot showed rebuilds the book at the wider format, without a resync', () => {

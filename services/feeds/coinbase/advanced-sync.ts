@@ -44,7 +44,7 @@ export interface AdvancedGapInput {
   /** What the connection expected, and the sequence_num that came instead. */
   expected: number;
   got: number;
-  /** `lost`: a jump in sequence_num; `unreadable`: a book message that could not be decoded; `new-connection`: the stream restarted at 0. */
+  /** `lost`: a jump in sequence_num; `unreadable`: a book message that could not be decoded; `new-connection`: a reconnect (or the numbers restarting at 0). */
   reason: 'lost' | 'unreadable' | 'new-connection';
 }
 
@@ -163,7 +163,7 @@ export class CoinbaseAdvancedSync {
       ? `sequence_num ${gap.got} where ${gap.expected} was expected: ${gap.got - gap.expected} message(s) lost on the connection`
       : gap.reason === 'unreadable'
         ? `book message ${gap.got} on the connection could not be read`
-        : `the connection restarted (sequence_num 0 where ${gap.expected} was expected)`;
+        : `a new connection (sequence_num ${gap.got}): what was sent between the two is unknown`;
     out.problems.push(withAt({ kind: 'gap', detail: `${gap.product}: ${why}; every product on it resyncs` }, at));
     return out;
   }
