@@ -15,7 +15,11 @@ export function coinbaseUnsubscribe(products: string[], channels = ['level2_batc
   return JSON.stringify({ type: 'unsubscribe', product_ids: products, channels });
 }
 
+/** `kind` coinbase-advanced-ws records the sequenced Advanced Trade feed (level2 and heartbeats); otherwise the legacy level2_batch + ticker. */
 export function coinbaseRecording(products: string[], opts: PlanOptions = {}): RecordingPlan {
+  if (opts.kind === 'coinbase-advanced-ws') {
+    return { venue: 'coinbase', url: opts.wsUrl ?? COINBASE_ADVANCED_WS, subscribe: [advancedSubscribe('level2', products), advancedSubscribe('heartbeats')], rest: [] };
+  }
   return { venue: 'coinbase', url: opts.wsUrl ?? COINBASE_WS, subscribe: [coinbaseSubscribe(products)], rest: [] };
 }
 
