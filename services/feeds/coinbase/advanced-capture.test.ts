@@ -13,7 +13,9 @@ import { FrameCaptureSource } from '../../ingest/sources/captures.js';
 import { recordFeed } from '../capture/recorder.js';
 import { coinbaseAdvancedLive } from './advanced-live.js';
 import { CoinbaseAdvancedPeer } from './advanced-peer.js';
+import { NO_EMIT } from '../../replay/emit.js';
 import { coinbaseKeeper } from './keeper.js';
+import { replayCoinbase } from './replay.js';
 import { coinbaseRecording } from './venue.js';
 
 const PRODUCTS = ['BTC-USD', 'ETH-USD'];
@@ -88,6 +90,10 @@ describe('coinbase-advanced-capture: record, then replay with the sequence check
     expect(sequence).toMatchObject({ gaps: 0, old: 0 });
     for (const p of PRODUCTS) expect(equalsPeer(keeper, peer, p), p).toBe(true);
     expect(keeper.syncStats()).toMatchObject({ gaps: 0, applied: 2 + 200 });
+    // dsm book replay tells the protocol from the frames and checks the sequence.
+    const replayed = await runDsm(['book', 'replay', '-f', 'coinbase', out], { env: { DSM_LOG_LEVEL: 'warn' } });
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(JSON.parse(replayed.stdout)).toMatchObject({ format: 'coinbase', protocol: 'advanced-trade', events: 202, books: 2, gaps: 0, crossed: 0, malformed: 0, sequence_gaps: 0, sequence_lost: 0, connections: 1 });
     const refused = await runDsm(['record', '--venue', 'kraken', '--kind', 'coinbase-advanced-ws', '--symbols', 'XBT/USD', '--out', join(dir, 'x.txt')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/--kind: kraken records kraken-ws, not coinbase-advanced-ws/);
@@ -107,6 +113,7 @@ describe('coinbase-advanced-capture: record, then replay with the sequence check
     // Nothing after the loss is applied: steps 22..40 of both products (step 21 lost ETH-USD's change after sending BTC-USD's).
     expect(keeper.syncStats().dropped).toBe(19 * 2);
     expect(equalsPeer(keeper, peer, 'BTC-USD')).toBe(false);
+    expect(await replayCoinbase([out], { depth: 10, emit: NO_EMIT })).toMatchObject({ protocol: 'advanced-trade', books: 2, gaps: 2, resyncs: 0, dropped: 38, sequence_gaps: 1, sequence_lost: 1, problems: { gap: 2 } });
   });
 
   it('a recording that spans a reconnect: the open line invalidates every product, the new connection\'s snapshots bring them back', async () => {

@@ -15,6 +15,7 @@
  * channel after 60-90 s without updates) and feeds the source's silence watchdog.
  */
 import type { LiveVenue, RecoveryIo } from '../live.js';
+import type { AppliedListener } from '../sync.js';
 import { decodeAdvancedFrame, L2_CHANNEL, type AdvancedFrame } from './advanced-decode.js';
 import { ConnectionSequence } from './advanced-sequence.js';
 import { CoinbaseAdvancedSync, isAdvancedInput, type AdvancedGapInput, type AdvancedInput } from './advanced-sync.js';
@@ -29,6 +30,8 @@ export interface CoinbaseAdvancedOptions {
   /** Recovery attempts this close to an ask that included the product ride on it (default 250 ms). */
   coalesceMs?: number;
   now?: () => number;
+  /** `dsm book replay`: see the book after each applied event. */
+  onApplied?: AppliedListener;
 }
 
 export type CoinbaseAdvancedVenue = LiveVenue & {
@@ -40,7 +43,7 @@ export type CoinbaseAdvancedVenue = LiveVenue & {
 };
 
 export function coinbaseAdvancedLive(opts: CoinbaseAdvancedOptions): CoinbaseAdvancedVenue {
-  const sync = new CoinbaseAdvancedSync({ exchange: opts.exchange });
+  const sync = new CoinbaseAdvancedSync({ exchange: opts.exchange, onApplied: opts.onApplied });
   const sequence = new ConnectionSequence();
   const errors: { count: number; last?: string } = { count: 0 };
   const now = opts.now ?? (() => performance.now());
