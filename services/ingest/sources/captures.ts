@@ -17,7 +17,7 @@ export type { FeedSource };
 export class FrameCaptureSource implements FeedSource {
   readonly stats: SourceStats;
 
-  constructor(private readonly path: string, private readonly venue: Pick<LiveVenue, 'name' | 'decode' | 'connectionOpened'>, exchange: string) {
+  constructor(private readonly path: string, private readonly venue: Pick<LiveVenue, 'name' | 'decode' | 'connectionOpened' | 'notes'>, exchange: string) {
     this.stats = newSourceStats(`${venue.name}-capture ${path}`, exchange);
   }
 
@@ -32,5 +32,7 @@ export class FrameCaptureSource implements FeedSource {
       if (out.malformed) stats.malformed++;
       for (const i of out.inputs) yield keptInput(venue.name, stats.exchange, i.symbol, i.data, rec.wallUs, line);
     }
+    // What the decoding side saw (Coinbase Advanced Trade: sequence gaps in the recording).
+    stats.notes.push(...(venue.notes?.() ?? []));
   }
 }
