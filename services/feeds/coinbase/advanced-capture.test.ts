@@ -106,8 +106,9 @@ describe('coinbase-advanced-capture: record, then replay with the sequence check
       peer.loseNext('ETH-USD');
       for (let i = 0; i < 20; i++) peer.step();
     });
-    const { keeper, problems, sequence } = await replay(out);
+    const { keeper, problems, sequence, stats } = await replay(out);
     expect(sequence).toMatchObject({ gaps: 1, lost: 1 });
+    expect(stats.notes).toContainEqual(expect.stringMatching(/^COINBASE sequence_num: 1 gap\(s\), 1 message\(s\) lost/));
     expect(problems.map((p) => p.kind)).toEqual(['gap', 'gap']);
     expect(keeper.syncStats()).toMatchObject({ gaps: 2, resyncs: 0 });
     // Nothing after the loss is applied: steps 22..40 of both products (step 21 lost ETH-USD's change after sending BTC-USD's).

@@ -129,6 +129,7 @@ describe('Coinbase Advanced Trade: live recovery against a local peer', () => {
       expect(p.connections).toBe(1);
       await waitFor('stats refreshed', () => r.src.stats.resyncs === 2);
       expect(r.src.stats).toMatchObject({ gaps: 2, resyncs: 2, connects: 1 });
+      expect(r.src.stats.notes).toContainEqual(expect.stringMatching(/^COINBASE sequence_num: 1 gap\(s\), 1 message\(s\) lost, 0 duplicate\(s\) dropped over \d+ message\(s\)$/));
       if (owned) for (const s of PRODUCTS) expect([...r.engine.states()].find((st) => st.book.symbol === s)!.book).toBe(r.venue.book(s));
     });
   }
