@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isRecordedFeed } from '../../services/feeds/registry.js';
 import { IngestService } from '../../services/ingest/service.js';
 import { HaIngest } from '../../services/ingest/ha/ha-ingest.js';
 import { parsePace } from '../../services/ingest/sources/pacing.js';
@@ -34,10 +35,10 @@ export function register(program: Command): void {
       const exchanges = opts.exchanges?.split(',').map((s) => s.trim());
       const unknown = exchanges?.filter((e) => !config.exchanges.some((x) => x.name === e));
       if (unknown?.length) throw new UsageError(`--exchanges: unknown ${unknown.join(', ')}; configured: ${config.exchanges.map((x) => x.name).join(', ')}`);
-      // Recordings end; live feeds (UDP, WebSocket) run until stopped. Say which is which.
-      const LIVE = new Set(['itch-moldudp64', 'binance-ws', 'kraken-ws', 'coinbase-ws']);
+      // Recordings end; live feeds (UDP, WebSocket) run until stopped. Say which is which (the registry knows each venue's kinds).
+      const isLive = (x: (typeof config.exchanges)[number]) => !isRecordedFeed(x);
       const selected = config.exchanges.filter((x) => !exchanges || exchanges.includes(x.name));
-      const live = selected.filter((x) => LIVE.has(x.feed.kind));
+      const live = selected.filter(isLive);
       let recordingsLeft = selected.length - live.length;
       const onSourceEnd = (s: { exchange: string; source: string; updates: number; malformed: number }) => {
         recordingsLeft--;
@@ -61,7 +62,7 @@ export function register(program: Command): void {
         tuning.stop();
         void summaries.stop().then(async () => { await (ha ?? ingest).stop(); await control.close(); }).then(() => process.exit(0));
       };
-      note(`ingesting ${selected.map((x) => `${x.name} (${LIVE.has(x.feed.kind) ? 'live ' : 'recorded '}${x.feed.kind})`).join(', ')} at pace ${opts.pace} on ${common.servers.join(', ')}`);
+      note(`ingesting ${selected.map((x) => `${x.name} (${isLive(x) ? 'live ' : 'recorded '}${x.feed.kind})`).join(', ')} at pace ${opts.pace} on ${common.servers.join(', ')}`);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       const timer = setInterval(() => {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { PlanOptions, RecordingPlan } from '../../services/feeds/capture/plan.js';
 import { recordFeed, RecordError } from '../../services/feeds/capture/recorder.js';
-import { VENUES } from '../../services/feeds/registry.js';
+import { VENUES, venueNamed } from '../../services/feeds/registry.js';
 import { CommandFailed, UsageError } from '../exit.js';
 import { nonNegativeNumber, positiveInt } from '../options.js';
 
@@ -25,6 +25,7 @@ interface RecordCliOptions {
   url?: string;
   restUrl?: string;
   depth?: number;
+  kind?: string;
 }
 
 export function register(program: Command): void {
@@ -39,13 +40,16 @@ export function register(program: Command): void {
     .option('--url <ws-url>', "override the venue's WebSocket URL")
     .option('--rest-url <base>', "override the venue's REST base URL (binance)")
     .option('--depth <n>', 'book depth to subscribe to (kraken: 10/25/100/500/1000; binance snapshot limit)', positiveInt('--depth'))
+    .option('--kind <kind>', 'live feed kind to record, for a venue with several protocols (coinbase: coinbase-ws, the default, or the sequenced coinbase-advanced-ws)')
     .action(async (opts: RecordCliOptions) => {
       const symbols = opts.symbols.split(',').map((s) => s.trim()).filter((s) => s !== '');
       if (symbols.length === 0) throw new UsageError('--symbols must name at least one symbol');
       if (!existsSync(dirname(opts.out) || '.')) throw new UsageError(`--out directory does not exist: ${dirname(opts.out)}`);
+      const kinds = venueNamed(opts.venue)?.liveKinds ?? [];
+      if (opts.kind !== undefined && !kinds.includes(opts.kind)) throw new UsageError(`--kind: ${opts.venue} records ${kinds.join(' or ')}, not ${opts.kind}`);
       let plan: RecordingPlan;
       try {
-        plan = RECORDABLE[opts.venue]!(symbols, { wsUrl: opts.url, restBase: opts.restUrl, depth: opts.depth });
+        plan = RECORDABLE[opts.venue]!(symbols, { wsUrl: opts.url, restBase: opts.restUrl, depth: opts.depth, kind: opts.kind });
       } catch (err) {
         throw new UsageError(err instanceof Error ? err.message : String(err));
       }

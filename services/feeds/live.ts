@@ -56,15 +56,17 @@ export interface BookKeeper {
 /** decode + keep in one thread: what a live connection does with each frame. */
 export function keepFrame(venue: Pick<LiveVenue, 'decode' | 'keep'>, text: string, stamp: RecvStamp): FrameOutcome {
   const d = venue.decode(text);
-  if (d.inputs.length === 0) return d.malformed ? { malformed: true } : {};
-  if (d.inputs.length === 1) return { result: venue.keep(d.inputs[0]!.data, stamp) };
+  // A frame can be malformed and still yield inputs (Coinbase Advanced: an unreadable book message is a gap).
+  const malformed = d.malformed ? { malformed: true } : {};
+  if (d.inputs.length === 0) return malformed;
+  if (d.inputs.length === 1) return { result: venue.keep(d.inputs[0]!.data, stamp), ...malformed };
   const out: SyncResult = { events: [], problems: [] };
   for (const i of d.inputs) {
     const r = venue.keep(i.data, stamp);
     out.events.push(...r.events);
     out.problems.push(...r.problems);
   }
-  return { result: out };
+  return { result: out, ...malformed };
 }
 
 export interface LiveVenue extends BookKeeper {
@@ -74,6 +76,12 @@ export interface LiveVenue extends BookKeeper {
   readonly symbols: readonly string[];
   /** Frames to send once the socket is open. */
   subscribeFrames(): string[];
+  /**
+   * A connection opened (live) or a recording reached a connection-open line, before any frame
+   * of it is decoded: per-connection decode state starts over (Coinbase Advanced Trade numbers
+   * each connection's messages from 0).
+   */
+  connectionOpened?(): void;
   /**
    * true: subscribing sends a fresh snapshot per symbol (Kraken, Coinbase), so after a (re)connect
    * the source waits for it before trying `recover`. false: the source must fetch one (Binance).

@@ -16,4 +16,6 @@ export interface PlanOptions {
   restBase?: string;
   /** Book depth to subscribe to, where the venue takes one. */
   depth?: number;
+  /** The live feed kind to record, for a venue that speaks several protocols (Coinbase); its first by default. */
+  kind?: string;
 }

@@ -17,18 +17,22 @@ export type { FeedSource };
 export class FrameCaptureSource implements FeedSource {
   readonly stats: SourceStats;
 
-  constructor(private readonly path: string, private readonly venue: Pick<LiveVenue, 'name' | 'decode'>, exchange: string) {
+  constructor(private readonly path: string, private readonly venue: Pick<LiveVenue, 'name' | 'decode' | 'connectionOpened' | 'notes'>, exchange: string) {
     this.stats = newSourceStats(`${venue.name}-capture ${path}`, exchange);
   }
 
   async *updates(): AsyncGenerator<FeedUpdate> {
     const { venue, stats } = this;
     for await (const { rec, line } of readCaptureFile(this.path)) {
+      // A reconnect in the recording: per-connection decode state (a connection-wide sequence) starts over.
+      if (rec.kind === 'open') venue.connectionOpened?.();
       if (rec.kind !== 'recv') continue;
       stats.inputs++;
       const out = venue.decode(rec.frame);
       if (out.malformed) stats.malformed++;
       for (const i of out.inputs) yield keptInput(venue.name, stats.exchange, i.symbol, i.data, rec.wallUs, line);
     }
+    // What the decoding side saw (Coinbase Advanced Trade: sequence gaps in the recording).
+    stats.notes.push(...(venue.notes?.() ?? []));
   }
 }

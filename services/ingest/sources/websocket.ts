@@ -134,7 +134,9 @@ export class WebSocketSource implements FeedSource {
     this.stats.resyncs = Object.values(health).reduce((a, h) => a + h.recoveries, 0);
     this.stats.connects = this.connects;
     this.stats.watchdogTimeouts = this.watchdogTimeouts;
-    if (sync.checksumChecks) this.stats.notes = [`${this.stats.exchange} checksums: ${sync.checksumMatches}/${sync.checksumChecks} matched`];
+    // The venue's own notes too (Coinbase Advanced Trade: sequence gaps and messages lost on the connection).
+    const notes = [...(sync.checksumChecks ? [`${this.stats.exchange} checksums: ${sync.checksumMatches}/${sync.checksumChecks} matched`] : []), ...(this.venue.notes?.() ?? [])];
+    if (notes.length) this.stats.notes = notes;
   }
 
   private checkSilence(): void {
@@ -156,6 +158,7 @@ export class WebSocketSource implements FeedSource {
       this.connects++;
       this.reconnect.reset();
       this.lastFrameAt = performance.now();
+      this.venue.connectionOpened?.();
       for (const f of this.venue.subscribeFrames()) ws.send(f);
       this.recovery.connected();
       this.refreshStats();

@@ -1,0 +1,115 @@
+/**
+ * A lost Coinbase Advanced Trade message, end to end as in production: a local Advanced Trade
+ * peer named by the config (`coinbase-advanced-ws`), the ingest with worker threads (each worker
+ * opens its own connection for the products it owns), a real 3-node mTLS nats-server cluster and
+ * a real subscriber. The peer loses one update deep in BTC-USD's book, which never crosses it:
+ * only sequence_num shows the loss, and since it is numbered per connection, every product on
+ * BTC-USD's connection goes stale once and is resubscribed, the others are untouched. The
+ * subscriber's mirrors must equal the peer's books, and a product that was stale must show the
+ * STALE marker followed by nothing but its recovery snapshot.
+ */
+import type { SymbolHealth } from '../services/ingest/feed-update.js';
+import { IngestService } from '../services/ingest/service.js';
+import { CoinbaseAdvancedPeer } from '../services/feeds/coinbase/advanced-peer.js';
+import { Subscriber } from '../services/subscriber/subscriber.js';
+import { Flags } from '../services/wire/index.js';
+import { startTestCluster, type TestCluster } from './harness/cluster.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+const PRODUCTS = ['BTC-USD', 'ETH-USD', 'SOL-USD'];
+const connection = { watchdogMs: 5000, reconnect: { baseMs: 20, maxMs: 200, jitterMs: 10 }, recovery: { baseMs: 20, maxMs: 300, jitterMs: 10 }, recoveryTimeoutMs: 1000 };
+
+describe('a lost Coinbase Advanced Trade message through nats-server to a subscriber', () => {
+  let tc: TestCluster;
+  let peer: CoinbaseAdvancedPeer;
+  let ingest: IngestService;
+  let sub: Subscriber;
+  let running: Promise<unknown>;
+  /** Per product: what the subscriber applied, in order ('stale', 'snapshot', 'delta'). */
+  const seen = new Map<string, string[]>();
+
+  beforeAll(async () => {
+    peer = await new CoinbaseAdvancedPeer({ products: PRODUCTS }).start();
+    tc = await startTestCluster({
+      patch: (c) => ({
+        ...c,
+        exchanges: c.exchanges.map((ex) => (ex.name === 'COINBASE' ? { name: 'COINBASE', symbols: PRODUCTS, feed: { kind: 'coinbase-advanced-ws' as const, url: peer.wsUrl, connection } } : ex)),
+      }),
+    });
+    ingest = new IngestService({ config: tc.config, tlsDir: tc.tlsDir, root: process.cwd(), pace: { mode: 'max' }, workers: 2, exchanges: ['COINBASE'], servers: [tc.clientUrls[0]!] });
+    await ingest.start();
+    sub = await new Subscriber({
+      config: tc.config, tlsDir: tc.tlsDir, servers: [tc.clientUrls[2]!], subjects: ['COINBASE.*.orderbook'],
+      handlers: [({ mirror, message, outcome }) => {
+        if (outcome !== 'applied' && outcome !== 'resynced') return;
+        const list = seen.get(mirror.symbol) ?? [];
+        list.push(message.type === 'snapshot' ? 'snapshot' : (message.flags & Flags.STALE) !== 0 ? 'stale' : 'delta');
+        seen.set(mirror.symbol, list);
+      }],
+    }).start();
+    running = ingest.run();
+  }, 60_000);
+
+  afterAll(async () => {
+    peer?.pause();
+    await sub?.close();
+    await ingest?.stop();
+    await running;
+    await peer?.stop();
+    await tc?.stop();
+  });
+
+  it('every product on the lossy connection resyncs once, by sequence alone; the subscriber ends equal to the peer\'s books', async () => {
+    peer.run(5);
+    // Each worker's source carries the products it owns, on its own connection.
+    const sources = () => ingest.shardFeedStats().filter((s) => s.exchange === 'COINBASE');
+    const health = (product: string): SymbolHealth | undefined => sources().map((s) => s.symbols?.[product]).find((h) => h !== undefined);
+    await waitFor('every product publishing', () => PRODUCTS.every((p) => (seen.get(p)?.length ?? 0) > 20));
+    await waitFor('feed stats back from the workers', () => PRODUCTS.every((p) => health(p) !== undefined));
+    const lossy = sources().find((s) => s.symbols?.['BTC-USD'] !== undefined)!;
+    const sameConnection = Object.keys(lossy.symbols ?? {});
+    const others = PRODUCTS.filter((p) => !sameConnection.includes(p));
+    expect(sameConnection).toContain('BTC-USD');
+    expect(peer.connections).toBe(sources().length);
+
+    peer.loseNext('BTC-USD');
+    await waitFor('the lossy connection\'s products recovered', () => sameConnection.every((p) => (health(p)?.recoveries ?? 0) >= 1));
+    await sleep(200);
+    peer.pause();
+    for (const product of PRODUCTS) {
+      const book = peer.bookOf(product);
+      await waitFor(`${product} mirror to equal the peer's book`, () => {
+        const m = sub.mirrors.get('COINBASE', product);
+        if (!m?.isLive || m.stale) return false;
+        const { priceDecimals: pd, sizeDecimals: sd } = m.book.format;
+        return JSON.stringify([m.book.top('bid', 100), m.book.top('ask', 100)]) === JSON.stringify([book.scaled('bid', pd, sd), book.scaled('ask', pd, sd)]);
+      });
+    }
+    expect(peer.lost).toBe(1);
+    await waitFor('stats refreshed', () => sameConnection.every((p) => health(p)?.stale === false));
+    for (const p of sameConnection) {
+      expect(health(p)).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
+      const list = seen.get(p) ?? [];
+      const i = list.indexOf('stale');
+      expect(i, `${p} never flagged stale`).toBeGreaterThan(0);
+      expect(list[i + 1], `${p}: only the recovery snapshot may follow the STALE marker`).toBe('snapshot');
+      expect(list.filter((x) => x === 'stale')).toHaveLength(1);
+    }
+    for (const p of others) {
+      expect(health(p)).toMatchObject({ gaps: 0, recoveries: 0, stale: false });
+      expect(seen.get(p)).not.toContain('stale');
+    }
+    // What a metrics summary counts for the exchange: one gap and one recovery per product on that connection.
+    expect(ingest.feedCountsSinceLast()).toMatchObject({ COINBASE: { gaps: sameConnection.length, resyncs: sameConnection.length } });
+    // The subscriber saw the recovery as an ordinary in-stream snapshot, never a sequence gap of its own.
+    for (const p of PRODUCTS) expect(sub.mirrors.get('COINBASE', p)!.counters.gaps).toBe(0);
+  }, 60_000);
+});
