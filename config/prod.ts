@@ -26,7 +26,8 @@ export const prodConfig: DsmConfigInput = {
     switch (ex.feed.kind) {
       case 'binance-capture': return { ...ex, feed: { kind: 'binance-ws' as const, url: 'wss://stream.binance.com:9443/stream' } };
       case 'kraken-capture': return { ...ex, feed: { kind: 'kraken-ws' as const, url: 'wss://ws.kraken.com', depth: 100 } };
-      case 'coinbase-capture': return { ...ex, feed: { kind: 'coinbase-ws' as const, url: 'wss://ws-feed.exchange.coinbase.com' } };
+      // Advanced Trade numbers every message: a lost one is detected (the legacy level2 feed cannot).
+      case 'coinbase-capture': return { ...ex, feed: { kind: 'coinbase-advanced-ws' as const, url: 'wss://advanced-trade-ws.coinbase.com' } };
       case 'itch-moldudp64': return { ...ex, feed: { ...ex.feed, host: '0.0.0.0' } };
       default: return ex;
     }
