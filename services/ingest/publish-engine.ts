@@ -170,9 +170,13 @@ export class PublishEngine {
   private stateFor(u: FeedUpdate, held: BookState | undefined): BookState {
     let st = held;
     if (st === undefined || st.book.format.priceDecimals !== u.format.priceDecimals || st.book.format.sizeDecimals !== u.format.sizeDecimals) {
-      // Start small (the ladders double as a book deepens): a whole market is mostly shallow books.
-      const book = new L2Book(u.exchange, u.symbol, u.format);
-      if (st !== undefined) st.staged = false; // the replaced book's staged changes are void
+      // Start small (the ladders double as a book deepens, in the thread's level arena): a
+      // whole market is mostly shallow books, and a small book is cheap to create and to keep.
+      const book = new L2Book(u.exchange, u.symbol, u.format, 16);
+      if (st !== undefined) {
+        st.staged = false; // the replaced book's staged changes are void
+        st.book.release(); // a routed book is the engine's own: nothing else reads it
+      }
       st = this.adopt(u, book, st);
     }
     return st;

@@ -168,6 +168,8 @@ export class MirrorSet {
     bySymbol.delete(mirror.symbol);
     if (bySymbol.size === 0) this.byExchange.delete(mirror.exchange);
     this.count--;
+    // Its levels go back to the arena for the next book (a group member hands symbols over and takes others).
+    mirror.book.release();
     return true;
   }
 
