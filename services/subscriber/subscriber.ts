@@ -25,7 +25,7 @@ import { BookMirror, type MirrorOutcome } from '../mirror/book-mirror.js';
 import { MirrorSet } from '../mirror/mirror-set.js';
 import { connectAs } from '../nats/connect.js';
 import { snapshotSubject, subjectScheme } from '../nats/subjects.js';
-import { decodeInto, WireMessage } from '../wire/index.js';
+import { WireMessage } from '../wire/index.js';
 import { readU16 } from '../wire/bytes.js';
 import { Flags, HEADER_BYTES, Offset } from '../wire/layout.js';
 import { BoundedQueue } from './queue.js';
@@ -122,7 +122,7 @@ export class Subscriber {
     const c = opts.config.client;
     this.mirrors = new MirrorSet({ onNeedSnapshot: (m) => this.requestSnapshot(m), maxBooks: c.maxBooks });
     this.pacer = new SnapshotPacer({ ratePerSecond: c.snapshotRequestsPerSecond, baseMs: c.snapshotRetry.baseMs, maxMs: c.snapshotRetry.maxMs });
-    this.subjectCheck = new SubjectPayloadCheck(Math.max(1024, c.maxBooks * 2));
+    this.subjectCheck = new SubjectPayloadCheck();
     this.ctx = { mirror: undefined as unknown as BookMirror, message: this.msg, outcome: 'applied', subscriber: this };
   }
 
@@ -152,7 +152,7 @@ export class Subscriber {
     return nc.subscribe(subject, {
       callback: (err, m) => {
         if (err) { this.refused.push({ subject, error: err.message }); this.log.error({ subject, err: err.message }, 'subscription error'); return; }
-        if (!this.subjectCheck.matches(m.subject, m.data)) { this.onMismatch(m.subject); return; }
+        if (!this.subjectCheck.matchesMsg(m)) { this.onMismatch(m.subject); return; }
         this.onPayload(m.data);
       },
     });
@@ -229,7 +229,7 @@ export class Subscriber {
     try {
       for (let payload = this.queue.shift(); payload; payload = this.queue.shift()) {
         const recvMonoNs = this.queue.lastRecvMonoNs;
-        const r = decodeInto(payload, this.msg);
+        const r = this.mirrors.decode(payload, this.msg);
         if (!r.ok) {
           this.counters.malformed++;
           this.mirrors.malformed++;
