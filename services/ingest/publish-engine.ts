@@ -25,6 +25,9 @@ import type { FeedUpdate } from './feed-update.js';
 export interface BookState {
   book: L2Book;
   subject: string;
+  /** The book's names as UTF-8, encoded once (the encoder writes them into every message). */
+  exchangeBytes: Uint8Array;
+  symbolBytes: Uint8Array;
   seq: number;
   exchSeq: number;
   exchTsUs: number;
@@ -67,7 +70,7 @@ export class PublishEngine {
   private count = 0;
   /** Reused for every message: apply() hands it out and the caller uses it before the next apply. */
   private readonly out: Outgoing = { subject: '', payload: new Uint8Array(0), more: undefined, state: undefined as unknown as BookState };
-  private readonly scratch: BookHeader = { exchange: '', symbol: '', format: { priceDecimals: 0, sizeDecimals: 0 }, epoch: 0, seq: 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, flags: 0 };
+  private readonly scratch: BookHeader = { exchange: '', symbol: '', format: { priceDecimals: 0, sizeDecimals: 0 }, epoch: 0, seq: 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, flags: 0, exchangeBytes: undefined, symbolBytes: undefined };
   private readonly encoder = new WireEncoder();
   /** Separate encoder for snapshot replies: they may be large and must not recycle the data slab. */
   private readonly snapshotEncoder = new WireEncoder({ mode: 'reuse', slabBytes: 64 * 1024 });
@@ -187,7 +190,9 @@ export class PublishEngine {
     let bySymbol = this.books.get(u.exchange);
     if (bySymbol === undefined) this.books.set(u.exchange, (bySymbol = new Map()));
     if (prev === undefined) this.count++;
-    const st: BookState = { book, subject: prev?.subject ?? dataSubject(u.exchange, u.symbol, this.opts.dataSuffix), seq: prev?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, stale: prev?.stale ?? false, staged: false };
+    const st: BookState = {
+      book, subject: prev?.subject ?? dataSubject(u.exchange, u.symbol, this.opts.dataSuffix),
+      exchangeBytes: this.encoder.nameBytes(book.exchange, 'exchange'), symbolBytes: this.encoder.nameBytes(book.symbol, 'symbol'), seq: prev?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, stale: prev?.stale ?? false, staged: false };
     bySymbol.set(u.symbol, st);
     return st;
   }
@@ -327,6 +332,8 @@ export class PublishEngine {
     const h = this.scratch;
     h.exchange = st.book.exchange;
     h.symbol = st.book.symbol;
+    h.exchangeBytes = st.exchangeBytes;
+    h.symbolBytes = st.symbolBytes;
     h.format = st.book.format;
     h.epoch = this.opts.epoch;
     h.seq = st.seq;

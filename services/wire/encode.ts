@@ -38,6 +38,12 @@ export interface BookHeader {
   /** Usually left 0 here and stamped right before publish with `stampPublishTime`. */
   pubMonoNs?: number;
   flags?: number;
+  /**
+   * The names' UTF-8 bytes, when the caller keeps them per book (`WireEncoder.nameBytes`): saves
+   * the encoder's name lookups per message, which at thousands of symbols are cold map probes.
+   */
+  exchangeBytes?: Uint8Array;
+  symbolBytes?: Uint8Array;
 }
 
 export interface HeartbeatFields {
@@ -189,8 +195,8 @@ export class WireEncoder {
 
   /** Reserve room for a book message and write all but its levels; returns where levels start. */
   private beginBook(code: number, h: BookHeader, bidCount: number, askCount: number): number {
-    const ex = this.name(h.exchange, 'exchange');
-    const sym = this.name(h.symbol, 'symbol');
+    const ex = h.exchangeBytes ?? this.name(h.exchange, 'exchange');
+    const sym = h.symbolBytes ?? this.name(h.symbol, 'symbol');
     checkDecimals(h.format.priceDecimals, 'priceDecimals');
     checkDecimals(h.format.sizeDecimals, 'sizeDecimals');
     const size = HEADER_BYTES + ex.length + sym.length + BOOK_COUNTS_BYTES + (bidCount + askCount) * LEVEL_BYTES;
@@ -223,6 +229,11 @@ export class WireEncoder {
   private replaceBuffer(size: number): void {
     this.buf = new Uint8Array(size);
     this.view = new DataView(this.buf.buffer);
+  }
+
+  /** A name's UTF-8 bytes as this encoder writes them (checked against the wire's limit), for `BookHeader.exchangeBytes`/`symbolBytes`. */
+  nameBytes(s: string, what: 'exchange' | 'symbol'): Uint8Array {
+    return this.name(s, what);
   }
 
   private name(s: string, what: string): Uint8Array {
