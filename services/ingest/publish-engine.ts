@@ -21,10 +21,13 @@ import { dataSubject } from '../marketdata/subject.js';
 import { Flags, WireEncoder, type BookHeader } from '../wire/index.js';
 import { levelsPerMessage } from '../wire/layout.js';
 import type { FeedUpdate } from './feed-update.js';
+import { pubPrefix } from './frame-publisher.js';
 
 export interface BookState {
   book: L2Book;
   subject: string;
+  /** `PUB <subject> ` as bytes, made once (frame-publisher.ts writes it before every message). */
+  pubPrefix: Uint8Array;
   /** The book's names as UTF-8, encoded once (the encoder writes them into every message). */
   exchangeBytes: Uint8Array;
   symbolBytes: Uint8Array;
@@ -190,8 +193,9 @@ export class PublishEngine {
     let bySymbol = this.books.get(u.exchange);
     if (bySymbol === undefined) this.books.set(u.exchange, (bySymbol = new Map()));
     if (prev === undefined) this.count++;
+    const subject = prev?.subject ?? dataSubject(u.exchange, u.symbol, this.opts.dataSuffix);
     const st: BookState = {
-      book, subject: prev?.subject ?? dataSubject(u.exchange, u.symbol, this.opts.dataSuffix),
+      book, subject, pubPrefix: prev?.pubPrefix ?? pubPrefix(subject),
       exchangeBytes: this.encoder.nameBytes(book.exchange, 'exchange'), symbolBytes: this.encoder.nameBytes(book.symbol, 'symbol'), seq: prev?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, stale: prev?.stale ?? false, staged: false };
     bySymbol.set(u.symbol, st);
     return st;
