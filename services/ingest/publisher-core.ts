@@ -21,9 +21,12 @@ import { SnapshotResponder } from './snapshot-responder.js';
 import { sourceFor } from './sources/index.js';
 import { WebSocketSource } from './sources/websocket.js';
 import { describeUpdate, judgeContent, judgeName } from './update-guard.js';
+import { FramePublisher } from './frame-publisher.js';
 
 export class PublisherCore {
   private nc!: NatsConnection;
+  /** Book messages go out through it (frame-publisher.ts: PUB frames written once, handed over per turn). */
+  private frames!: FramePublisher;
   readonly engine: PublishEngine;
   private publishing: boolean;
   private readonly latency = new LatencyRecorder();
@@ -63,6 +66,7 @@ export class PublisherCore {
   async connect(): Promise<void> {
     const m = this.init;
     this.nc = await connectAs(m.config, m.identity, { tlsDir: m.tlsDir, name: `${m.publisherId}-w${m.worker}`, ...(m.servers ? { servers: m.servers } : {}) });
+    this.frames = new FramePublisher(this.nc);
     const shards = Math.max(1, m.shards ?? 1);
     const served = new Set(m.config.exchanges.map((e) => e.name));
     // One responder for all of this core's books, set up before the first update (never per symbol).
@@ -193,14 +197,15 @@ export class PublisherCore {
     }
     const now = monoNs();
     stampPublishTime(out.payload, now);
-    this.nc.publish(out.subject, out.payload);
+    const prefix = out.state.pubPrefix;
+    this.frames.publish(out.subject, prefix, out.payload);
     let messages = 1;
     let bytes = out.payload.length;
     if (out.more) {
       // The rest of a book too large for one message (multi-part snapshot, split delta).
       for (const p of out.more) {
         stampPublishTime(p, now);
-        this.nc.publish(out.subject, p);
+        this.frames.publish(out.subject, prefix, p);
         messages++;
         bytes += p.length;
       }
@@ -228,6 +233,7 @@ export class PublisherCore {
     this.publishing = true;
     const since = performance.now() - replayWindowMs;
     let replayed = 0;
+    this.frames.handOver();
     for (const e of this.standbyLog) {
       if (e.atMs < since) continue;
       writeU32(e.payload, Offset.epoch, epoch);
@@ -255,6 +261,7 @@ export class PublisherCore {
     await this.stopFeeds();
     this.flushStaged();
     this.responder?.close();
+    this.frames?.handOver();
     try { await this.nc.drain(); } catch { /* already closed */ }
     return this.currentStats();
   }
