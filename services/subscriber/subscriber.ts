@@ -20,7 +20,7 @@ import type { DsmConfig } from '../../config/schema.js';
 import { monoNs } from '../common/clock.js';
 import { childLogger } from '../common/log.js';
 import { encodeSubjectToken } from '../marketdata/subject.js';
-import { LatencyRecorder } from '../metrics/latency.js';
+import { LatencyRecorder, type HopRecorder } from '../metrics/latency.js';
 import { BookMirror, type MirrorOutcome } from '../mirror/book-mirror.js';
 import { MirrorSet } from '../mirror/mirror-set.js';
 import { connectAs } from '../nats/connect.js';
@@ -89,6 +89,9 @@ export interface SubscriberCounters {
 export class Subscriber {
   readonly mirrors: MirrorSet;
   readonly latency: LatencyRecorder;
+  /** The two hops recorded per message, held so recording needs no lookup. */
+  private readonly pubHop: HopRecorder;
+  private readonly e2eHop: HopRecorder;
   readonly counters: SubscriberCounters = { received: 0, malformed: 0, slowConsumer: 0, droppedOnOverflow: 0, snapshotRequests: 0, snapshotFailures: 0, reconnects: 0, processed: 0, busyNs: 0, mismatched: 0, unknownBooks: 0 };
   nc: NatsConnection | undefined;
   private queue: BoundedQueue;
@@ -119,6 +122,8 @@ export class Subscriber {
     this.queue = new BoundedQueue(opts.maxQueued ?? opts.config.client.maxQueuedMessages);
     this.handlers = opts.handlers ?? [];
     this.latency = opts.latency ?? new LatencyRecorder();
+    this.pubHop = this.latency.hop('publish_to_subscriber');
+    this.e2eHop = this.latency.hop('end_to_end');
     const c = opts.config.client;
     this.mirrors = new MirrorSet({ onNeedSnapshot: (m) => this.requestSnapshot(m), maxBooks: c.maxBooks });
     this.pacer = new SnapshotPacer({ ratePerSecond: c.snapshotRequestsPerSecond, baseMs: c.snapshotRetry.baseMs, maxMs: c.snapshotRetry.maxMs });
@@ -239,8 +244,8 @@ export class Subscriber {
         if (this.opts.accept && m.type !== 'heartbeat' && !this.opts.accept(m.exchange, m.symbol)) continue;
         this.counters.processed++;
         if (m.type !== 'heartbeat') {
-          this.latency.record('publish_to_subscriber', (recvMonoNs - m.pubMonoNs) / 1000);
-          this.latency.record('end_to_end', (recvMonoNs - m.recvMonoNs) / 1000);
+          this.pubHop.record((recvMonoNs - m.pubMonoNs) / 1000);
+          this.e2eHop.record((recvMonoNs - m.recvMonoNs) / 1000);
           this.lastUpdateMonoNs = recvMonoNs;
         }
         const outcome = this.mirrors.handle(m);
