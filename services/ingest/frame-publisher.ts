@@ -6,8 +6,9 @@
  * payload as two more buffers that are concatenated again before the socket write. At a few
  * hundred thousand messages a second that was about a third of the ingest thread's time. Here
  * each book keeps its `PUB <subject> ` bytes (made once), every frame (line, payload, CRLF) is
- * written once into a slab, and the frames written in one event-loop turn go to nats.js as one
- * buffer, handed over in a microtask, which is when nats.js itself would write the socket (its
+ * written into one reused slab, and the frames written in one event-loop turn go to nats.js as
+ * one buffer (a copy of the slab's frames: the caller's payload and the slab are free to be
+ * written again at once), handed over in a microtask, which is when nats.js itself would write the socket (its
  * own publish schedules the flush in a microtask too), so no latency is added. Past 32 KiB
  * pending they go at once, as nats.js flushes inline at its 32 KiB threshold.
  *
@@ -47,7 +48,7 @@ function internals(nc: NatsConnection): ProtocolInternals | undefined {
 export class FramePublisher {
   private readonly proto: ProtocolInternals | undefined;
   private slab = new Uint8Array(SLAB_BYTES);
-  /** Frames not yet handed to nats.js occupy [start, pos) of the slab. */
+  /** Frames not yet handed to nats.js occupy [start, pos) of the slab (start is 0 but for tests of the invariant). */
   private start = 0;
   private pos = 0;
   private pendingMsgs = 0;
@@ -73,7 +74,8 @@ export class FramePublisher {
     const max = proto?.info?.max_payload;
     if (proto === undefined || this.nc.isClosed() || this.nc.isDraining() || (max !== undefined && payload.length > max)) {
       this.handOver();
-      this.nc.publish(subject, payload);
+      // publish keeps the view until its flush; the caller may reuse the bytes at once.
+      this.nc.publish(subject, payload.slice());
       return;
     }
     const len = payload.length;
@@ -81,10 +83,7 @@ export class FramePublisher {
     const need = prefix.length + 14 + len;
     if (this.pos + need > this.slab.length) {
       this.handOver();
-      // A fresh slab: nats.js (and the socket) may still hold views of the old one.
-      this.slab = new Uint8Array(Math.max(SLAB_BYTES, need));
-      this.start = 0;
-      this.pos = 0;
+      if (need > this.slab.length) this.slab = new Uint8Array(need);
     }
     const b = this.slab;
     let p = this.pos;
@@ -111,8 +110,11 @@ export class FramePublisher {
   handOver(): void {
     if (this.pos === this.start) return;
     const proto = this.proto!;
-    const frames = this.slab.subarray(this.start, this.pos);
-    this.start = this.pos;
+    // A copy: nats.js and the socket's write queue may hold it until the write completes,
+    // while the slab is written again at once (frames go into memory that stays in cache).
+    const frames = this.slab.slice(this.start, this.pos);
+    this.start = 0;
+    this.pos = 0;
     // What NatsConnection.publish would have counted (stats() reports them).
     proto.outMsgs += this.pendingMsgs;
     proto.outBytes += this.pendingBytes;

@@ -65,6 +65,13 @@ export interface PublishEngineOptions {
   /** A restarted worker: a book exists again only from a venue snapshot, flagged RESET. */
   requireSnapshot?: boolean;
   maxPayloadBytes?: number;
+  /**
+   * The caller copies each payload before the next apply (frame-publisher.ts does): the engine
+   * then encodes every message into one reused buffer, which stays in cache, instead of a fresh
+   * slab region per message that must outlive nats.js's flush. Default false (payload views are
+   * never overwritten).
+   */
+  transientPayloads?: boolean;
 }
 
 export class PublishEngine {
@@ -74,7 +81,7 @@ export class PublishEngine {
   /** Reused for every message: apply() hands it out and the caller uses it before the next apply. */
   private readonly out: Outgoing = { subject: '', payload: new Uint8Array(0), more: undefined, state: undefined as unknown as BookState };
   private readonly scratch: BookHeader = { exchange: '', symbol: '', format: { priceDecimals: 0, sizeDecimals: 0 }, epoch: 0, seq: 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, flags: 0, exchangeBytes: undefined, symbolBytes: undefined };
-  private readonly encoder = new WireEncoder();
+  private readonly encoder: WireEncoder;
   /** Separate encoder for snapshot replies: they may be large and must not recycle the data slab. */
   private readonly snapshotEncoder = new WireEncoder({ mode: 'reuse', slabBytes: 64 * 1024 });
   /** Most levels one message may carry under max_payload. */
@@ -85,6 +92,7 @@ export class PublishEngine {
 
   constructor(private readonly opts: PublishEngineOptions) {
     this.levelsPerPart = levelsPerMessage(opts.maxPayloadBytes ?? 1024 * 1024);
+    this.encoder = new WireEncoder(opts.transientPayloads ? { mode: 'reuse', slabBytes: 4096 } : {});
   }
 
   get epoch(): number { return this.opts.epoch; }
@@ -256,11 +264,13 @@ export class PublishEngine {
     const per = this.levelsPerPart;
     st.seq++;
     if (deltas.length <= per) return this.outgoing(st, this.encoder.encodeDelta(this.header(st), deltas));
-    const payload = this.encoder.encodeDelta(this.header(st), deltas.slice(0, per));
+    // Parts must outlive the next encode: copies when the encoder reuses its buffer.
+    const keep = this.opts.transientPayloads ? (b: Uint8Array) => b.slice() : (b: Uint8Array) => b;
+    const payload = keep(this.encoder.encodeDelta(this.header(st), deltas.slice(0, per)));
     const more: Uint8Array[] = [];
     for (let i = per; i < deltas.length; i += per) {
       st.seq++;
-      more.push(this.encoder.encodeDelta(this.header(st), deltas.slice(i, i + per)));
+      more.push(keep(this.encoder.encodeDelta(this.header(st), deltas.slice(i, i + per))));
     }
     return this.outgoing(st, payload, more);
   }

@@ -91,6 +91,8 @@ export class WireEncoder {
   private start = 0;
   private pos = 0;
   private readonly names = new Map<string, Uint8Array>();
+  /** `reuse` mode: the view of [0, n) by n, so a message of a length seen before allocates nothing. */
+  private views: Array<Uint8Array | undefined> = [];
 
   constructor(opts: EncoderOptions = {}) {
     this.mode = opts.mode ?? 'slab';
@@ -118,7 +120,7 @@ export class WireEncoder {
         ao += LEVEL_BYTES;
       }
     }
-    return this.buf.subarray(this.start, this.pos);
+    return this.written();
   }
 
   /**
@@ -133,7 +135,7 @@ export class WireEncoder {
     this.levelPos = levelsAt;
     const written = source.drainDeltas(this.writeVisitedLevel);
     if (written !== bidCount + askCount) throw new Error(`delta source visited ${written} changes, announced ${bidCount + askCount}`);
-    return this.buf.subarray(this.start, this.pos);
+    return this.written();
   }
 
   /** Write position of the next level for `encodeDeltaFrom` (a field, so the visitor is one bound function). */
@@ -149,7 +151,7 @@ export class WireEncoder {
     const v = this.view;
     for (let i = 0; i < bids.length; i++, lo += LEVEL_BYTES) writeLevel(v, lo, bids[i]![0], bids[i]![1]);
     for (let i = 0; i < asks.length; i++, lo += LEVEL_BYTES) writeLevel(v, lo, asks[i]![0], asks[i]![1]);
-    return this.buf.subarray(this.start, this.pos);
+    return this.written();
   }
 
   encodeHeartbeat(f: HeartbeatFields): Uint8Array {
@@ -190,7 +192,7 @@ export class WireEncoder {
     let lo = this.beginBook(MessageCode[m.type], h, m.bidCount, m.askCount);
     const v = this.view;
     for (let i = 0; i < m.levelCount; i++, lo += LEVEL_BYTES) writeLevel(v, lo, m.prices[i]!, m.sizes[i]!);
-    return this.buf.subarray(this.start, this.pos);
+    return this.written();
   }
 
   /** Reserve room for a book message and write all but its levels; returns where levels start. */
@@ -229,6 +231,17 @@ export class WireEncoder {
   private replaceBuffer(size: number): void {
     this.buf = new Uint8Array(size);
     this.view = new DataView(this.buf.buffer);
+    this.views = [];
+  }
+
+  /** The message just written, [start, pos). */
+  private written(): Uint8Array {
+    if (this.mode !== 'reuse') return this.buf.subarray(this.start, this.pos);
+    const n = this.pos;
+    if (n > 4096) return this.buf.subarray(0, n);
+    let v = this.views[n];
+    if (v === undefined) this.views[n] = v = this.buf.subarray(0, n);
+    return v;
   }
 
   /** A name's UTF-8 bytes as this encoder writes them (checked against the wire's limit), for `BookHeader.exchangeBytes`/`symbolBytes`. */
