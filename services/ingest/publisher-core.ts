@@ -59,7 +59,8 @@ export class PublisherCore {
   constructor(private readonly init: WorkerInit) {
     this.publishing = init.publishing;
     this.coalesce = init.coalesce ?? false;
-    this.engine = new PublishEngine({ epoch: init.epoch, dataSuffix: init.config.subjects.dataSuffix, snapshotDepth: init.config.ingest.snapshotDepth, requireSnapshot: init.rebuild === true, maxPayloadBytes: init.config.nats.limits.maxPayloadBytes });
+    // Payloads are copied as they are sent (FramePublisher) or kept (standby log, copied): the engine may reuse its buffer.
+    this.engine = new PublishEngine({ epoch: init.epoch, dataSuffix: init.config.subjects.dataSuffix, snapshotDepth: init.config.ingest.snapshotDepth, requireSnapshot: init.rebuild === true, maxPayloadBytes: init.config.nats.limits.maxPayloadBytes, transientPayloads: true });
     this.stats = { worker: init.worker, updates: 0, published: 0, publishedBytes: 0, snapshotRequests: 0, symbols: 0, perExchange: {} };
   }
 
@@ -251,8 +252,8 @@ export class PublisherCore {
 
   private rememberStandby(subject: string, payload: Uint8Array): void {
     const log = this.standbyLog;
-    // Slab-mode payload views are never overwritten, so they can be kept as they are.
-    log.push({ subject, payload, atMs: performance.now() });
+    // The engine reuses its payload buffer (transientPayloads): keep a copy.
+    log.push({ subject, payload: payload.slice(), atMs: performance.now() });
     // Keep it bounded: drop the oldest half when full (only the last moments matter).
     if (log.length > PublisherCore.STANDBY_LOG_LIMIT) this.standbyLog = log.slice(log.length >> 1);
   }
