@@ -65,7 +65,9 @@ class Child {
   readonly proc: ChildProcess;
   private waiters: Array<(m: FromScaleSub) => void> = [];
   constructor() {
-    this.proc = fork(fileURLToPath(new URL('./scale-subscriber.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // CPU_SPLIT_SUB_ARGS: extra node flags for the subscriber (e.g. --trace-gc).
+    const extra = process.env.CPU_SPLIT_SUB_ARGS?.split(' ').filter(Boolean) ?? [];
+    this.proc = fork(fileURLToPath(new URL('./scale-subscriber.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx', ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc.on('message', (m: FromScaleSub) => this.waiters.shift()?.(m));
   }
   ask(m: ToScaleSub): Promise<FromScaleSub> {
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
         await offer(n, rate, (i) => { const p = payloads[i]!; stampPublishTime(p, monoNs()); pub.publish(subjects[i]!, p); }, () => undefined);
         await pub.flush();
       }
+      const pubDone = monoNs();
       const r = (await collected) as Extract<FromScaleSub, { ev: 'result' }>;
       const g = await gcs.stop();
       const after = { pub: selfCpuUs(), sub: procCpuUs(child.proc.pid!), nats: natsPids.map(procCpuUs), pubT: threadCpuUs('self'), subT: threadCpuUs(child.proc.pid!) };
@@ -132,7 +135,7 @@ async function main(): Promise<void> {
       const subUs = per(before.sub, after.sub);
       const total = pubUs + subUs + nats.reduce((a, b) => a + b, 0);
       const msgsPerS = (r.received * 1e9) / (r.lastNs - t0);
-      const line = `${mode.padEnd(4)} ${String(Math.round(msgsPerS)).padStart(7)} msg/s  µs CPU per msg: pub ${pubUs.toFixed(2)}  sub ${subUs.toFixed(2)}  nats ${nats.map((x) => x.toFixed(2)).join(' / ')}  total ${total.toFixed(2)}  (received ${r.received}${r.complete ? '' : ', INCOMPLETE'})`;
+      const line = `${mode.padEnd(4)} ${String(Math.round(msgsPerS)).padStart(7)} msg/s  µs CPU per msg: pub ${pubUs.toFixed(2)}  sub ${subUs.toFixed(2)}  nats ${nats.map((x) => x.toFixed(2)).join(' / ')}  total ${total.toFixed(2)}  (received ${r.received}${r.complete ? '' : ', INCOMPLETE'}; publisher done at ${Math.round((pubDone - t0) / 1e6)} ms, last receive ${Math.round((r.lastNs - t0) / 1e6)} ms)`;
       rows.push(line);
       process.stdout.write(`${line}\n       pub threads: ${threadDelta(before.pubT, after.pubT, n)}; GCs ${g.minor} minor + ${g.major} major, ${g.ms} ms; sub GCs ${r.gc.minor} + ${r.gc.major}, ${r.gc.ms} ms\n       sub threads: ${threadDelta(before.subT, after.subT, n)}\n`);
     };
