@@ -8,6 +8,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { NatsConnection, Subscription } from 'nats';
 import type { DsmConfig } from '../config/schema.js';
 import { monoNs } from '../services/common/clock.js';
+import { LatencyRecorder } from '../services/metrics/latency.js';
 import { connectAs } from '../services/nats/connect.js';
 import { Subscriber } from '../services/subscriber/subscriber.js';
 import { readU64 } from '../services/wire/bytes.js';
@@ -27,10 +28,10 @@ let server = '';
 let rawNc: NatsConnection | undefined;
 let rawSub: Subscription | undefined;
 let dsm: Subscriber | undefined;
-let state = { received: 0, firstNs: 0, lastNs: 0, expected: 0, hist: new Map<string, hdr.Histogram>() };
+let state = { received: 0, firstNs: 0, lastNs: 0, expected: 0 };
 let done: (() => void) | undefined;
+let rawLatency: LatencyRecorder | undefined;
 
-const newHist = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
 const pct = (h: hdr.Histogram): Percentiles => ({ p50: h.getValueAtPercentile(50), p99: h.getValueAtPercentile(99), p999: h.getValueAtPercentile(99.9), max: h.maxValue });
 
 function count(now: number): void {
@@ -49,14 +50,16 @@ process.on('message', (m: ToSub) => {
         send({ ev: 'ready' });
         break;
       case 'start': {
-        state = { received: 0, firstNs: 0, lastNs: 0, expected: m.expected, hist: new Map() };
+        state = { received: 0, firstNs: 0, lastNs: 0, expected: m.expected };
         if (m.mode === 'raw') {
-          const h = newHist();
-          state.hist.set('raw', h);
+          // The recorder the DSM subscriber uses, so both paths pay the same for being measured.
+          const rec = new LatencyRecorder();
+          const h = rec.hop('end_to_end');
+          rawLatency = rec;
           rawSub = rawNc!.subscribe('BENCH.*.orderbook', {
             callback: (_e, msg) => {
               const now = monoNs();
-              h.recordValue(Math.max(1, Math.round((now - readU64(msg.data, Offset.pubMonoNs)) / 1000)));
+              h.record(Math.max(1, Math.round((now - readU64(msg.data, Offset.pubMonoNs)) / 1000)));
               count(now);
             },
           });
@@ -74,7 +77,7 @@ process.on('message', (m: ToSub) => {
         done = undefined;
         const latency: Record<string, Percentiles> = {};
         const books: Record<string, { bids: Array<[number, number]>; asks: Array<[number, number]> }> = {};
-        if (rawSub) { latency.raw = pct(state.hist.get('raw')!); rawSub.unsubscribe(); rawSub = undefined; }
+        if (rawSub) { latency.raw = pct(rawLatency!.histogram('end_to_end')); rawSub.unsubscribe(); rawSub = undefined; }
         if (dsm) {
           await dsm.settle(5000);
           const s = dsm.latency.summary();

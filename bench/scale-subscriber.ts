@@ -9,6 +9,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { NatsConnection, Subscription } from 'nats';
 import type { DsmConfig } from '../config/schema.js';
 import { monoNs } from '../services/common/clock.js';
+import { LatencyRecorder } from '../services/metrics/latency.js';
 import { connectAs } from '../services/nats/connect.js';
 import { Subscriber } from '../services/subscriber/subscriber.js';
 import { readU64 } from '../services/wire/bytes.js';
@@ -61,6 +62,7 @@ let symbolsPending = 0;
 let e2e = newHist();
 let hop = newHist();
 let done: (() => void) | undefined;
+let rawLatency: LatencyRecorder | undefined;
 
 function newHist(): hdr.Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
@@ -83,10 +85,14 @@ async function start(m: Extract<ToScaleSub, { cmd: 'start' }>): Promise<void> {
   e2e = newHist();
   hop = newHist();
   if (m.mode === 'raw') {
-    const h = e2e;
+    // The same recorder the DSM subscriber uses (exact HDR percentiles, cheap per value), so the
+    // two paths pay the same for being measured.
+    const rec = new LatencyRecorder();
+    const h = rec.hop('end_to_end');
+    rawLatency = rec;
     const callback = (_e: unknown, msg: { data: Uint8Array }) => {
       const now = monoNs();
-      h.recordValue(us(now - readU64(msg.data, Offset.pubMonoNs)));
+      h.record(us(now - readU64(msg.data, Offset.pubMonoNs)));
       count(now);
     };
     rawSubs = m.subjects.map((s) => rawNc!.subscribe(s, { callback }));
@@ -110,6 +116,7 @@ async function start(m: Extract<ToScaleSub, { cmd: 'start' }>): Promise<void> {
     });
     await s.start();
     dsm = s;
+    rawLatency = undefined;
   }
   profileFile = m.profileFile;
   if (profileFile) await profiler.start();
@@ -124,8 +131,12 @@ async function collect(m: Extract<ToScaleSub, { cmd: 'collect' }>): Promise<void
   const frames = profileFile ? await profiler.stop(profileFile) : undefined;
   let books: Books | undefined;
   let hopB64: string | undefined;
+  // Histograms as of now (a recorder moves its pending counts in when read).
+  if (rawLatency) e2e = rawLatency.histogram('end_to_end');
   if (dsm) {
     await dsm.settle(5000);
+    e2e = dsm.latency.histogram('end_to_end');
+    hop = dsm.latency.histogram('publish_to_subscriber');
     hopB64 = hdr.encodeIntoCompressedBase64(hop);
     if (m.books) {
       books = {};

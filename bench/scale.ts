@@ -215,7 +215,8 @@ export class ScaleBench {
       await rm(this.dir, { recursive: true, force: true });
     }
     const at = (symbols: number) => results.find((r) => r.sweep === 'symbols' && r.symbols === symbols);
-    const met = (r: PointResult | undefined) => (r ? r.throughput_ratio >= 0.8 && r.p50_delta_us <= 25 && r.p99_delta_us <= 250 : null);
+    // Issue 16's targets: at 50 symbols throughput, p50 and p99; at 10,000 symbols throughput and p99 (no p50 target there).
+    const met = (r: PointResult | undefined, p50 = true) => (r ? r.throughput_ratio >= 0.8 && (!p50 || r.p50_delta_us <= 25) && r.p99_delta_us <= 250 : null);
     return {
       machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? 'unknown', node: process.version, load_avg: os.loadavg().map((l) => Math.round(l * 100) / 100), hostname: os.hostname() },
       date: new Date().toISOString(),
@@ -224,7 +225,7 @@ export class ScaleBench {
       points: results,
       failed,
       hot_path_alloc: alloc,
-      targets: { throughput_ratio_min: 0.8, p50_within_us: 25, p99_within_us: 250, at_50_symbols: met(at(50)), at_10000_symbols: met(at(10_000)) },
+      targets: { throughput_ratio_min: 0.8, p50_within_us: 25, p99_within_us: 250, at_50_symbols: met(at(50)), at_10000_symbols: met(at(10_000), false) },
       seconds: Math.round((performance.now() - t0) / 100) / 10,
     };
   }

@@ -34,8 +34,8 @@ describe('PublishEngine', () => {
     expect(e.snapshot('NYSE', 'NOPE')).toBeUndefined();
   });
 
-  it('splits a snapshot above max_payload into flagged parts a mirror reassembles, and a huge delta into sequenced deltas', () => {
-    const e = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 10_000, maxPayloadBytes: 4096 });
+  it.each([false, true])('splits a snapshot above max_payload into flagged parts a mirror reassembles, and a huge delta into sequenced deltas (transient payloads: %s)', (transientPayloads) => {
+    const e = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 10_000, maxPayloadBytes: 4096, transientPayloads });
     const per = levelsPerMessage(4096);
     const bids = Array.from({ length: 300 }, (_, i): [number, number] => [1000 - i, i + 1]);
     const asks = Array.from({ length: 250 }, (_, i): [number, number] => [1001 + i, i + 1]);
@@ -58,6 +58,23 @@ describe('PublishEngine', () => {
     const big = e.apply({ ...base, kind: 'delta', exchSeq: 2, changes: Array.from({ length: 500 }, (_, i) => ({ side: 'bid' as const, price: 2000 + i, size: 1 })) })!;
     const ds = [big.payload, ...(big.more ?? [])].map((p) => { const r = decode(p); if (!r.ok) throw new Error(r.detail); return r.message.seq; });
     expect(ds).toEqual(Array.from({ length: Math.ceil(500 / per) }, (_, i) => 2 + i));
+    // Every part keeps its own bytes (a reused encoder buffer must not show through).
+    const prices = [big.payload, ...(big.more ?? [])].flatMap((p) => { const r = decode(p); if (!r.ok) throw new Error(r.detail); return [...r.message.prices.subarray(0, r.message.levelCount)]; });
+    expect(prices).toEqual(Array.from({ length: 500 }, (_, i) => 2000 + i));
+  });
+
+  it('with transient payloads, a delta of a length seen before reuses one view (no allocation) and keeps the same bytes as the slab engine', () => {
+    const slab = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 100 });
+    const reuse = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 100, transientPayloads: true });
+    let prev: Uint8Array | undefined;
+    for (let i = 0; i < 50; i++) {
+      const u = { ...base, kind: 'delta' as const, exchSeq: i + 1, changes: [{ side: 'bid' as const, price: 100 + (i % 7), size: i + 1 }] };
+      const a = slab.apply(u)!.payload;
+      const b = reuse.apply(u)!.payload;
+      expect([...b]).toEqual([...a]);
+      if (prev) expect(b).toBe(prev);
+      prev = b;
+    }
   });
 
   it('encodes deltas straight from the book with the same bytes as the LevelChange path', () => {

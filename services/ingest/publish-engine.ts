@@ -21,10 +21,16 @@ import { dataSubject } from '../marketdata/subject.js';
 import { Flags, WireEncoder, type BookHeader } from '../wire/index.js';
 import { levelsPerMessage } from '../wire/layout.js';
 import type { FeedUpdate } from './feed-update.js';
+import { pubPrefix } from './frame-publisher.js';
 
 export interface BookState {
   book: L2Book;
   subject: string;
+  /** `PUB <subject> ` as bytes, made once (frame-publisher.ts writes it before every message). */
+  pubPrefix: Uint8Array;
+  /** The book's names as UTF-8, encoded once (the encoder writes them into every message). */
+  exchangeBytes: Uint8Array;
+  symbolBytes: Uint8Array;
   seq: number;
   exchSeq: number;
   exchTsUs: number;
@@ -59,6 +65,13 @@ export interface PublishEngineOptions {
   /** A restarted worker: a book exists again only from a venue snapshot, flagged RESET. */
   requireSnapshot?: boolean;
   maxPayloadBytes?: number;
+  /**
+   * The caller copies each payload before the next apply (frame-publisher.ts does): the engine
+   * then encodes every message into one reused buffer, which stays in cache, instead of a fresh
+   * slab region per message that must outlive nats.js's flush. Default false (payload views are
+   * never overwritten).
+   */
+  transientPayloads?: boolean;
 }
 
 export class PublishEngine {
@@ -67,8 +80,8 @@ export class PublishEngine {
   private count = 0;
   /** Reused for every message: apply() hands it out and the caller uses it before the next apply. */
   private readonly out: Outgoing = { subject: '', payload: new Uint8Array(0), more: undefined, state: undefined as unknown as BookState };
-  private readonly scratch: BookHeader = { exchange: '', symbol: '', format: { priceDecimals: 0, sizeDecimals: 0 }, epoch: 0, seq: 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, flags: 0 };
-  private readonly encoder = new WireEncoder();
+  private readonly scratch: BookHeader = { exchange: '', symbol: '', format: { priceDecimals: 0, sizeDecimals: 0 }, epoch: 0, seq: 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, flags: 0, exchangeBytes: undefined, symbolBytes: undefined };
+  private readonly encoder: WireEncoder;
   /** Separate encoder for snapshot replies: they may be large and must not recycle the data slab. */
   private readonly snapshotEncoder = new WireEncoder({ mode: 'reuse', slabBytes: 64 * 1024 });
   /** Most levels one message may carry under max_payload. */
@@ -79,6 +92,7 @@ export class PublishEngine {
 
   constructor(private readonly opts: PublishEngineOptions) {
     this.levelsPerPart = levelsPerMessage(opts.maxPayloadBytes ?? 1024 * 1024);
+    this.encoder = new WireEncoder(opts.transientPayloads ? { mode: 'reuse', slabBytes: 4096 } : {});
   }
 
   get epoch(): number { return this.opts.epoch; }
@@ -170,9 +184,13 @@ export class PublishEngine {
   private stateFor(u: FeedUpdate, held: BookState | undefined): BookState {
     let st = held;
     if (st === undefined || st.book.format.priceDecimals !== u.format.priceDecimals || st.book.format.sizeDecimals !== u.format.sizeDecimals) {
-      // Start small (the ladders double as a book deepens): a whole market is mostly shallow books.
-      const book = new L2Book(u.exchange, u.symbol, u.format);
-      if (st !== undefined) st.staged = false; // the replaced book's staged changes are void
+      // Start small (the ladders double as a book deepens, in the thread's level arena): a
+      // whole market is mostly shallow books, and a small book is cheap to create and to keep.
+      const book = new L2Book(u.exchange, u.symbol, u.format, 16);
+      if (st !== undefined) {
+        st.staged = false; // the replaced book's staged changes are void
+        st.book.release(); // a routed book is the engine's own: nothing else reads it
+      }
       st = this.adopt(u, book, st);
     }
     return st;
@@ -183,7 +201,10 @@ export class PublishEngine {
     let bySymbol = this.books.get(u.exchange);
     if (bySymbol === undefined) this.books.set(u.exchange, (bySymbol = new Map()));
     if (prev === undefined) this.count++;
-    const st: BookState = { book, subject: prev?.subject ?? dataSubject(u.exchange, u.symbol, this.opts.dataSuffix), seq: prev?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, stale: prev?.stale ?? false, staged: false };
+    const subject = prev?.subject ?? dataSubject(u.exchange, u.symbol, this.opts.dataSuffix);
+    const st: BookState = {
+      book, subject, pubPrefix: prev?.pubPrefix ?? pubPrefix(subject),
+      exchangeBytes: this.encoder.nameBytes(book.exchange, 'exchange'), symbolBytes: this.encoder.nameBytes(book.symbol, 'symbol'), seq: prev?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, stale: prev?.stale ?? false, staged: false };
     bySymbol.set(u.symbol, st);
     return st;
   }
@@ -243,11 +264,13 @@ export class PublishEngine {
     const per = this.levelsPerPart;
     st.seq++;
     if (deltas.length <= per) return this.outgoing(st, this.encoder.encodeDelta(this.header(st), deltas));
-    const payload = this.encoder.encodeDelta(this.header(st), deltas.slice(0, per));
+    // Parts must outlive the next encode: copies when the encoder reuses its buffer.
+    const keep = this.opts.transientPayloads ? (b: Uint8Array) => b.slice() : (b: Uint8Array) => b;
+    const payload = keep(this.encoder.encodeDelta(this.header(st), deltas.slice(0, per)));
     const more: Uint8Array[] = [];
     for (let i = per; i < deltas.length; i += per) {
       st.seq++;
-      more.push(this.encoder.encodeDelta(this.header(st), deltas.slice(i, i + per)));
+      more.push(keep(this.encoder.encodeDelta(this.header(st), deltas.slice(i, i + per))));
     }
     return this.outgoing(st, payload, more);
   }
@@ -323,6 +346,8 @@ export class PublishEngine {
     const h = this.scratch;
     h.exchange = st.book.exchange;
     h.symbol = st.book.symbol;
+    h.exchangeBytes = st.exchangeBytes;
+    h.symbolBytes = st.symbolBytes;
     h.format = st.book.format;
     h.epoch = this.opts.epoch;
     h.seq = st.seq;

@@ -23,9 +23,12 @@ import { venueNamed } from '../feeds/registry.js';
 import { sourceFor } from './sources/index.js';
 import { WebSocketSource } from './sources/websocket.js';
 import { describeUpdate, judgeContent, judgeName } from './update-guard.js';
+import { FramePublisher } from './frame-publisher.js';
 
 export class PublisherCore {
   private nc!: NatsConnection;
+  /** Book messages go out through it (frame-publisher.ts: PUB frames written once, handed over per turn). */
+  private frames!: FramePublisher;
   readonly engine: PublishEngine;
   private publishing: boolean;
   private readonly latency = new LatencyRecorder();
@@ -61,7 +64,8 @@ export class PublisherCore {
   constructor(private readonly init: WorkerInit) {
     this.publishing = init.publishing;
     this.coalesce = init.coalesce ?? false;
-    this.engine = new PublishEngine({ epoch: init.epoch, dataSuffix: init.config.subjects.dataSuffix, snapshotDepth: init.config.ingest.snapshotDepth, requireSnapshot: init.rebuild === true, maxPayloadBytes: init.config.nats.limits.maxPayloadBytes });
+    // Payloads are copied as they are sent (FramePublisher) or kept (standby log, copied): the engine may reuse its buffer.
+    this.engine = new PublishEngine({ epoch: init.epoch, dataSuffix: init.config.subjects.dataSuffix, snapshotDepth: init.config.ingest.snapshotDepth, requireSnapshot: init.rebuild === true, maxPayloadBytes: init.config.nats.limits.maxPayloadBytes, transientPayloads: true });
     this.stats = { worker: init.worker, updates: 0, published: 0, publishedBytes: 0, snapshotRequests: 0, symbols: 0, perExchange: {} };
     this.kept = new KeptBooks((venue, exchange) => venueNamed(venue)?.keeper?.(exchange), `in worker ${init.worker}`);
   }
@@ -69,6 +73,7 @@ export class PublisherCore {
   async connect(): Promise<void> {
     const m = this.init;
     this.nc = await connectAs(m.config, m.identity, { tlsDir: m.tlsDir, name: `${m.publisherId}-w${m.worker}`, ...(m.servers ? { servers: m.servers } : {}) });
+    this.frames = new FramePublisher(this.nc);
     const shards = Math.max(1, m.shards ?? 1);
     const served = new Set(m.config.exchanges.map((e) => e.name));
     // One responder for all of this core's books, set up before the first update (never per symbol).
@@ -203,14 +208,15 @@ export class PublisherCore {
     }
     const now = monoNs();
     stampPublishTime(out.payload, now);
-    this.nc.publish(out.subject, out.payload);
+    const prefix = out.state.pubPrefix;
+    this.frames.publish(out.subject, prefix, out.payload);
     let messages = 1;
     let bytes = out.payload.length;
     if (out.more) {
       // The rest of a book too large for one message (multi-part snapshot, split delta).
       for (const p of out.more) {
         stampPublishTime(p, now);
-        this.nc.publish(out.subject, p);
+        this.frames.publish(out.subject, prefix, p);
         messages++;
         bytes += p.length;
       }
@@ -238,6 +244,7 @@ export class PublisherCore {
     this.publishing = true;
     const since = performance.now() - replayWindowMs;
     let replayed = 0;
+    this.frames.handOver();
     for (const e of this.standbyLog) {
       if (e.atMs < since) continue;
       writeU32(e.payload, Offset.epoch, epoch);
@@ -255,8 +262,8 @@ export class PublisherCore {
 
   private rememberStandby(subject: string, payload: Uint8Array): void {
     const log = this.standbyLog;
-    // Slab-mode payload views are never overwritten, so they can be kept as they are.
-    log.push({ subject, payload, atMs: performance.now() });
+    // The engine reuses its payload buffer (transientPayloads): keep a copy.
+    log.push({ subject, payload: payload.slice(), atMs: performance.now() });
     // Keep it bounded: drop the oldest half when full (only the last moments matter).
     if (log.length > PublisherCore.STANDBY_LOG_LIMIT) this.standbyLog = log.slice(log.length >> 1);
   }
@@ -265,6 +272,7 @@ export class PublisherCore {
     await this.stopFeeds();
     this.flushStaged();
     this.responder?.close();
+    this.frames?.handOver();
     try { await this.nc.drain(); } catch { /* already closed */ }
     return this.currentStats();
   }

@@ -1,3 +1,4 @@
+import * as hdr from 'hdr-histogram-js';
 import { ExchangeCounters, LatencyRecorder, ServiceSummarySchema } from './latency.js';
 
 describe('LatencyRecorder', () => {
@@ -56,5 +57,30 @@ describe('ExchangeCounters and the summary schema', () => {
   it('rejects unknown hops and negative counts', () => {
     expect(ServiceSummarySchema.safeParse({ service: 's', intervalMs: 1, at: 1, hops: { warp: { p50: 1, p99: 1, p999: 1, max: 1, count: 1 } } }).success).toBe(false);
     expect(ServiceSummarySchema.safeParse({ service: 's', intervalMs: 1, at: 1, hops: {}, exchanges: { X: { gaps: -1 } } }).success).toBe(false);
+  });
+});
+
+describe('HopRecorder', () => {
+  it('gives exactly the percentiles of recording every value into the HDR histogram, pending counts included', () => {
+    const rec = new LatencyRecorder();
+    const direct = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3, autoResize: false });
+    let x = 7;
+    for (let i = 0; i < 50_000; i++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      // Mostly small, some far above the pending range, some negative (clock skew), some fractional.
+      const v = i % 97 === 0 ? 5_000 + (x % 2_000_000) : i % 89 === 0 ? -3 : (x % 6_000) / 1.7;
+      rec.record('end_to_end', v);
+      direct.recordValue(Math.min(Math.max(0, Math.round(v)), 60_000_000));
+    }
+    const h = rec.histogram('end_to_end');
+    for (const p of [0, 1, 50, 90, 99, 99.9, 100]) expect(h.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
+    expect(h.totalCount).toBe(direct.totalCount);
+    expect(h.maxValue).toBe(direct.maxValue);
+    // Read again after more values: they are there too; reset empties both parts.
+    rec.record('end_to_end', 3);
+    expect(rec.summary().end_to_end!.count).toBe(50_001);
+    rec.reset();
+    rec.record('end_to_end', 10);
+    expect(rec.summary().end_to_end).toMatchObject({ count: 1, p50: 10, max: 10 });
   });
 });

@@ -138,7 +138,8 @@ export class BookMirror {
     opts: BookMirrorOptions = {},
   ) {
     // A mirror only reads its book: no delta tracking (less to allocate per new symbol, less work per level).
-    this.book = new L2Book(exchange, symbol, format, 64, false);
+    // Small to start (it doubles as the book deepens): a whole market is mostly shallow books.
+    this.book = new L2Book(exchange, symbol, format, 16, false);
     this.buffer = new DeltaBuffer({
       maxDeltas: opts.maxBufferedDeltas ?? MIRROR_DEFAULTS.maxBufferedDeltas,
       maxLevels: opts.maxBufferedLevels ?? MIRROR_DEFAULTS.maxBufferedLevels,

@@ -2,10 +2,10 @@
  * Routes decoded wire messages to per-(exchange, symbol) mirrors, created on first sight, and
  * keeps the subscriber-wide view: totals, malformed payloads, and what publishers' heartbeats say.
  */
-import { decodeInto, type WireError } from '../wire/decode.js';
+import { decodeInto, type DecodeResult, type WireError } from '../wire/decode.js';
 import { Flags } from '../wire/layout.js';
 import { WireMessage } from '../wire/message.js';
-import type { NameTable } from '../wire/names.js';
+import { BookNameTable, type NameTable } from '../wire/names.js';
 import { BookMirror, emptyCounters, type BookMirrorOptions, type MirrorCounters, type MirrorOutcome } from './book-mirror.js';
 
 export interface PublisherStatus {
@@ -61,11 +61,24 @@ export class MirrorSet {
   /** The most recent decode error, for logs and `dsm status`. */
   lastMalformed: WireError | undefined;
 
+  /**
+   * This set's own (exchange, symbol) interning: each entry remembers its mirror (`BookName.ref`),
+   * so a message finds its mirror with the one lookup the decoder makes anyway.
+   */
+  private readonly bookNames = new BookNameTable();
+  /** Bumped when a mirror is removed: every remembered mirror is looked up again once. */
+  private generation = 0;
+
   constructor(private readonly opts: MirrorSetOptions = {}) {}
+
+  /** Decode a payload into `m` the way `handle` wants it (its mirror found with the names). */
+  decode(payload: Uint8Array, m: WireMessage): DecodeResult {
+    return decodeInto(payload, m, this.opts.names, this.bookNames);
+  }
 
   /** Decode a payload and route it. Malformed payloads are counted and skipped. */
   handleBytes(payload: Uint8Array): HandleOutcome {
-    const r = decodeInto(payload, this.target, this.opts.names);
+    const r = this.decode(payload, this.target);
     if (!r.ok) {
       this.malformed++;
       this.lastMalformed = r;
@@ -79,7 +92,7 @@ export class MirrorSet {
    * counted (a reply is trusted only for what was asked).
    */
   handleReply(payload: Uint8Array, mirror: BookMirror): HandleOutcome {
-    const r = decodeInto(payload, this.target, this.opts.names);
+    const r = this.decode(payload, this.target);
     if (!r.ok) {
       this.malformed++;
       this.lastMalformed = r;
@@ -168,12 +181,27 @@ export class MirrorSet {
     bySymbol.delete(mirror.symbol);
     if (bySymbol.size === 0) this.byExchange.delete(mirror.exchange);
     this.count--;
+    this.generation++;
+    // Its levels go back to the arena for the next book (a group member hands symbols over and takes others).
+    mirror.book.release();
     return true;
   }
 
   get size(): number { return this.count; }
 
   private mirrorFor(m: WireMessage): BookMirror | undefined {
+    const key = m.book;
+    if (key !== undefined && key.owner === this && key.gen === this.generation) return key.ref as BookMirror;
+    const mirror = this.lookupOrCreate(m);
+    if (key !== undefined && mirror !== undefined) {
+      key.owner = this;
+      key.gen = this.generation;
+      key.ref = mirror;
+    }
+    return mirror;
+  }
+
+  private lookupOrCreate(m: WireMessage): BookMirror | undefined {
     let bySymbol = this.byExchange.get(m.exchange);
     if (bySymbol === undefined) {
       bySymbol = new Map();

@@ -20,12 +20,12 @@ import type { DsmConfig } from '../../config/schema.js';
 import { monoNs } from '../common/clock.js';
 import { childLogger } from '../common/log.js';
 import { encodeSubjectToken } from '../marketdata/subject.js';
-import { LatencyRecorder } from '../metrics/latency.js';
+import { LatencyRecorder, type HopRecorder } from '../metrics/latency.js';
 import { BookMirror, type MirrorOutcome } from '../mirror/book-mirror.js';
 import { MirrorSet } from '../mirror/mirror-set.js';
 import { connectAs } from '../nats/connect.js';
 import { snapshotSubject, subjectScheme } from '../nats/subjects.js';
-import { decodeInto, WireMessage } from '../wire/index.js';
+import { WireMessage } from '../wire/index.js';
 import { readU16 } from '../wire/bytes.js';
 import { Flags, HEADER_BYTES, Offset } from '../wire/layout.js';
 import { BoundedQueue } from './queue.js';
@@ -90,6 +90,9 @@ export interface SubscriberCounters {
 export class Subscriber {
   readonly mirrors: MirrorSet;
   readonly latency: LatencyRecorder;
+  /** The two hops recorded per message, held so recording needs no lookup. */
+  private readonly pubHop: HopRecorder;
+  private readonly e2eHop: HopRecorder;
   readonly counters: SubscriberCounters = { received: 0, malformed: 0, slowConsumer: 0, droppedOnOverflow: 0, snapshotRequests: 0, snapshotFailures: 0, reconnects: 0, processed: 0, busyNs: 0, mismatched: 0, unknownBooks: 0 };
   nc: NatsConnection | undefined;
   private queue: BoundedQueue;
@@ -120,10 +123,12 @@ export class Subscriber {
     this.queue = new BoundedQueue(opts.maxQueued ?? opts.config.client.maxQueuedMessages);
     this.handlers = opts.handlers ?? [];
     this.latency = opts.latency ?? new LatencyRecorder();
+    this.pubHop = this.latency.hop('publish_to_subscriber');
+    this.e2eHop = this.latency.hop('end_to_end');
     const c = opts.config.client;
     this.mirrors = new MirrorSet({ onNeedSnapshot: (m) => this.requestSnapshot(m), maxBooks: c.maxBooks });
     this.pacer = new SnapshotPacer({ ratePerSecond: c.snapshotRequestsPerSecond, backoff: { baseMs: c.snapshotRetry.baseMs, maxMs: c.snapshotRetry.maxMs, jitter: c.snapshotRetry.jitterMs } });
-    this.subjectCheck = new SubjectPayloadCheck(Math.max(1024, c.maxBooks * 2));
+    this.subjectCheck = new SubjectPayloadCheck();
     this.ctx = { mirror: undefined as unknown as BookMirror, message: this.msg, outcome: 'applied', subscriber: this };
   }
 
@@ -153,7 +158,7 @@ export class Subscriber {
     return nc.subscribe(subject, {
       callback: (err, m) => {
         if (err) { this.refused.push({ subject, error: err.message }); this.log.error({ subject, err: err.message }, 'subscription error'); return; }
-        if (!this.subjectCheck.matches(m.subject, m.data)) { this.onMismatch(m.subject); return; }
+        if (!this.subjectCheck.matchesMsg(m)) { this.onMismatch(m.subject); return; }
         this.onPayload(m.data);
       },
     });
@@ -230,7 +235,7 @@ export class Subscriber {
     try {
       for (let payload = this.queue.shift(); payload; payload = this.queue.shift()) {
         const recvMonoNs = this.queue.lastRecvMonoNs;
-        const r = decodeInto(payload, this.msg);
+        const r = this.mirrors.decode(payload, this.msg);
         if (!r.ok) {
           this.counters.malformed++;
           this.mirrors.malformed++;
@@ -240,8 +245,8 @@ export class Subscriber {
         if (this.opts.accept && m.type !== 'heartbeat' && !this.opts.accept(m.exchange, m.symbol)) continue;
         this.counters.processed++;
         if (m.type !== 'heartbeat') {
-          this.latency.record('publish_to_subscriber', (recvMonoNs - m.pubMonoNs) / 1000);
-          this.latency.record('end_to_end', (recvMonoNs - m.recvMonoNs) / 1000);
+          this.pubHop.record((recvMonoNs - m.pubMonoNs) / 1000);
+          this.e2eHop.record((recvMonoNs - m.recvMonoNs) / 1000);
           this.lastUpdateMonoNs = recvMonoNs;
         }
         const outcome = this.mirrors.handle(m);

@@ -15,7 +15,7 @@ import {
   WIRE_VERSION,
 } from './layout.js';
 import { WireMessage } from './message.js';
-import { NameTable } from './names.js';
+import { NameTable, type BookNameTable } from './names.js';
 
 export type WireErrorCode = 'truncated' | 'bad-version' | 'bad-type' | 'bad-length' | 'bad-utf8' | 'out-of-range';
 
@@ -46,7 +46,11 @@ function fail(code: WireErrorCode, detail: string): WireError {
  * Decode `buf` into `m`, reusing its arrays. On error the contents of `m` are unspecified.
  * `names` lets a caller keep its own interning table (one per worker is the norm).
  */
-export function decodeInto(buf: Uint8Array, m: WireMessage, names: NameTable = sharedNames): DecodeResult {
+/**
+ * `books`: intern exchange and symbol as one pair (one lookup), and leave the entry in `m.book`
+ * for the caller's own per-book slot (a mirror set keeps its mirror there).
+ */
+export function decodeInto(buf: Uint8Array, m: WireMessage, names: NameTable = sharedNames, books?: BookNameTable): DecodeResult {
   const len = buf.length;
   if (len < HEADER_BYTES) return fail('truncated', `${len} bytes, shorter than the ${HEADER_BYTES}-byte header`);
   const version = buf[Offset.version]!;
@@ -67,8 +71,18 @@ export function decodeInto(buf: Uint8Array, m: WireMessage, names: NameTable = s
   const symLen = buf[Offset.symbolLength]!;
   const body = HEADER_BYTES + exLen + symLen;
   if (len < body) return fail('truncated', `${len} bytes, names end at ${body}`);
-  const exchange = names.lookup(buf, HEADER_BYTES, exLen);
-  const symbol = names.lookup(buf, HEADER_BYTES + exLen, symLen);
+  let exchange: string | undefined;
+  let symbol: string | undefined;
+  if (books !== undefined) {
+    const e = books.lookup(buf, HEADER_BYTES, exLen, symLen);
+    m.book = e;
+    exchange = e?.exchange;
+    symbol = e?.symbol;
+  } else {
+    m.book = undefined;
+    exchange = names.lookup(buf, HEADER_BYTES, exLen);
+    symbol = names.lookup(buf, HEADER_BYTES + exLen, symLen);
+  }
   if (exchange === undefined || symbol === undefined) return fail('bad-utf8', 'exchange or symbol is not valid UTF-8');
 
   const r = type === 'heartbeat' ? decodeHeartbeat(buf, body, m, names) : decodeLevels(buf, body, m);

@@ -38,6 +38,12 @@ export interface BookHeader {
   /** Usually left 0 here and stamped right before publish with `stampPublishTime`. */
   pubMonoNs?: number;
   flags?: number;
+  /**
+   * The names' UTF-8 bytes, when the caller keeps them per book (`WireEncoder.nameBytes`): saves
+   * the encoder's name lookups per message, which at thousands of symbols are cold map probes.
+   */
+  exchangeBytes?: Uint8Array;
+  symbolBytes?: Uint8Array;
 }
 
 export interface HeartbeatFields {
@@ -85,6 +91,8 @@ export class WireEncoder {
   private start = 0;
   private pos = 0;
   private readonly names = new Map<string, Uint8Array>();
+  /** `reuse` mode: the view of [0, n) by n, so a message of a length seen before allocates nothing. */
+  private views: Array<Uint8Array | undefined> = [];
 
   constructor(opts: EncoderOptions = {}) {
     this.mode = opts.mode ?? 'slab';
@@ -112,7 +120,7 @@ export class WireEncoder {
         ao += LEVEL_BYTES;
       }
     }
-    return this.buf.subarray(this.start, this.pos);
+    return this.written();
   }
 
   /**
@@ -127,7 +135,7 @@ export class WireEncoder {
     this.levelPos = levelsAt;
     const written = source.drainDeltas(this.writeVisitedLevel);
     if (written !== bidCount + askCount) throw new Error(`delta source visited ${written} changes, announced ${bidCount + askCount}`);
-    return this.buf.subarray(this.start, this.pos);
+    return this.written();
   }
 
   /** Write position of the next level for `encodeDeltaFrom` (a field, so the visitor is one bound function). */
@@ -143,7 +151,7 @@ export class WireEncoder {
     const v = this.view;
     for (let i = 0; i < bids.length; i++, lo += LEVEL_BYTES) writeLevel(v, lo, bids[i]![0], bids[i]![1]);
     for (let i = 0; i < asks.length; i++, lo += LEVEL_BYTES) writeLevel(v, lo, asks[i]![0], asks[i]![1]);
-    return this.buf.subarray(this.start, this.pos);
+    return this.written();
   }
 
   encodeHeartbeat(f: HeartbeatFields): Uint8Array {
@@ -184,13 +192,13 @@ export class WireEncoder {
     let lo = this.beginBook(MessageCode[m.type], h, m.bidCount, m.askCount);
     const v = this.view;
     for (let i = 0; i < m.levelCount; i++, lo += LEVEL_BYTES) writeLevel(v, lo, m.prices[i]!, m.sizes[i]!);
-    return this.buf.subarray(this.start, this.pos);
+    return this.written();
   }
 
   /** Reserve room for a book message and write all but its levels; returns where levels start. */
   private beginBook(code: number, h: BookHeader, bidCount: number, askCount: number): number {
-    const ex = this.name(h.exchange, 'exchange');
-    const sym = this.name(h.symbol, 'symbol');
+    const ex = h.exchangeBytes ?? this.name(h.exchange, 'exchange');
+    const sym = h.symbolBytes ?? this.name(h.symbol, 'symbol');
     checkDecimals(h.format.priceDecimals, 'priceDecimals');
     checkDecimals(h.format.sizeDecimals, 'sizeDecimals');
     const size = HEADER_BYTES + ex.length + sym.length + BOOK_COUNTS_BYTES + (bidCount + askCount) * LEVEL_BYTES;
@@ -223,6 +231,22 @@ export class WireEncoder {
   private replaceBuffer(size: number): void {
     this.buf = new Uint8Array(size);
     this.view = new DataView(this.buf.buffer);
+    this.views = [];
+  }
+
+  /** The message just written, [start, pos). */
+  private written(): Uint8Array {
+    if (this.mode !== 'reuse') return this.buf.subarray(this.start, this.pos);
+    const n = this.pos;
+    if (n > 4096) return this.buf.subarray(0, n);
+    let v = this.views[n];
+    if (v === undefined) this.views[n] = v = this.buf.subarray(0, n);
+    return v;
+  }
+
+  /** A name's UTF-8 bytes as this encoder writes them (checked against the wire's limit), for `BookHeader.exchangeBytes`/`symbolBytes`. */
+  nameBytes(s: string, what: 'exchange' | 'symbol'): Uint8Array {
+    return this.name(s, what);
   }
 
   private name(s: string, what: string): Uint8Array {

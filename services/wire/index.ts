@@ -3,5 +3,5 @@ export { WIRE_VERSION, Flags, MessageCode, Offset, type MessageType } from './la
 export { WireMessage, type HeartbeatInfo } from './message.js';
 export { WireEncoder, stampPublishTime, type BookHeader, type DeltaSource, type HeartbeatFields, type EncoderOptions } from './encode.js';
 export { decodeInto, decode, WIRE_OK, type DecodeResult, type WireError, type WireErrorCode } from './decode.js';
-export { NameTable } from './names.js';
+export { NameTable, BookNameTable, type BookName } from './names.js';
 export { toJson, toJsonLine, flagNames, type WireJson } from './json.js';

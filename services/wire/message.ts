@@ -5,6 +5,7 @@
  */
 import type { LevelChange, PriceFormat, Scaled } from '../marketdata/events.js';
 import type { MessageType } from './layout.js';
+import type { BookName } from './names.js';
 
 export interface HeartbeatInfo {
   /** Stable id of the publishing process (e.g. `ingest-a`). */
@@ -33,6 +34,8 @@ export class WireMessage {
   sizeDecimals = 0;
   exchange = '';
   symbol = '';
+  /** The interned (exchange, symbol) entry when decoded with a BookNameTable (decodeInto), else undefined. */
+  book: BookName | undefined = undefined;
   /** Levels: bids in [0, bidCount), asks in [bidCount, bidCount + askCount). */
   bidCount = 0;
   askCount = 0;

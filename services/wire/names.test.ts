@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NameTable } from './names.js';
+import { BookNameTable, NameTable } from './names.js';
 
 const utf8 = new TextEncoder();
 
@@ -37,5 +37,37 @@ describe('NameTable', () => {
       expect(t.lookup(b, 0, b.length)).toBe(`X${k}`);
       expect(t.size).toBeLessThanOrEqual(100);
     }
+  });
+});
+
+describe('BookNameTable', () => {
+  const utf8 = new TextEncoder();
+  const at = (ex: string, sym: string) => {
+    const b = new Uint8Array([9, 9, ...utf8.encode(ex), ...utf8.encode(sym), 9]);
+    return [b, 2, utf8.encode(ex).length, utf8.encode(sym).length] as const;
+  };
+
+  it('interns each (exchange, symbol) pair once, through growth, and keeps the split apart', () => {
+    const t = new BookNameTable(16);
+    const first = Array.from({ length: 5000 }, (_, i) => t.lookup(...at('NYSE', `S${i}`))!);
+    expect(t.size).toBe(5000);
+    for (let i = 0; i < 5000; i++) {
+      const e = t.lookup(...at('NYSE', `S${i}`))!;
+      expect(e).toBe(first[i]);
+      expect([e.exchange, e.symbol]).toEqual(['NYSE', `S${i}`]);
+    }
+    const ab = t.lookup(...at('AB', 'C'))!;
+    const a = t.lookup(...at('A', 'BC'))!;
+    expect(ab).not.toBe(a);
+    expect([a.exchange, a.symbol]).toEqual(['A', 'BC']);
+    // Exchange strings are shared between books.
+    expect(first[0]!.exchange).toBe(first[1]!.exchange);
+  });
+
+  it('refuses names that are not UTF-8 and starts over past its bound', () => {
+    const t = new BookNameTable(16, 100);
+    expect(t.lookup(new Uint8Array([0x41, 0xff]), 0, 1, 1)).toBeUndefined();
+    for (let i = 0; i < 250; i++) expect(t.lookup(...at('X', `S${i}`))!.symbol).toBe(`S${i}`);
+    expect(t.size).toBeLessThanOrEqual(100);
   });
 });

@@ -29,6 +29,16 @@ export class L2Book {
     this.asks = new Ladder(-1, capacityHint, trackDeltas);
   }
 
+  /**
+   * Hand the book's arrays back to this thread's level arena (arena.ts) when the owner drops the
+   * book for good; the book must not be used afterwards. Optional: a book simply forgotten is
+   * collected like any object, its arena space is then only reused once its chunk is.
+   */
+  release(): void {
+    this.bids.release();
+    this.asks.release();
+  }
+
   /** Empty the book. Every removed level shows up in the next `takeDeltas` as size 0. */
   clear(): void {
     this.bids.clear();

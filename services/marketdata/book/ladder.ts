@@ -8,12 +8,15 @@
  * bench/book-alternatives.ts measures this layout against a Map + sort and a dense price grid.
  */
 import type { LevelChange, Scaled, Side } from '../events.js';
+import { levelArena } from './arena.js';
 import { TouchedSet } from './touched-set.js';
 
 /** Levels to scan linearly from the top before switching to binary search. */
 const TOP_SCAN = 8;
 /** Moves shorter than this use a plain loop: cheaper than a native copyWithin call. */
 const SHORT_MOVE = 16;
+/** What a released ladder holds (any use after release finds no room and no levels). */
+const EMPTY = new Float64Array(0);
 
 export class Ladder {
   /** Sort keys (price * sign), ascending; keys[count - 1] is the best level. */
@@ -30,9 +33,20 @@ export class Ladder {
     trackChanges = true,
   ) {
     this.touched = trackChanges ? new TouchedSet() : undefined;
+    // From the thread's arena (arena.ts): no backing store of their own for a new book.
     const cap = Math.max(4, capacity | 0);
-    this.keys = new Float64Array(cap);
-    this.sizes = new Float64Array(cap);
+    this.keys = levelArena.alloc(cap);
+    this.sizes = levelArena.alloc(cap);
+  }
+
+  /** Hand the arrays back to the arena; the ladder must not be used afterwards. */
+  release(): void {
+    levelArena.release(this.keys);
+    levelArena.release(this.sizes);
+    this.touched?.release();
+    this.keys = EMPTY;
+    this.sizes = EMPTY;
+    this.count = 0;
   }
 
   /** Index of `key` if present, else the bitwise complement of its insertion point. */
@@ -198,10 +212,15 @@ export class Ladder {
   }
 
   private grow(): void {
-    const keys = new Float64Array(this.keys.length * 2);
-    const sizes = new Float64Array(this.sizes.length * 2);
-    keys.set(this.keys.subarray(0, this.count));
-    sizes.set(this.sizes.subarray(0, this.count));
+    const keys = levelArena.alloc(this.keys.length * 2);
+    const sizes = levelArena.alloc(this.sizes.length * 2);
+    for (let i = 0; i < this.count; i++) {
+      keys[i] = this.keys[i]!;
+      sizes[i] = this.sizes[i]!;
+    }
+    // The old arrays go back to the arena for the next ladder of their size.
+    levelArena.release(this.keys);
+    levelArena.release(this.sizes);
     this.keys = keys;
     this.sizes = sizes;
   }

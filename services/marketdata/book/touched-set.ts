@@ -4,6 +4,7 @@
  * with no allocation, so recording deltas stays cheap even when nobody drains them for a while.
  */
 import type { Scaled } from '../events.js';
+import { levelArena } from './arena.js';
 
 /** Empty slot marker: prices are never NaN, and `x !== x` tests for it without a call. */
 const EMPTY = Number.NaN;
@@ -14,12 +15,24 @@ export class TouchedSet {
   private list: Float64Array;
   private count = 0;
 
-  constructor(capacity = 64) {
+  /**
+   * `capacity`: prices held before the first growth. Small by default: a publisher drains after
+   * every update, so the set rarely holds more than a few prices (a snapshot grows it once).
+   */
+  constructor(capacity = 8) {
     let size = 16;
     while (size < capacity * 2) size <<= 1;
-    this.slots = new Float64Array(size).fill(EMPTY);
+    // From the thread's arena (arena.ts), like the ladders: no backing store of their own.
+    this.slots = levelArena.alloc(size).fill(EMPTY);
     this.mask = size - 1;
-    this.list = new Float64Array(size >> 1);
+    this.list = levelArena.alloc(size >> 1);
+  }
+
+  /** Hand the arrays back to the arena; the set must not be used afterwards. */
+  release(): void {
+    levelArena.release(this.slots);
+    levelArena.release(this.list);
+    this.count = 0;
   }
 
   get size(): number {
@@ -81,12 +94,14 @@ export class TouchedSet {
   }
 
   private grow(): void {
-    const old = this.list.subarray(0, this.count);
+    const old = this.list;
     const size = this.slots.length * 2;
-    this.slots = new Float64Array(size).fill(EMPTY);
+    levelArena.release(this.slots);
+    this.slots = levelArena.alloc(size).fill(EMPTY);
     this.mask = size - 1;
-    const list = new Float64Array(size >> 1);
-    list.set(old);
+    const list = levelArena.alloc(size >> 1);
+    for (let k = 0; k < this.count; k++) list[k] = old[k]!;
+    levelArena.release(old);
     this.list = list;
     for (let k = 0; k < this.count; k++) this.reinsert(list[k]!);
   }

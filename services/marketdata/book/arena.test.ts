@@ -1,0 +1,66 @@
+import fc from 'fast-check';
+import { F64Arena, levelArena } from './arena.js';
+import { L2Book } from './l2-book.js';
+
+describe('F64Arena', () => {
+  it('serves power-of-two classes from shared chunks and hands released views out again', () => {
+    const a = new F64Arena();
+    const x = a.alloc(5);
+    const y = a.alloc(16);
+    expect(x.length).toBe(8);
+    expect(y.length).toBe(16);
+    expect(x.buffer).toBe(y.buffer);
+    expect(a.chunks).toBe(1);
+    a.release(y);
+    expect(a.freeCount(16)).toBe(1);
+    expect(a.alloc(9)).toBe(y);
+    // Too large for a class: its own memory, never put on a free list.
+    const big = a.alloc(5000);
+    expect(big.length).toBe(5000);
+    expect(big.buffer).not.toBe(x.buffer);
+    a.release(big);
+    expect(a.freeCount(4096)).toBe(0);
+  });
+
+  it('a new book allocates no backing store of its own (10,000 books in a few chunks)', () => {
+    const before = levelArena.chunks;
+    const books = Array.from({ length: 10_000 }, (_, i) => new L2Book('X', `S${i}`, { priceDecimals: 2, sizeDecimals: 0 }, 16));
+    for (const b of books) b.set('bid', 100, 1);
+    // 4 ladder arrays of 16 and 2 touched sets of 16 + 8 doubles per book: 112 doubles, 1.12 M in
+    // all, 9 chunks of 131,072 (a chunk still open before counts as one more).
+    expect(levelArena.chunks - before).toBeLessThanOrEqual(10);
+    for (const b of books) b.release();
+  });
+
+  it('books that grow, shrink and are released keep exact levels while sharing the arena', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.boolean(), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 3 })), { maxLength: 3000 }),
+        (ops) => {
+          const books = Array.from({ length: 6 }, (_, i) => new L2Book('X', `S${i}`, { priceDecimals: 0, sizeDecimals: 0 }, 4));
+          const refs = books.map(() => ({ bid: new Map<number, number>(), ask: new Map<number, number>() }));
+          for (const [k, bid, price, size] of ops) {
+            if (size === 3 && price % 97 === 0) {
+              // Drop the book for good and start a new one in its place (its arrays get reused).
+              books[k]!.release();
+              books[k] = new L2Book('X', `S${k}`, { priceDecimals: 0, sizeDecimals: 0 }, 4);
+              refs[k] = { bid: new Map(), ask: new Map() };
+              continue;
+            }
+            const side = bid ? 'bid' : 'ask';
+            books[k]!.set(side, price, size);
+            if (size === 0) refs[k]![side].delete(price);
+            else refs[k]![side].set(price, size);
+          }
+          books.forEach((b, k) => {
+            const want = (m: Map<number, number>, desc: boolean) => [...m].sort((x, y) => (desc ? y[0] - x[0] : x[0] - y[0]));
+            expect(b.snapshot()).toEqual({ bids: want(refs[k]!.bid, true), asks: want(refs[k]!.ask, false) });
+            b.takeDeltas();
+          });
+          for (const b of books) b.release();
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
