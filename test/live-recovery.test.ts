@@ -10,7 +10,9 @@ import { IngestService } from '../services/ingest/service.js';
 import type { SymbolHealth } from '../services/ingest/feed-update.js';
 import { Flags } from '../services/wire/index.js';
 import { Subscriber } from '../services/subscriber/subscriber.js';
-import { BinancePeer, KrakenPeer, type PeerBook } from './harness/venue-peers.js';
+import { BinancePeer } from '../services/feeds/binance/peer.js';
+import { KrakenPeer } from '../services/feeds/kraken/peer.js';
+import type { PeerBook } from '../services/feeds/peer.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -96,14 +98,14 @@ describe('live venue recovery through nats-server to a subscriber', () => {
     const health = (exchange: string, symbol: string): SymbolHealth | undefined =>
       ingest.shardFeedStats().filter((s) => s.exchange === exchange).map((s) => s.symbols?.[symbol]).find((h) => h !== undefined);
     await waitFor('both feeds publishing', () => (seen.get('XBT/USD')?.length ?? 0) > 20 && (seen.get('BTCUSDT')?.length ?? 0) > 20);
-    kraken.corruptNextChecksum = true;
-    binance.skipNext = true;
+    kraken.inject({ kind: 'bad-checksum', symbol: 'XBT/USD' });
+    binance.inject({ kind: 'skip-update-id', symbol: 'BTCUSDT' });
     await waitFor('both recovered', () => (health('KRAKEN', 'XBT/USD')?.recoveries ?? 0) >= 1 && (health('BINANCE', 'BTCUSDT')?.recoveries ?? 0) >= 1);
     await sleep(200);
     kraken.pause();
     binance.pause();
-    await mirrorEquals('KRAKEN', 'XBT/USD', kraken.book);
-    await mirrorEquals('BINANCE', 'BTCUSDT', binance.book);
+    await mirrorEquals('KRAKEN', 'XBT/USD', kraken.bookOf('XBT/USD'));
+    await mirrorEquals('BINANCE', 'BTCUSDT', binance.bookOf('BTCUSDT'));
     expectStaleThenSnapshot('XBT/USD');
     expectStaleThenSnapshot('BTCUSDT');
     await waitFor('stats refreshed', () => health('KRAKEN', 'XBT/USD')?.stale === false && health('BINANCE', 'BTCUSDT')?.stale === false);

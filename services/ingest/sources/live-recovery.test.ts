@@ -1,5 +1,5 @@
 /**
- * Live recovery against local venue peers (test/harness/venue-peers.ts) that speak each venue's
+ * Live recovery against local venue peers (services/feeds/<venue>/peer.ts) that speak each venue's
  * protocol on 127.0.0.1: a bad Kraken checksum, a skipped Binance update id, a lost Coinbase
  * message, a stall without close and a disconnect in the middle of a snapshot. In every case the
  * live book must come back equal to the peer's own book, the counters must show the gap and the
@@ -11,7 +11,10 @@ import { binanceLive } from '../../feeds/binance/live.js';
 import { coinbaseLive } from '../../feeds/coinbase/live.js';
 import { krakenLive } from '../../feeds/kraken/live.js';
 import type { LiveVenue } from '../../feeds/live.js';
-import { BinancePeer, CoinbasePeer, KrakenPeer, type PeerBook } from '../../../test/harness/venue-peers.js';
+import { BinancePeer } from '../../feeds/binance/peer.js';
+import { CoinbasePeer } from '../../feeds/coinbase/peer.js';
+import { KrakenPeer } from '../../feeds/kraken/peer.js';
+import type { PeerBook } from '../../feeds/peer.js';
 import type { FeedUpdate } from '../feed-update.js';
 import { PublishEngine } from '../publish-engine.js';
 import { WebSocketSource } from './websocket.js';
@@ -106,10 +109,10 @@ describe('live recovery against local venue peers', () => {
     const r = run(krakenLive({ url: peer.wsUrl, pairs: ['XBT/USD'], depth: 10, exchange: 'KRAKEN' }), 'KRAKEN');
     peer.run(3);
     await waitFor('updates flowing', () => r.got.filter((u) => u.kind === 'delta').length > 20);
-    peer.corruptNextChecksum = true;
+    peer.inject({ kind: 'bad-checksum' });
     await waitFor('a recovery', () => r.health('XBT/USD').recoveries >= 1);
     peer.pause();
-    await r.expectEqual('XBT/USD', peer.book);
+    await r.expectEqual('XBT/USD', peer.bookOf('XBT/USD'));
     expect(r.health('XBT/USD')).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
     expect(r.health('XBT/USD').attempts).toBeGreaterThanOrEqual(1);
     expect(peer.received.some((m) => m.includes('"unsubscribe"'))).toBe(true);
@@ -124,10 +127,10 @@ describe('live recovery against local venue peers', () => {
     peer.run(3);
     await waitFor('updates flowing', () => r.got.filter((u) => u.kind === 'delta').length > 20);
     expect(peer.restRequests).toBe(1);
-    peer.skipNext = true;
+    peer.inject({ kind: 'skip-update-id', symbol: 'BTCUSDT' });
     await waitFor('a recovery', () => r.health('BTCUSDT').recoveries >= 1);
     peer.pause();
-    await r.expectEqual('BTCUSDT', peer.book);
+    await r.expectEqual('BTCUSDT', peer.bookOf('BTCUSDT'));
     expect(r.health('BTCUSDT')).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
     expect(peer.restRequests).toBeGreaterThanOrEqual(2);
     expect(r.expectNoStaleDeltas('BTCUSDT').staleMarks).toBe(1);
@@ -138,11 +141,10 @@ describe('live recovery against local venue peers', () => {
     const r = run(binanceLive({ wsBase: peer.wsUrl, restBase: peer.httpUrl, symbols: ['BTCUSDT'], depthLimit: 1000, exchange: 'BINANCE' }), 'BINANCE');
     peer.run(3);
     await waitFor('updates flowing', () => r.got.filter((u) => u.kind === 'delta').length > 10);
-    peer.cutNextRest = true;
-    peer.skipNext = true;
+    peer.inject({ kind: 'cut-rest-snapshot' });
     await waitFor('a recovery', () => r.health('BTCUSDT').recoveries >= 1);
     peer.pause();
-    await r.expectEqual('BTCUSDT', peer.book);
+    await r.expectEqual('BTCUSDT', peer.bookOf('BTCUSDT'));
     expect(peer.restRequests).toBeGreaterThanOrEqual(3);
     expect(r.health('BTCUSDT').attempts).toBeGreaterThanOrEqual(2);
     r.expectNoStaleDeltas('BTCUSDT');
@@ -154,12 +156,12 @@ describe('live recovery against local venue peers', () => {
     peer.run(3);
     await waitFor('updates flowing', () => r.got.filter((u) => u.kind === 'delta').length > 20);
     peer.pause();
-    peer.loseBestAskDelete();
+    peer.inject({ kind: 'lose-message', symbol: 'BTC-USD' });
     await waitFor('a recovery', () => r.health('BTC-USD').recoveries >= 1);
     peer.run(3);
     await sleep(100);
     peer.pause();
-    await r.expectEqual('BTC-USD', peer.book);
+    await r.expectEqual('BTC-USD', peer.bookOf('BTC-USD'));
     expect(r.health('BTC-USD')).toMatchObject({ gaps: 1, recoveries: 1 });
     expect(peer.received.some((m) => m.includes('"unsubscribe"'))).toBe(true);
     expect(r.expectNoStaleDeltas('BTC-USD').staleMarks).toBe(1);
@@ -170,12 +172,12 @@ describe('live recovery against local venue peers', () => {
     const r = run(krakenLive({ url: peer.wsUrl, pairs: ['XBT/USD'], depth: 10, exchange: 'KRAKEN' }), 'KRAKEN', connection({ watchdogMs: 300 }));
     peer.run(3);
     await waitFor('updates flowing', () => r.got.filter((u) => u.kind === 'delta').length > 20);
-    peer.stalled = true;
+    peer.inject({ kind: 'stall' });
     await waitFor('the watchdog to drop the connection and mark the book stale', () => r.src.watchdogTimeouts >= 1 && r.health('XBT/USD').stale);
-    peer.stalled = false;
+    peer.inject({ kind: 'resume' });
     await waitFor('a recovery', () => r.health('XBT/USD').recoveries >= 1);
     peer.pause();
-    await r.expectEqual('XBT/USD', peer.book);
+    await r.expectEqual('XBT/USD', peer.bookOf('XBT/USD'));
     expect(peer.connections).toBeGreaterThanOrEqual(2);
     expect(r.health('XBT/USD').gaps).toBeGreaterThanOrEqual(1);
     // Stale from the moment the watchdog fired (the silence before it could not be told from a quiet market).
@@ -189,11 +191,10 @@ describe('live recovery against local venue peers', () => {
     peer.run(3);
     await waitFor('updates flowing', () => r.got.filter((u) => u.kind === 'delta').length > 20);
     // The venue drops the connection; on the next subscription it sends half a snapshot and drops again.
-    peer.dropMidSnapshot = true;
-    for (const c of peer.clients) c.terminate();
+    peer.inject({ kind: 'disconnect-mid-snapshot' });
     await waitFor('a recovery', () => r.health('XBT/USD').recoveries >= 1 && peer.connections >= 3);
     peer.pause();
-    await r.expectEqual('XBT/USD', peer.book);
+    await r.expectEqual('XBT/USD', peer.bookOf('XBT/USD'));
     expect(r.src.connects).toBeGreaterThanOrEqual(3);
     expect(r.health('XBT/USD')).toMatchObject({ gaps: 1, recoveries: 1 });
     r.expectNoStaleDeltas('XBT/USD');
@@ -205,10 +206,10 @@ describe('live recovery against local venue peers', () => {
     const r = run(venue, 'BINANCE', undefined, true);
     peer.run(3);
     await waitFor('updates flowing', () => r.got.filter((u) => u.kind === 'delta').length > 20);
-    peer.skipNext = true;
+    peer.inject({ kind: 'skip-update-id' });
     await waitFor('a recovery', () => r.health('BTCUSDT').recoveries >= 1);
     peer.pause();
-    await r.expectEqual('BTCUSDT', peer.book);
+    await r.expectEqual('BTCUSDT', peer.bookOf('BTCUSDT'));
     const published = [...r.engine.states()].find((st) => st.book.symbol === 'BTCUSDT')!;
     expect(published.book).toBe(venue.book('BTCUSDT'));
     expect(r.got.every((u) => u.kind === 'stale' || u.book === venue.book('BTCUSDT'))).toBe(true);

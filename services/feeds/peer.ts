@@ -1,0 +1,350 @@
+/**
+ * Local venue peers: servers on 127.0.0.1 that speak one venue's public protocol for a few
+ * symbols, keep their own book per symbol and random-walk it, and take faults on demand. A live
+ * feed pointed at one (`--config FILE`, `dsm venue-peer serve`) must come back to the peer's own
+ * book after every fault; the peer's book is the truth a test or an operator compares with.
+ *
+ * This module is the shared plumbing: the book a venue prints (`PeerBook`), the fault vocabulary
+ * (`PeerFaultSchema`), and `VenuePeer`, which owns the HTTP + WebSocket server (the `ws`
+ * package), the connections, the walk timer, keep-alives, stalls and disconnects. Each venue's
+ * protocol lives beside its decoder in `<venue>/peer.ts`.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { z } from 'zod';
+import { parseScaled } from '../marketdata/decimal.js';
+import type { Scaled } from '../marketdata/events.js';
+
+export type Side = 'bid' | 'ask';
+/** [price, size] as the venue prints them. */
+export type PeerLevel = [string, string];
+
+/** A venue's book as the venue prints it: price string -> size string. */
+export class PeerBook {
+  readonly bids = new Map<string, string>();
+  readonly asks = new Map<string, string>();
+  private x: number;
+  constructor(private readonly priceDecimals: number, private readonly sizeDecimals: number, seed = 7, private readonly mid = 10_000, private readonly band = 10) {
+    this.x = seed;
+    for (let i = 0; i < band; i++) {
+      this.bids.set(this.price(mid - 1 - i), this.size(1 + i));
+      this.asks.set(this.price(mid + i), this.size(2 + i));
+    }
+  }
+  /** A small LCG: the walk is the same for the same seed, so a failing run can be repeated. */
+  rnd(): number { return (this.x = (this.x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31; }
+  price(ticks: number): string { return (ticks / 100).toFixed(this.priceDecimals); }
+  size(n: number): string { return n.toFixed(this.sizeDecimals); }
+  side(s: Side): Map<string, string> { return s === 'bid' ? this.bids : this.asks; }
+  /** Best first. */
+  levels(s: Side): PeerLevel[] {
+    return [...this.side(s).entries()].sort((a, b) => (s === 'bid' ? Number(b[0]) - Number(a[0]) : Number(a[0]) - Number(b[0])));
+  }
+  best(s: Side): number | undefined { const l = this.levels(s)[0]; return l ? Number(l[0]) : undefined; }
+  /** Set a level (size "0..." deletes), as the venue would. */
+  apply(s: Side, price: string, size: string): void {
+    if (Number(size) === 0) this.side(s).delete(price);
+    else this.side(s).set(price, size);
+  }
+  /** One random change that keeps the book uncrossed and within `band` levels a side. */
+  randomChange(): { side: Side; price: string; size: string } {
+    for (;;) {
+      const side: Side = this.rnd() < 0.5 ? 'bid' : 'ask';
+      const ticks = side === 'bid' ? this.mid - 1 - Math.floor(this.rnd() * this.band) : this.mid + Math.floor(this.rnd() * this.band);
+      const price = this.price(ticks);
+      const other = this.best(side === 'bid' ? 'ask' : 'bid');
+      if (other !== undefined && (side === 'bid' ? Number(price) >= other : Number(price) <= other)) continue;
+      const has = this.side(side).has(price);
+      const size = has && this.rnd() < 0.3 ? this.size(0) : this.size(1 + Math.floor(this.rnd() * 50) + this.rnd());
+      this.apply(side, price, size);
+      return { side, price, size };
+    }
+  }
+  /** Scaled levels, best first, for comparing with an L2Book's `top`. */
+  scaled(s: Side, pd: number, sd: number): Array<[Scaled, Scaled]> {
+    return this.levels(s).map(([p, q]) => [parseScaled(p, pd)!, parseScaled(q, sd)!]);
+  }
+  /** Both sides, best first, as the venue prints them (what `GET /book/<symbol>` answers). */
+  view(): { bids: PeerLevel[]; asks: PeerLevel[] } {
+    return { bids: this.levels('bid'), asks: this.levels('ask') };
+  }
+}
+
+/**
+ * What can be done to a peer. Which kinds a venue takes is its `faultKinds`; `symbol` defaults
+ * to every symbol the peer serves, `ms` bounds a stall (without it the stall lasts until `resume`).
+ */
+export const PEER_FAULT_KINDS = [
+  'bad-checksum',
+  'skip-update-id',
+  'lose-message',
+  'cut-rest-snapshot',
+  'disconnect-mid-snapshot',
+  'disconnect',
+  'stall',
+  'resume',
+] as const;
+export type PeerFaultKind = (typeof PEER_FAULT_KINDS)[number];
+
+export const PeerFaultSchema = z.object({
+  kind: z.enum(PEER_FAULT_KINDS),
+  symbol: z.string().min(1).max(64).optional(),
+  ms: z.number().int().min(1).max(3_600_000).optional(),
+}).strict();
+export type PeerFault = z.infer<typeof PeerFaultSchema>;
+
+/** What the faults do, for `--help`, the runbook and a 400 answer. */
+export const FAULT_MEANING: Record<PeerFaultKind, string> = {
+  'bad-checksum': 'Kraken: the next book update of the symbol carries a wrong CRC32 checksum',
+  'skip-update-id': 'Binance: the next diff of the symbol is applied on the venue but never sent (its update id is skipped)',
+  'lose-message': 'Coinbase: the best ask\'s delete is never sent, then a bid is placed at that price (the client\'s book crosses)',
+  'cut-rest-snapshot': 'Binance: the next REST depth snapshot of the symbol stops half-way through the body, and an update id is skipped so the client asks for one now',
+  'disconnect-mid-snapshot': 'drop every connection; the next snapshot the peer sends (WebSocket, or REST for Binance) stops half-way and its connection is cut',
+  disconnect: 'drop every connection now',
+  stall: 'send nothing and answer nothing, connections kept open (for ms milliseconds, else until resume)',
+  resume: 'end a stall',
+};
+
+/** A request the peer cannot take (unknown symbol, a fault this venue has no notion of): HTTP 400. */
+export class PeerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PeerError';
+  }
+}
+
+export interface VenuePeerOptions {
+  symbols: string[];
+  /** Seed of the first symbol's walk; the others follow it. */
+  seed?: number;
+}
+
+export interface PeerStatus {
+  venue: string;
+  symbols: string[];
+  url: string;
+  restUrl?: string;
+  /** Connections accepted since start, and open now. */
+  connections: number;
+  clients: number;
+  walking: boolean;
+  intervalMs: number;
+  stalled: boolean;
+  /** Book changes made on the venue per symbol. */
+  changes: Record<string, number>;
+  /** Faults taken, by kind. */
+  faults: Partial<Record<PeerFaultKind, number>>;
+  restRequests: number;
+}
+
+/** Keep-alive period: a quiet connection still hears the venue's heartbeat this often. */
+const KEEPALIVE_MS = 1000;
+/** Client messages kept for tests and `status` (a long-running peer must not grow without bound). */
+const RECEIVED_KEPT = 1000;
+
+export abstract class VenuePeer {
+  abstract readonly venue: string;
+  /** Faults this venue takes beyond the generic ones (stall, resume, disconnect, disconnect-mid-snapshot). */
+  protected abstract readonly venueFaults: readonly PeerFaultKind[];
+  readonly server = http.createServer((req, res) => this.onHttp(req, res));
+  readonly wss = new WebSocketServer({ server: this.server });
+  readonly clients = new Set<WebSocket>();
+  /** The latest client messages (subscribe, unsubscribe, ...), oldest first. */
+  readonly received: string[] = [];
+  readonly symbols: string[];
+  connections = 0;
+  restRequests = 0;
+  /** While true the peer sends nothing at all and ignores requests (a stalled venue). */
+  stalled = false;
+  /** The next snapshot sent is cut half-way and its connection dropped. */
+  protected dropMidSnapshot = false;
+  readonly faultCounts: Partial<Record<PeerFaultKind, number>> = {};
+  private readonly books = new Map<string, PeerBook>();
+  private readonly changes = new Map<string, number>();
+  private readonly lastSent = new WeakMap<WebSocket, number>();
+  private walkTimer: NodeJS.Timeout | undefined;
+  private keepAliveTimer: NodeJS.Timeout | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private intervalMs = 0;
+  port = 0;
+
+  constructor(opts: VenuePeerOptions, makeBook: (seed: number) => PeerBook) {
+    if (opts.symbols.length === 0) throw new PeerError('a peer serves at least one symbol');
+    this.symbols = [...new Set(opts.symbols)];
+    this.symbols.forEach((s, i) => {
+      this.books.set(s, makeBook((opts.seed ?? 11) + 2 * i));
+      this.changes.set(s, 0);
+    });
+  }
+
+  /** Listen on 127.0.0.1 (`port` 0 picks a free one). */
+  async start(port = 0, host = '127.0.0.1'): Promise<this> {
+    this.wss.on('connection', (ws, req) => {
+      this.connections++;
+      this.clients.add(ws);
+      this.lastSent.set(ws, Date.now());
+      ws.on('close', () => { this.clients.delete(ws); this.onClose(ws); });
+      // A client that goes away mid-send is the client's problem, not the peer's.
+      ws.on('error', () => undefined);
+      ws.on('message', (d) => {
+        const text = d.toString();
+        this.received.push(text);
+        if (this.received.length > RECEIVED_KEPT) this.received.splice(0, this.received.length - RECEIVED_KEPT);
+        if (this.stalled) return;
+        try {
+          this.onClientMessage(ws, text);
+        } catch {
+          // A frame the peer cannot parse is ignored, as a venue would (it may answer an error event).
+        }
+      });
+      this.onOpen(ws, new URL(req.url ?? '/', 'http://peer'));
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    this.keepAliveTimer = setInterval(() => this.keepAlive(), KEEPALIVE_MS / 4);
+    return this;
+  }
+
+  get wsUrl(): string { return `ws://127.0.0.1:${this.port}`; }
+  get httpUrl(): string { return `http://127.0.0.1:${this.port}`; }
+
+  /** The symbol's book on the venue (PeerError for a symbol the peer does not serve). */
+  bookOf(symbol: string): PeerBook {
+    const b = this.books.get(this.canonical(symbol));
+    if (!b) throw new PeerError(`unknown symbol "${symbol}"; this ${this.venue} peer serves ${this.symbols.join(', ')}`);
+    return b;
+  }
+
+  /** Random-walk every symbol's book every `ms`, sending each change to subscribed clients. */
+  run(ms = 5): void {
+    this.pause();
+    this.intervalMs = ms;
+    this.walkTimer = setInterval(() => {
+      if (this.stalled) return;
+      for (const s of this.symbols) {
+        this.changes.set(s, this.changes.get(s)! + 1);
+        this.step(s, this.bookOf(s));
+      }
+    }, ms);
+  }
+  pause(): void { clearInterval(this.walkTimer); this.walkTimer = undefined; }
+  get walking(): boolean { return this.walkTimer !== undefined; }
+
+  async stop(): Promise<void> {
+    this.pause();
+    clearInterval(this.keepAliveTimer);
+    clearTimeout(this.stallTimer);
+    for (const c of this.clients) c.terminate();
+    await new Promise((r) => this.wss.close(r));
+    this.server.closeAllConnections();
+    await new Promise((r) => this.server.close(r));
+  }
+
+  /** Take a fault now; returns what was done, in words. */
+  inject(fault: PeerFault): string {
+    const parsed = PeerFaultSchema.safeParse(fault);
+    if (!parsed.success) throw new PeerError(parsed.error.issues.map((i) => `${i.path.join('.') || 'fault'}: ${i.message}`).join('; '));
+    const f = parsed.data;
+    const generic: readonly PeerFaultKind[] = ['stall', 'resume', 'disconnect', 'disconnect-mid-snapshot'];
+    if (!generic.includes(f.kind) && !this.venueFaults.includes(f.kind)) {
+      throw new PeerError(`a ${this.venue} peer takes no "${f.kind}" fault (${FAULT_MEANING[f.kind].split(':')[0]}); it takes ${[...this.venueFaults, ...generic].join(', ')}`);
+    }
+    if (f.symbol !== undefined) this.bookOf(f.symbol);
+    const symbols = f.symbol !== undefined ? [this.canonical(f.symbol)] : this.symbols;
+    this.faultCounts[f.kind] = (this.faultCounts[f.kind] ?? 0) + 1;
+    switch (f.kind) {
+      case 'stall':
+        this.stalled = true;
+        clearTimeout(this.stallTimer);
+        if (f.ms !== undefined) this.stallTimer = setTimeout(() => { this.stalled = false; }, f.ms);
+        return `stalled${f.ms !== undefined ? ` for ${f.ms} ms` : ' until resume'}: nothing sent or answered, ${this.clients.size} connection(s) kept open`;
+      case 'resume':
+        clearTimeout(this.stallTimer);
+        this.stalled = false;
+        return 'resumed';
+      case 'disconnect': {
+        const n = this.clients.size;
+        for (const c of this.clients) c.terminate();
+        return `dropped ${n} connection(s)`;
+      }
+      case 'disconnect-mid-snapshot':
+        return this.disconnectMidSnapshot(symbols);
+      default:
+        return this.injectVenue(f.kind, symbols);
+    }
+  }
+
+  status(): PeerStatus {
+    return {
+      venue: this.venue,
+      symbols: this.symbols,
+      url: this.wsUrl,
+      ...(this.restUrl ? { restUrl: this.restUrl } : {}),
+      connections: this.connections,
+      clients: this.clients.size,
+      walking: this.walking,
+      intervalMs: this.intervalMs,
+      stalled: this.stalled,
+      changes: Object.fromEntries(this.changes),
+      faults: { ...this.faultCounts },
+      restRequests: this.restRequests,
+    };
+  }
+
+  /** The venue's own spelling of a symbol (Binance: upper case). */
+  protected canonical(symbol: string): string { return symbol; }
+
+  /** The REST base URL, for venues that have one. */
+  get restUrl(): string | undefined { return undefined; }
+
+  /** The `exchanges[].feed` entry that points a live feed at this peer (config input form). */
+  abstract feedConfig(): Record<string, unknown>;
+
+  /** Send one frame to one client (never while stalled), noting when it last heard from us. */
+  protected send(ws: WebSocket, frame: string): void {
+    if (this.stalled || ws.readyState !== ws.OPEN) return;
+    this.lastSent.set(ws, Date.now());
+    ws.send(frame);
+  }
+
+  /** Send the first half of a frame as a non-final WebSocket fragment, then cut the connection. */
+  protected sendHalfThenDrop(ws: WebSocket, frame: string): void {
+    this.lastSent.set(ws, Date.now());
+    ws.send(frame.slice(0, frame.length >> 1), { fin: false }, () => setTimeout(() => ws.terminate(), 20));
+  }
+
+  /** Arm a cut snapshot and drop the connections so that clients ask for one now. */
+  protected disconnectMidSnapshot(_symbols: string[]): string {
+    this.dropMidSnapshot = true;
+    const n = this.clients.size;
+    for (const c of this.clients) c.terminate();
+    return `dropped ${n} connection(s); the next snapshot is cut half-way`;
+  }
+
+  /** Whoever the peer has not sent anything for a second hears the venue's keep-alive. */
+  private keepAlive(): void {
+    if (this.stalled) return;
+    const now = Date.now();
+    for (const ws of this.clients) {
+      if (ws.readyState === ws.OPEN && now - (this.lastSent.get(ws) ?? 0) >= KEEPALIVE_MS) {
+        const frames = this.keepAliveFrames(ws);
+        this.lastSent.set(ws, now);
+        for (const f of frames) ws.send(f);
+      }
+    }
+  }
+
+  protected onOpen(_ws: WebSocket, _url: URL): void {}
+  protected onClose(_ws: WebSocket): void {}
+  protected onHttp(_req: http.IncomingMessage, res: http.ServerResponse): void { res.writeHead(404).end(); }
+  protected abstract onClientMessage(ws: WebSocket, text: string): void;
+  /** One change to the symbol's book on the venue, sent (or not, under a fault) to its subscribers. */
+  protected abstract step(symbol: string, book: PeerBook): void;
+  /** The venue's own way of saying "still here" on a quiet connection. */
+  protected abstract keepAliveFrames(ws: WebSocket): string[];
+  protected abstract injectVenue(kind: PeerFaultKind, symbols: string[]): string;
+}
