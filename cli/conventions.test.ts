@@ -42,6 +42,14 @@ describe('every flag with a bad value exits 2 with one line', () => {
     ['render', 'nats-config', '--node', '1', '--ports', '99999'],
     ['config', '--env', 'nope'],
     ['config', '-q', '-v'],
+    ['venue-peer', 'serve', 'nasdaq', '--symbols', 'AAPL'],
+    ['venue-peer', 'serve', 'kraken', '--symbols', 'XBT/USD,XBT/USD'],
+    ['venue-peer', 'serve', 'kraken', '--symbols', 'XBT/USD', '--port', '70000'],
+    ['venue-peer', 'serve', 'kraken', '--symbols', 'XBT/USD', '--exchange', 'kraken'],
+    ['venue-peer', 'fault', '--control', 'http://127.0.0.1:9101', '--kind', 'gremlins'],
+    ['venue-peer', 'fault', '--control', 'not-a-url', '--kind', 'stall'],
+    ['venue-peer', 'fault', '--control', 'http://127.0.0.1:9101', '--kind', 'disconnect', '--ms', '100'],
+    ['venue-peer', 'walk', 'sideways', '--control', 'http://127.0.0.1:9101'],
   ];
   it.each(cases)('dsm %s ...', async (...args) => {
     const r = await dsm(...args);

@@ -21,6 +21,7 @@ import { register as dashboard } from './dashboard.js';
 import { register as drill } from './drill.js';
 import { register as certsPush } from './certs-push.js';
 import { register as twin } from './twin.js';
+import { register as venuePeer } from './venue-peer.js';
 
 export const COMMANDS: Array<(program: Command) => void> = [
   config,
@@ -41,4 +42,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   drill,
   certsPush,
   twin,
+  venuePeer,
 ];

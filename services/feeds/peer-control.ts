@@ -13,6 +13,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { childLogger } from '../common/log.js';
 import { BinancePeer } from './binance/peer.js';
 import { CoinbasePeer } from './coinbase/peer.js';
 import { KrakenPeer } from './kraken/peer.js';
@@ -44,6 +45,7 @@ const MAX_BODY = 4096;
 /** Serves the control surface of one peer. */
 export class PeerControl {
   private readonly server = http.createServer((req, res) => void this.handle(req, res));
+  private readonly log = childLogger('venue-peer');
 
   constructor(private readonly peer: VenuePeer) {}
 
@@ -74,12 +76,16 @@ export class PeerControl {
       }
       if (req.method === 'POST' && url.pathname === '/fault') {
         const f = parseBody(PeerFaultSchema, await readBody(req));
-        return reply(200, { ok: true, fault: f, done: this.peer.inject(f) });
+        const done = this.peer.inject(f);
+        // Beside the ingest's own log, this says when each fault went in.
+        this.log.info({ venue: this.peer.venue, fault: f, done }, 'fault injected');
+        return reply(200, { ok: true, fault: f, done });
       }
       if (req.method === 'POST' && url.pathname === '/walk') {
         const w = parseBody(WalkSchema, await readBody(req));
         if (w.running) this.peer.run(w.intervalMs ?? (this.peer.status().intervalMs || 20));
         else this.peer.pause();
+        this.log.info({ venue: this.peer.venue, walking: this.peer.walking }, w.running ? 'book walk running' : 'book walk paused');
         return reply(200, { ok: true, walking: this.peer.walking, intervalMs: this.peer.status().intervalMs });
       }
       return reply(404, { error: `no ${req.method} ${url.pathname}; try GET /status, GET /book/<symbol>, POST /fault, POST /walk` });

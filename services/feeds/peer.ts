@@ -138,6 +138,9 @@ export interface PeerStatus {
   restRequests: number;
 }
 
+/** Faults every peer takes, whatever its venue. */
+const GENERIC_FAULTS: readonly PeerFaultKind[] = ['disconnect-mid-snapshot', 'disconnect', 'stall', 'resume'];
+
 /** Keep-alive period: a quiet connection still hears the venue's heartbeat this often. */
 const KEEPALIVE_MS = 1000;
 /** Client messages kept for tests and `status` (a long-running peer must not grow without bound). */
@@ -180,6 +183,8 @@ export abstract class VenuePeer {
 
   /** Listen on 127.0.0.1 (`port` 0 picks a free one). */
   async start(port = 0, host = '127.0.0.1'): Promise<this> {
+    // ws re-emits the HTTP server's errors; the server's own listener below reports them.
+    this.wss.on('error', () => undefined);
     this.wss.on('connection', (ws, req) => {
       this.connections++;
       this.clients.add(ws);
@@ -244,14 +249,22 @@ export abstract class VenuePeer {
     await new Promise((r) => this.server.close(r));
   }
 
+  /** Every fault this peer takes: its venue's own, then the ones every peer takes. */
+  get faultKinds(): PeerFaultKind[] {
+    return [...this.venueFaults, ...GENERIC_FAULTS];
+  }
+
+  takes(kind: PeerFaultKind): boolean {
+    return this.faultKinds.includes(kind);
+  }
+
   /** Take a fault now; returns what was done, in words. */
   inject(fault: PeerFault): string {
     const parsed = PeerFaultSchema.safeParse(fault);
     if (!parsed.success) throw new PeerError(parsed.error.issues.map((i) => `${i.path.join('.') || 'fault'}: ${i.message}`).join('; '));
     const f = parsed.data;
-    const generic: readonly PeerFaultKind[] = ['stall', 'resume', 'disconnect', 'disconnect-mid-snapshot'];
-    if (!generic.includes(f.kind) && !this.venueFaults.includes(f.kind)) {
-      throw new PeerError(`a ${this.venue} peer takes no "${f.kind}" fault (${FAULT_MEANING[f.kind].split(':')[0]}); it takes ${[...this.venueFaults, ...generic].join(', ')}`);
+    if (!this.takes(f.kind)) {
+      throw new PeerError(`a ${this.venue} peer takes no "${f.kind}" fault (${FAULT_MEANING[f.kind].split(':')[0]} only); it takes ${this.faultKinds.join(', ')}`);
     }
     if (f.symbol !== undefined) this.bookOf(f.symbol);
     const symbols = f.symbol !== undefined ? [this.canonical(f.symbol)] : this.symbols;
