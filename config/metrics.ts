@@ -7,7 +7,7 @@
  * throttles per unique metric, so no per-symbol or per-connection dimension exists.
  */
 
-export type MetricUnit = 'Count' | 'Count/Second' | 'Microseconds' | 'Bytes' | 'Bytes/Second' | 'Percent' | 'None';
+export type MetricUnit = 'Count' | 'Count/Second' | 'Seconds' | 'Microseconds' | 'Bytes' | 'Bytes/Second' | 'Percent' | 'None';
 export type MetricDimension = 'Cluster' | 'Node' | 'Hop' | 'Exchange' | 'Group';
 
 export interface MetricDef {
@@ -52,6 +52,11 @@ export const METRICS = {
   malformed: metric('MalformedMessages', 'Count', ['Cluster', 'Exchange'], 'Feed or wire messages counted and skipped'),
   subscriberSlow: metric('SubscriberSlowConsumer', 'Count', ['Cluster'], 'Times a DSM subscriber queue overflowed and fell back to a snapshot'),
   feedGaps: metric('FeedGaps', 'Count', ['Cluster', 'Exchange'], 'Sequence gaps the ingest saw in the exchange feed'),
+  // Live recovery (services/ingest/sources/recovery.ts). Per exchange only: which symbols are stale
+  // is in the ingest's progress log (`symbols`), not a CloudWatch dimension.
+  feedRecoveries: metric('FeedRecoveries', 'Count', ['Cluster', 'Exchange'], 'Live books the ingest brought back in sync with a venue snapshot'),
+  feedStaleSeconds: metric('FeedStaleSeconds', 'Seconds', ['Cluster', 'Exchange'], 'Time live books spent stale (lost sync, being recovered), summed over the exchange\'s symbols'),
+  feedSymbolsStale: metric('FeedSymbolsStale', 'Count', ['Cluster', 'Exchange'], 'Live symbols whose book is stale now (the most any one ingest process reports)'),
   // Subscriber groups. Members divide the group's symbols, so the per-member rate falls as the
   // group grows: the subscriber ASG's target-tracking policy reads groupMemberRate.
   groupMemberRate: metric('GroupMemberProcessedRate', 'Count/Second', ['Cluster', 'Group'], 'Book messages processed per second per group member (mean over the members that reported)'),

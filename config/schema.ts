@@ -132,6 +132,8 @@ export const ThresholdsSchema = z.object({
   slowConsumersPerMinute: z.number().int().min(0).default(0),
   /** Routes each node should report: nodes - 1. Alarm below it. */
   minRoutesPerNode: z.number().int().min(0).optional(),
+  /** Minutes a live exchange may have a stale book without pause (recovery not bringing it back) before the alarm. */
+  feedStaleMinutes: z.number().int().min(1).max(60).default(3),
 }).prefault({});
 
 export const AutoscalingSchema = z.object({

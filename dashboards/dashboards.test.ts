@@ -92,6 +92,19 @@ describe('rendered dashboards', () => {
     expect(refs).toContain('DSM SequenceGaps Cluster dsm-local Exchange NYSE');
   });
 
+  it('live WebSocket exchanges get a live recovery panel (symbols stale read with Maximum); recorded ones do not', () => {
+    const [, exchanges] = renderDashboards(prod);
+    const widgets = metricWidgets(exchanges!.body);
+    const titles = widgets.map((w) => w.properties.title);
+    for (const ex of ['BINANCE', 'KRAKEN', 'COINBASE']) expect(titles).toContain(`${ex} live recovery (count)`);
+    expect(titles).not.toContain('NASDAQ live recovery (count)');
+    const panel = widgets.find((w) => w.properties.title === 'KRAKEN live recovery (count)')!;
+    expect(panel.properties.metrics).toContainEqual(['DSM', 'FeedSymbolsStale', 'Cluster', 'dsm-prod', 'Exchange', 'KRAKEN', expect.objectContaining({ stat: 'Maximum' })]);
+    expect(panel.properties.metrics.map((m) => m[1])).toEqual(['FeedGaps', 'FeedRecoveries', 'FeedSymbolsStale', 'FeedStaleSeconds']);
+    const [, localExchanges] = renderDashboards(local);
+    expect(metricWidgets(localExchanges!.body).map((w) => w.properties.title).filter((t) => t.includes('live recovery'))).toEqual([]);
+  });
+
   it('lays widgets on the 24-column grid without overlaps', () => {
     for (const d of renderDashboards(prod)) {
       for (const w of d.body.widgets) expect(w.x + w.width).toBeLessThanOrEqual(24);

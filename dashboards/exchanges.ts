@@ -1,15 +1,18 @@
 /**
  * The per-exchange view: the subscriber tier (queue overflows, the host group's per-member rate
- * the ASG scales on), then one row per configured exchange (feed in, published, received, faults).
+ * the ASG scales on), then one row per configured exchange (feed in, published, received, faults,
+ * and for live WebSocket venues the ingest's live recovery: books lost and recovered, symbols stale).
  */
+import { liveBookExchanges } from '../config/live-feeds.js';
 import type { DsmConfig } from '../config/schema.js';
 import type { DashboardDef, Panel, Tile } from './model.js';
 import { dashboardName } from './names.js';
 
-function exchangeRow(cluster: string, exchange: string, symbols: number): Tile[] {
+function exchangeRow(cluster: string, exchange: string, symbols: number, live: boolean): Tile[] {
   const dims = { Cluster: cluster, Exchange: exchange };
+  const width = live ? 8 : 12;
   const flow: Panel = {
-    kind: 'panel', title: `${exchange} flow`, unit: 'events/s', stat: 'Average', width: 12, height: 6, yMin: 0,
+    kind: 'panel', title: `${exchange} flow`, unit: 'events/s', stat: 'Average', width, height: 6, yMin: 0,
     lines: [
       { kind: 'dsm', metric: 'ingestEventsRate', dimensions: dims, label: 'feed events decoded' },
       { kind: 'dsm', metric: 'publishedRate', dimensions: dims, label: 'updates published' },
@@ -17,14 +20,25 @@ function exchangeRow(cluster: string, exchange: string, symbols: number): Tile[]
     ],
   };
   const faults: Panel = {
-    kind: 'panel', title: `${exchange} gaps, resyncs, malformed`, unit: 'count', stat: 'Sum', width: 12, height: 6, yMin: 0,
+    kind: 'panel', title: `${exchange} gaps, resyncs, malformed`, unit: 'count', stat: 'Sum', width, height: 6, yMin: 0,
     lines: [
       { kind: 'dsm', metric: 'gaps', dimensions: dims, label: 'sequence gaps' },
       { kind: 'dsm', metric: 'resyncs', dimensions: dims, label: 'snapshot resyncs' },
       { kind: 'dsm', metric: 'malformed', dimensions: dims, label: 'malformed messages' },
     ],
   };
-  return [{ kind: 'note', width: 24, height: 1, markdown: `## ${exchange} (${symbols} symbol${symbols === 1 ? '' : 's'})` }, flow, faults];
+  // The venue side of the same story: books the ingest lost and brought back, and how many are stale
+  // (a level, read with Maximum; which symbols: the ingest's progress log).
+  const recovery: Panel = {
+    kind: 'panel', title: `${exchange} live recovery`, unit: 'count', stat: 'Sum', width, height: 6, yMin: 0,
+    lines: [
+      { kind: 'dsm', metric: 'feedGaps', dimensions: dims, label: 'books lost sync with the venue' },
+      { kind: 'dsm', metric: 'feedRecoveries', dimensions: dims, label: 'books recovered' },
+      { kind: 'dsm', metric: 'feedSymbolsStale', dimensions: dims, label: 'symbols stale now (max)', stat: 'Maximum' },
+      { kind: 'dsm', metric: 'feedStaleSeconds', dimensions: dims, label: 'seconds stale, all symbols' },
+    ],
+  };
+  return [{ kind: 'note', width: 24, height: 1, markdown: `## ${exchange} (${symbols} symbol${symbols === 1 ? '' : 's'})` }, flow, faults, ...(live ? [recovery] : [])];
 }
 
 /** The subscriber hosts' group: what each member processes (the scaling metric) and its backlog. */
@@ -58,7 +72,7 @@ export function exchangesDashboard(cfg: DsmConfig): DashboardDef {
     tiles: [
       { kind: 'panel', title: 'Subscriber queue overflows (fell back to snapshot)', unit: 'count', stat: 'Sum', width: 24, height: 4, yMin: 0, lines: [{ kind: 'dsm', metric: 'subscriberSlow', dimensions: { Cluster: cluster }, label: 'all subscribers' }] },
       ...groupPanels(cfg),
-      ...cfg.exchanges.flatMap((ex) => exchangeRow(cluster, ex.name, ex.symbols.length)),
+      ...cfg.exchanges.flatMap((ex) => exchangeRow(cluster, ex.name, ex.symbols.length, liveBookExchanges(cfg).includes(ex.name))),
     ],
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { DsmConfig } from '../config/schema.js';
 import { ConfigError } from '../config/load.js';
+import { liveBookExchanges } from '../config/live-feeds.js';
 import { natsNodes } from '../config/topology.js';
 import { clientTuningParameter, subscriberAsgName } from '../dashboards/names.js';
 
@@ -64,7 +65,9 @@ export interface PlatformInputs {
   subscriberAsgName: string;
   /** SSM parameters `dsm tune` writes client settings to (a wildcard name), read by ingest and subscribers. */
   tunedClientSettings: string;
-  thresholds: { e2eP99Micros: number; slowConsumersPerMinute: number; minRoutesPerNode: number };
+  thresholds: { e2eP99Micros: number; slowConsumersPerMinute: number; minRoutesPerNode: number; feedStaleMinutes: number };
+  /** Exchanges whose live feed recovers books per symbol (config/live-feeds.ts): each gets a symbols-stale alarm. */
+  liveBookExchanges: string[];
   subjects: { data: string; control: string };
 }
 
@@ -139,7 +142,9 @@ export function platformInputs(cfg: DsmConfig): PlatformInputs {
       e2eP99Micros: cfg.thresholds.e2eP99Micros,
       slowConsumersPerMinute: cfg.thresholds.slowConsumersPerMinute,
       minRoutesPerNode: fullMesh,
+      feedStaleMinutes: cfg.thresholds.feedStaleMinutes,
     },
+    liveBookExchanges: liveBookExchanges(cfg),
     subjects: { data: `<EXCHANGE>.<SYMBOL>.${cfg.subjects.dataSuffix}`, control: `${cfg.subjects.controlPrefix}.>` },
   };
 }

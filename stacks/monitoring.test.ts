@@ -6,6 +6,7 @@ import { resourcesOf, synthScope, type Json, type Synthesized } from './test-sup
 const props: MonitoringProps = {
   name: 'dsm-prod', partition: 'aws', accountId: '111122223333', clusterName: 'dsm-prod', namespace: 'DSM', nodeNames: ['nats-1', 'nats-2', 'nats-3'],
   minRoutesPerNode: 2, slowConsumersPerMinute: 0, e2eP99Micros: 500, asgName: 'dsm-prod-subscribers', asgMax: 12,
+  liveBookExchanges: ['BINANCE', 'KRAKEN'], feedStaleMinutes: 3,
   logRetentionDays: 90, logGroupNames: ['/dsm/prod/nats-server', '/dsm/prod/ingest'], alarmEmail: 'oncall@example.com',
 };
 const dashboards = [{ name: 'dsm-prod-overview', body: { widgets: [{ type: 'text', properties: { markdown: 'hi' } }] } }];
@@ -34,7 +35,16 @@ describe('Monitoring', () => {
     expect(alarm('dsm-prod-subscribers-at-max')).toMatchObject({
       namespace: 'AWS/AutoScaling', metric_name: 'GroupInServiceInstances', dimensions: { AutoScalingGroupName: 'dsm-prod-subscribers' }, threshold: 12, comparison_operator: 'GreaterThanOrEqualToThreshold',
     });
-    expect(alarms).toHaveLength(3 * 2 + 2);
+    expect(alarms).toHaveLength(3 * 2 + 2 + 2);
+  });
+
+  it('alarms per live exchange when books stay stale without pause for feedStaleMinutes', () => {
+    for (const ex of ['BINANCE', 'KRAKEN']) {
+      expect(alarm(`dsm-prod-${ex}-symbols-stale`)).toMatchObject({
+        namespace: 'DSM', metric_name: 'FeedSymbolsStale', dimensions: { Cluster: 'dsm-prod', Exchange: ex },
+        statistic: 'Minimum', period: 60, evaluation_periods: 3, datapoints_to_alarm: 3, threshold: 0, comparison_operator: 'GreaterThanThreshold', treat_missing_data: 'notBreaching',
+      });
+    }
   });
 
   it('names only catalog metrics in the DSM namespace, and notifies the topic', () => {

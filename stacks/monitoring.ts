@@ -1,7 +1,8 @@
 /**
  * What operators watch: an SNS alarm topic, the alarms that mean "act now" (a node lost routes,
  * the cluster cut a slow consumer, end-to-end p99 over its threshold, the subscriber group pinned
- * at max), the dashboards rendered from `dashboards/`, and the service log groups with retention.
+ * at max, a live exchange with a book stale for minutes), the dashboards rendered from
+ * `dashboards/`, and the service log groups with retention.
  * Alarm metric names come from the catalog in config/metrics.ts only.
  */
 import { Construct } from './cdktf.js';
@@ -21,6 +22,10 @@ export interface MonitoringProps {
   e2eP99Micros: number;
   asgName: string;
   asgMax: number;
+  /** Exchanges whose live feed recovers books per symbol (config/live-feeds.ts). */
+  liveBookExchanges: readonly string[];
+  /** Minutes of books stale without pause before an exchange's alarm fires. */
+  feedStaleMinutes: number;
   logRetentionDays: number;
   /** Log group names, e.g. /dsm/prod/nats-server. */
   logGroupNames: readonly string[];
@@ -91,6 +96,18 @@ export class Monitoring extends Construct {
       comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'missing',
       ...actions,
     });
+    for (const exchange of props.liveBookExchanges) {
+      // Minimum over each minute: a book recovered within the minute leaves a zero sample and does
+      // not count; only symbols stale without pause (recovery failing, the venue refusing) do.
+      new CloudwatchMetricAlarm(this, `${exchange.toLowerCase()}-symbols-stale`, {
+        alarmName: `${props.name}-${exchange}-symbols-stale`,
+        alarmDescription: `${exchange}: live books stale without pause for ${props.feedStaleMinutes} minutes (recovery is not bringing them back; the ingest's progress log lists them under "stale" and "symbols")`,
+        namespace: props.namespace, metricName: METRICS.feedSymbolsStale.name, dimensions: { ...cluster, Exchange: exchange },
+        statistic: 'Minimum', period: MINUTE, evaluationPeriods: props.feedStaleMinutes, datapointsToAlarm: props.feedStaleMinutes, threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'notBreaching',
+        ...actions,
+      });
+    }
     new CloudwatchMetricAlarm(this, 'asg-at-max', {
       alarmName: `${props.name}-subscribers-at-max`,
       alarmDescription: `Subscriber group at its maximum (${props.asgMax}) for 5 minutes: raise autoscaling.max or the per-instance target`,

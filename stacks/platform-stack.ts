@@ -96,6 +96,7 @@ export class DsmPlatformStack extends TerraformStack {
       name: i.name, partition: i.partition, accountId, clusterName: i.nats.clusterName, namespace: i.metrics.namespace, nodeNames: i.nats.nodes.map((n) => n.name),
       minRoutesPerNode: i.thresholds.minRoutesPerNode, slowConsumersPerMinute: i.thresholds.slowConsumersPerMinute,
       e2eP99Micros: i.thresholds.e2eP99Micros, asgName: i.subscriberAsgName, asgMax: i.autoscaling.max,
+      liveBookExchanges: i.liveBookExchanges, feedStaleMinutes: i.thresholds.feedStaleMinutes,
       logRetentionDays: i.logRetentionDays, logGroupNames: SERVICE_LOG_NAMES.map((s) => logGroupName(i.env, s)),
       ...(i.alarmEmail ? { alarmEmail: i.alarmEmail } : {}),
     });

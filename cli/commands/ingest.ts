@@ -6,6 +6,7 @@ import { parsePace } from '../../services/ingest/sources/pacing.js';
 import { childLogger } from '../../services/common/log.js';
 import { SymbolAnnouncer } from '../../services/ingest/announce.js';
 import { IngestSummaries } from '../../services/ingest/summaries.js';
+import { SymbolHealthLog } from '../../services/ingest/feed-health.js';
 import { connectAs } from '../../services/nats/connect.js';
 import { ServiceTuning } from '../../services/tune/apply.js';
 import { SERVERS_OPTION, TLS_DIR_OPTION, serversFor, tlsDirFor } from '../connection-options.js';
@@ -25,10 +26,11 @@ export function register(program: Command): void {
     .option('--publisher-id <id>', 'stable id of this process', 'ingest')
     .option('--lease <group>', 'hot standby: join the leader lease of this group and publish only while holding it')
     .option('--summary-interval <ms>', 'publish metrics summaries this often (default: metrics.scrapeIntervalSeconds)', positiveInt('--summary-interval'))
+    .option('--progress-interval <ms>', 'log a progress line (routed, published, live feeds\' gaps, recoveries and per-symbol health) this often', positiveInt('--progress-interval'), 5000)
     .option('--coalesce', 'opt-in batching: one message per symbol per event-loop turn for changes that arrive together (docs/wire-format.md)')
     .option(...TLS_DIR_OPTION)
     .option(...SERVERS_OPTION)
-    .action(async (opts: { env: string; pace: string; exchanges?: string; workers?: number; epoch: number; publisherId: string; lease?: string; summaryInterval?: number; coalesce?: boolean; tlsDir?: string; servers?: string }) => {
+    .action(async (opts: { env: string; pace: string; exchanges?: string; workers?: number; epoch: number; publisherId: string; lease?: string; summaryInterval?: number; progressInterval: number; coalesce?: boolean; tlsDir?: string; servers?: string }) => {
       const config = configFor(opts);
       let pace;
       try { pace = parsePace(opts.pace); } catch (e) { throw new UsageError((e as Error).message); }
@@ -65,16 +67,23 @@ export function register(program: Command): void {
       note(`ingesting ${selected.map((x) => `${x.name} (${isLive(x) ? 'live ' : 'recorded '}${x.feed.kind})`).join(', ')} at pace ${opts.pace} on ${common.servers.join(', ')}`);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // Per-symbol detail lives here (and in CloudWatch Logs through the unit's journal), not in
+      // metric dimensions: the symbols stale now, and those whose counters moved since the last line.
+      const symbolLog = new SymbolHealthLog();
       const timer = setInterval(() => {
         const w = ingest.workerStats();
         // Live feeds' recovery counters, from this thread's sources and the ones the workers run.
         const feeds = [...ingest.sources.map((s) => s.stats), ...ingest.shardFeedStats()].filter((s) => s.symbols);
         const health = feeds.flatMap((s) => Object.entries(s.symbols!).map(([sym, h]) => ({ sym: `${s.exchange}:${sym}`, ...h })));
+        const line = symbolLog.next(feeds);
         log.info({
           routed: ingest.routed, published: w.reduce((a, x) => a + x.published, 0), snapshotRequests: w.reduce((a, x) => a + x.snapshotRequests, 0),
-          ...(health.length ? { gaps: health.reduce((a, h) => a + h.gaps, 0), recoveries: health.reduce((a, h) => a + h.recoveries, 0), stale: health.filter((h) => h.stale).map((h) => h.sym) } : {}),
+          ...(health.length ? {
+            gaps: health.reduce((a, h) => a + h.gaps, 0), recoveries: health.reduce((a, h) => a + h.recoveries, 0), staleMs: health.reduce((a, h) => a + h.staleMs, 0),
+            stale: health.filter((h) => h.stale).map((h) => h.sym), symbols: line.symbols, ...(line.omitted ? { symbolsOmitted: line.omitted } : {}),
+          } : {}),
         }, 'progress');
-      }, 5000);
+      }, opts.progressInterval);
       const sources = await ingest.run();
       clearInterval(timer);
       announcer.stop();

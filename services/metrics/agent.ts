@@ -20,6 +20,9 @@ import { metricsWildcard } from './summary-publisher.js';
 import { groupFigures, type GroupFigure } from './group-figures.js';
 import { judgeSummary } from './summary-guard.js';
 
+/** A service's symbols-stale report stands for this many of its intervals. */
+const FEED_HEALTH_INTERVALS = 3;
+
 /** Queue group every metrics agent subscribes to service summaries in. */
 export const SUMMARY_QUEUE = 'dsm-metrics-agents';
 
@@ -104,6 +107,8 @@ export class MetricsAgent {
   /** Rejected summaries per sending identity (`unknown` when the subject named none). */
   readonly rejectedBy = new Map<string, number>();
   private lastRejectLogMs = 0;
+  /** Latest feed health per reporting service (foldFeedHealth). */
+  private readonly feedHealth = new Map<string, { sentAt: number; heardAt: number; keepMs: number; exchanges: NonNullable<ServiceSummary['feedHealth']> }>();
 
   constructor(private readonly cfg: DsmConfig, private readonly opts: MetricsAgentOptions = {}) {
     this.nodes = opts.nodes ?? defaultAgentNodes(cfg);
@@ -257,9 +262,31 @@ export class MetricsAgent {
     return obs;
   }
 
+  /**
+   * Symbols stale is a level, not a count: each service's latest report stands until it is
+   * FEED_HEALTH_INTERVALS of its intervals old (its summaries need not line up with this agent's
+   * ticks), and the exchange's figure is the most any service reports (a hot-standby pair runs
+   * the same feeds twice; summing would count every stale symbol twice).
+   */
+  private foldFeedHealth(summaries: readonly ServiceSummary[], points: MetricPoint[], at: number): void {
+    for (const s of summaries) {
+      if (!s.feedHealth) continue;
+      const prev = this.feedHealth.get(s.service);
+      if (!prev || prev.sentAt <= s.at) this.feedHealth.set(s.service, { sentAt: s.at, heardAt: at, keepMs: FEED_HEALTH_INTERVALS * Math.max(s.intervalMs, this.intervalMs), exchanges: s.feedHealth });
+    }
+    const stale = new Map<string, number>();
+    for (const [service, h] of this.feedHealth) {
+      if (at - h.heardAt > h.keepMs) { this.feedHealth.delete(service); continue; }
+      for (const [exchange, f] of Object.entries(h.exchanges)) stale.set(exchange, Math.max(stale.get(exchange) ?? 0, f.stale));
+    }
+    const cluster = this.cfg.nats.clusterName;
+    for (const [exchange, n] of stale) points.push(metricPoint('feedSymbolsStale', { Cluster: cluster, Exchange: exchange }, n, at));
+  }
+
   private foldSummaries(points: MetricPoint[], obs: AgentObservation, at: number): void {
     const summaries = this.pending;
     this.pending = [];
+    this.foldFeedHealth(summaries, points, at);
     if (summaries.length === 0) return;
     const cluster = this.cfg.nats.clusterName;
     for (const hop of HOPS) {
@@ -279,7 +306,7 @@ export class MetricsAgent {
     for (const s of summaries) {
       for (const [exchange, counts] of Object.entries(s.exchanges)) {
         let acc = perExchange.get(exchange);
-        if (!acc) perExchange.set(exchange, (acc = { ingestEvents: 0, published: 0, received: 0, gaps: 0, resyncs: 0, malformed: 0, feedGaps: 0 }));
+        if (!acc) perExchange.set(exchange, (acc = { ingestEvents: 0, published: 0, received: 0, gaps: 0, resyncs: 0, malformed: 0, feedGaps: 0, feedRecoveries: 0, feedStaleMs: 0 }));
         const seconds = s.intervalMs / 1000;
         acc.ingestEvents += (counts.ingestEvents ?? 0) / seconds;
         acc.published += (counts.published ?? 0) / seconds;
@@ -288,6 +315,8 @@ export class MetricsAgent {
         acc.resyncs += counts.resyncs ?? 0;
         acc.malformed += counts.malformed ?? 0;
         acc.feedGaps += counts.feedGaps ?? 0;
+        acc.feedRecoveries += counts.feedRecoveries ?? 0;
+        acc.feedStaleMs += counts.feedStaleMs ?? 0;
       }
       obs.subscriberSlow += s.subscriberSlow;
     }
@@ -301,6 +330,8 @@ export class MetricsAgent {
         metricPoint('resyncs', dims, acc.resyncs, at),
         metricPoint('malformed', dims, acc.malformed, at),
         metricPoint('feedGaps', dims, acc.feedGaps, at),
+        metricPoint('feedRecoveries', dims, acc.feedRecoveries, at),
+        metricPoint('feedStaleSeconds', dims, acc.feedStaleMs / 1000, at),
       );
     }
     points.push(metricPoint('subscriberSlow', { Cluster: cluster }, obs.subscriberSlow, at));

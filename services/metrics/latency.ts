@@ -20,8 +20,12 @@ export const HopSummarySchema = z.object({
 });
 export type HopSummary = z.infer<typeof HopSummarySchema>;
 
-/** What a service counted per exchange during the interval. */
-export const EXCHANGE_COUNTERS = ['ingestEvents', 'published', 'received', 'gaps', 'resyncs', 'malformed', 'feedGaps'] as const;
+/**
+ * What a service counted per exchange during the interval. The feed* counts are the ingest's live
+ * recovery: books that lost sync with the venue, books brought back, and milliseconds stale summed
+ * over the exchange's symbols.
+ */
+export const EXCHANGE_COUNTERS = ['ingestEvents', 'published', 'received', 'gaps', 'resyncs', 'malformed', 'feedGaps', 'feedRecoveries', 'feedStaleMs'] as const;
 export type ExchangeCounter = (typeof EXCHANGE_COUNTERS)[number];
 
 /** What one subscriber processed during the interval (bounded: a poisoned figure is refused). */
@@ -58,6 +62,11 @@ export const AgentHealthSchema = z.object({
   nodesFailed: z.array(z.string().max(64)).max(64),
 });
 
+export const FeedHealthSchema = z.object({
+  symbols: z.number().int().nonnegative(),
+  stale: z.number().int().nonnegative(),
+});
+
 export const ServiceSummarySchema = z.object({
   service: z.string().min(1),
   /** Length of the interval the summary covers, so the agent can turn counts into rates. */
@@ -74,6 +83,11 @@ export const ServiceSummarySchema = z.object({
   group: GroupStatusSchema.optional(),
   /** A metrics agent's own health over the interval. */
   agent: AgentHealthSchema.optional(),
+  /**
+   * The ingest's live feeds at the end of the interval, per exchange: symbols with live recovery
+   * and how many of them are stale now (a level, not a count; recorded feeds report 0/0).
+   */
+  feedHealth: z.record(z.string(), FeedHealthSchema).optional(),
 });
 export type ServiceSummary = z.infer<typeof ServiceSummarySchema>;
 

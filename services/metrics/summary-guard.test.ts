@@ -9,6 +9,8 @@ const judge = (body: unknown, subj: string | undefined = subject) => judgeSummar
 describe('judgeSummary', () => {
   it('accepts an honest summary and says who sent it', () => {
     expect(judge(ok)).toMatchObject({ ok: true, identity: 'subscriber' });
+    const kraken = cfg.exchanges.find((e) => e.name === 'KRAKEN')!.symbols.length;
+    expect(judge({ ...ok, exchanges: { KRAKEN: { feedGaps: 1, feedRecoveries: 1, feedStaleMs: kraken * 1000 } }, feedHealth: { KRAKEN: { symbols: kraken, stale: kraken } } })).toMatchObject({ ok: true });
   });
 
   it.each([
@@ -24,6 +26,10 @@ describe('judgeSummary', () => {
     ['a made-up exchange', { ...ok, exchanges: { FAKE: { received: 1 } } }, subject, /not a configured exchange/],
     ['an interval of a nanosecond', { ...ok, intervalMs: 1e-6 }, subject, /intervalMs/],
     ['negative counts', { ...ok, exchanges: { NYSE: { gaps: -1 } } }, subject, /./],
+    ['more stale time than the exchange\'s symbols could have', { ...ok, exchanges: { KRAKEN: { feedStaleMs: 10_000_000 } } }, subject, /feedStaleMs: .* more than its \d+ symbols/],
+    ['more stale symbols than configured', { ...ok, feedHealth: { KRAKEN: { symbols: 99, stale: 1 } } }, subject, /feedHealth\.KRAKEN: .* the exchange has/],
+    ['more stale symbols than tracked', { ...ok, feedHealth: { KRAKEN: { symbols: 1, stale: 2 } } }, subject, /feedHealth\.KRAKEN/],
+    ['feed health of a made-up exchange', { ...ok, feedHealth: { FAKE: { symbols: 0, stale: 0 } } }, subject, /feedHealth: "FAKE" is not a configured exchange/],
   ])('rejects %s', (_what, body, subj, reason) => {
     const v = judge(body, subj);
     expect(v.ok).toBe(false);

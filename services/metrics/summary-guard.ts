@@ -7,7 +7,8 @@
  * - every number must be finite, non-negative and within what the platform could physically
  *   produce (latency at most the 60 s the recorders track, rates far above any real venue but
  *   far below what a poisoner would need to move a sum), percentiles in order;
- * - exchanges must be configured ones.
+ * - exchanges must be configured ones, and live-feed figures (symbols stale, time stale) within
+ *   what the exchange's configured symbols allow.
  * Anything else is rejected whole and counted against the identity that sent it.
  */
 import type { DsmConfig } from '../../config/schema.js';
@@ -72,5 +73,18 @@ export function judgeSummary(cfg: DsmConfig, data: Uint8Array | string, subject?
     }
   }
   if (s.subscriberSlow > maxCount) return { ok: false, identity, reason: `subscriberSlow: ${s.subscriberSlow} is implausible` };
+  // Live recovery figures are bounded by the exchange's configured symbols: no more stale symbols
+  // than it has, and no more stale time than all of them stale for the whole interval (plus a
+  // minute for stats that arrive a refresh late).
+  const symbolsOf = new Map(cfg.exchanges.map((e) => [e.name, e.symbols.length]));
+  for (const [exchange, counts] of Object.entries(s.exchanges)) {
+    const bound = symbolsOf.get(exchange)! * (s.intervalMs + 60_000);
+    if ((counts.feedStaleMs ?? 0) > bound) return { ok: false, identity, reason: `exchanges.${exchange}.feedStaleMs: ${counts.feedStaleMs} ms stale is more than its ${symbolsOf.get(exchange)} symbols could be in ${s.intervalMs} ms` };
+  }
+  for (const [exchange, h] of Object.entries(s.feedHealth ?? {})) {
+    const n = symbolsOf.get(exchange);
+    if (n === undefined) return { ok: false, identity, reason: `feedHealth: ${JSON.stringify(exchange.slice(0, 64))} is not a configured exchange` };
+    if (h.symbols > n || h.stale > h.symbols) return { ok: false, identity, reason: `feedHealth.${exchange}: ${h.stale} stale of ${h.symbols} symbols, but the exchange has ${n}` };
+  }
   return { ok: true, summary: s, ...(subject !== undefined ? { identity } : {}) };
 }

@@ -50,7 +50,7 @@ export interface SummaryPublisherOptions {
    * Called at each flush before the summary is built: fill the counters from the service's own
    * bookkeeping and return fields to add (processing, group, hops kept elsewhere).
    */
-  collect?: (p: SummaryPublisher, intervalMs: number) => Partial<Pick<ServiceSummary, 'hops' | 'processing' | 'group' | 'agent'>>;
+  collect?: (p: SummaryPublisher, intervalMs: number) => Partial<Pick<ServiceSummary, 'hops' | 'processing' | 'group' | 'agent' | 'feedHealth'>>;
 }
 
 export class SummaryPublisher {
