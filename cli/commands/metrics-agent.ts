@@ -5,7 +5,7 @@ import { type Command, Option } from 'commander';
 import { startAgentRuntime } from '../../services/metrics/runtime.js';
 import { UsageError } from '../exit.js';
 import { DIR_OPTION, localDir } from '../local-dir.js';
-import { ENV_OPTION, configFor, positiveInt } from '../options.js';
+import { ENV_OPTION, configFor, portNumber, positiveInt } from '../options.js';
 
 interface Opts {
   env: string;
@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .option('--node <n>', 'scrape only this node (an agent on a NATS host)', positiveInt('--node'))
     .option('--interval <seconds>', 'scrape interval (default: metrics.scrapeIntervalSeconds)', positiveInt('--interval'))
     .addOption(new Option('--cloudwatch <mode>', 'emit to CloudWatch: on, off, dry-run (print the calls), auto (on for AWS envs)').choices(['on', 'off', 'dry-run', 'auto']).default('auto'))
-    .option('--prometheus-port <port>', 'Prometheus exporter port (default: metrics.prometheusPort)', positiveInt('--prometheus-port'))
+    .option('--prometheus-port <port>', 'Prometheus exporter port (default: metrics.prometheusPort; 0 picks a free one, printed at start)', portNumber('--prometheus-port', true))
     .option('--prometheus-host <address>', 'address the Prometheus exporter binds (default: metrics.prometheusHost; on AWS the NATS host\'s private IP)')
     .option('--no-prometheus', 'do not expose Prometheus metrics')
     .option('--duration <seconds>', 'stop after this long (default: run until interrupted)', positiveInt('--duration'))

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createWriteStream, existsSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { childLogger } from '../../services/common/log.js';
 import { ConsolidatedBbo, type InstrumentMap } from '../../services/mirror/consolidated.js';
@@ -8,7 +8,7 @@ import { toJsonLine } from '../../services/wire/index.js';
 import { SERVERS_OPTION, TLS_DIR_OPTION, serversFor, tlsDirFor } from '../connection-options.js';
 import { CommandFailed, UsageError } from '../exit.js';
 import { note } from '../output.js';
-import { ENV_OPTION, configFor, positiveNumber } from '../options.js';
+import { ENV_OPTION, configFor, positiveInt, positiveNumber } from '../options.js';
 import { checkIdentity, dataSubjects } from '../subjects.js';
 
 import { SubjectError, checkDataPattern } from '../../services/subscriber/subjects.js';
@@ -45,6 +45,7 @@ export function register(program: Command): void {
     .option('--bbo <spec>', 'consolidated best bid/offer: NAME=EX:SYM,EX:SYM (repeatable)', collect, [])
     .option('--seconds <n>', 'stop after this many seconds', positiveNumber('--seconds'))
     .option('--report <file>', 'at exit, let books settle and write counters, latency and every mirrored book as JSON (the demo compares them with the ingest\'s)')
+    .option('--report-every <ms>', 'with --report: also rewrite the report this often while running (books as they stand, each with its live and stale state; replaced atomically), to look into a running subscriber', positiveInt('--report-every'))
     .option('--group <name>', 'join this subscriber group: members divide the subjects\' symbols among themselves')
     .option('--member <id>', 'member id within the group (default: $DSM_MEMBER, else <host>-<pid>)')
     .option('--summary-interval <ms>', 'publish a metrics summary this often (default: metrics.scrapeIntervalSeconds)')
@@ -52,8 +53,8 @@ export function register(program: Command): void {
     .option(...ENV_OPTION)
     .option(...TLS_DIR_OPTION)
     .option(...SERVERS_OPTION)
-    .addHelpText('after', '\nExamples:\n  dsm subscribe                                  # everything the identity is licensed for\n  dsm subscribe \'NYSE.*.orderbook\' --symbol KRAKEN:XMR/USD --seconds 10\n  dsm subscribe --symbol NASDAQ:AAPL --jsonl - | jq .\n  dsm subscribe --group hosts \'NYSE.*.orderbook\'          # divide NYSE\'s symbols with the group\'s other members\n\nExit: 0 done, 1 failure (connection, refused subscription, write error), 2 usage.')
-    .action(async (subjects: string[], opts: { symbol: string[]; identity: string; jsonl?: string; bbo: string[]; seconds?: number; report?: string; summaryService?: string; group?: string; member?: string; summaryInterval?: string; env: string; tlsDir?: string; servers?: string }) => {
+    .addHelpText('after', '\nExamples:\n  dsm subscribe                                  # everything the identity is licensed for\n  dsm subscribe \'NYSE.*.orderbook\' --symbol KRAKEN:XMR/USD --seconds 10\n  dsm subscribe --symbol NASDAQ:AAPL --jsonl - | jq .\n  dsm subscribe --group hosts \'NYSE.*.orderbook\'          # divide NYSE\'s symbols with the group\'s other members\n  dsm subscribe \'KRAKEN.*.orderbook\' --report books.json --report-every 1000   # books.json: every mirrored book, rewritten each second\n\nExit: 0 done, 1 failure (connection, refused subscription, write error), 2 usage.')
+    .action(async (subjects: string[], opts: { symbol: string[]; identity: string; jsonl?: string; bbo: string[]; seconds?: number; report?: string; reportEvery?: number; summaryService?: string; group?: string; member?: string; summaryInterval?: string; env: string; tlsDir?: string; servers?: string }) => {
       const config = configFor(opts);
       checkIdentity(config, opts.identity);
       let all = dataSubjects(config, subjects, opts.symbol, note);
@@ -62,6 +63,8 @@ export function register(program: Command): void {
         const dir = path.dirname(path.resolve(file));
         if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${flag}: directory does not exist: ${dir}`);
       }
+      if (opts.reportEvery !== undefined && !opts.report) throw new UsageError('--report-every needs --report FILE (the file it rewrites)');
+      if (opts.reportEvery !== undefined && opts.reportEvery < 100) throw new UsageError(`--report-every must be at least 100 (ms), got ${opts.reportEvery}`);
       if (opts.summaryService !== undefined && !/^[A-Za-z0-9_-]+$/.test(opts.summaryService)) throw new UsageError(`--summary-service must be one subject token (letters, digits, _ or -), got "${opts.summaryService}"`);
       if (!all.length) {
         // No subjects: everything this identity is licensed for (what a subscriber host runs).
@@ -132,6 +135,16 @@ export function register(program: Command): void {
         lastReceived = sub.counters.received;
       }, 5000);
       const watchRefusals = setInterval(() => { if (refusedNow()) fail(refusedNow()!); }, 100);
+      // The report, as the books stand (written to a temporary file and renamed, so a reader never sees half of it).
+      const writeReport = (file: string, settled: boolean, final: boolean) => {
+        const books = sub.mirrors.all().map((m) => ({ exchange: m.exchange, symbol: m.symbol, seq: m.lastSeq, live: m.isLive, stale: m.stale, format: m.book.format, ...m.book.snapshot() }));
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, `${JSON.stringify({ identity: opts.identity, subjects: all, servers, at: Date.now(), final, settled, counters: sub.counters, totals: sub.mirrors.totals(), latency: sub.latency.summary(), books })}\n`);
+        renameSync(tmp, file);
+      };
+      const reportTimer = opts.report && opts.reportEvery ? setInterval(() => {
+        try { writeReport(opts.report!, false, false); } catch (e) { fail(`--report ${opts.report}: ${(e as Error).message}`); }
+      }, opts.reportEvery) : undefined;
       await new Promise<void>((resolve) => {
         finish = resolve;
         if (refusedNow()) fail(refusedNow()!);
@@ -141,6 +154,7 @@ export function register(program: Command): void {
       });
       clearInterval(timer);
       clearInterval(watchRefusals);
+      clearInterval(reportTimer);
       // Hand every symbol over before going (bounded by the hand-over), then a last summary.
       tuning.stop();
       await group?.leave();
@@ -149,8 +163,7 @@ export function register(program: Command): void {
       if (opts.report) {
         // Books still awaiting snapshots get a chance to finish before they are written down.
         const settled = failure ? false : await sub.settle(10_000);
-        const books = sub.mirrors.all().map((m) => ({ exchange: m.exchange, symbol: m.symbol, seq: m.lastSeq, ...m.book.snapshot() }));
-        writeFileSync(opts.report, `${JSON.stringify({ identity: opts.identity, subjects: all, servers, settled, counters: sub.counters, totals: sub.mirrors.totals(), latency: sub.latency.summary(), books })}\n`);
+        writeReport(opts.report, settled, true);
       }
       await sub.close();
       process.stderr.write(`${JSON.stringify({ ...sub.counters, ...sub.mirrors.totals() })}\n`);
