@@ -29,7 +29,7 @@ const EXAMPLES: Record<string, string[]> = {
   dashboard: ['dsm dashboard --local', 'dsm dashboard --local --port 8091 --duration 60'],
   'venue-peer serve': ['dsm venue-peer serve kraken --symbols XBT/USD,ETH/USD', 'dsm venue-peer serve binance --symbols BTCUSDT --port 9002 --control-port 9102 --json'],
   'venue-peer fault': ['dsm venue-peer fault --control http://127.0.0.1:9101 --kind bad-checksum --symbol XBT/USD', 'dsm venue-peer fault --control http://127.0.0.1:9101 --kind stall --ms 3000'],
-  'venue-peer book': ['dsm venue-peer book --control http://127.0.0.1:9101 --symbol XBT/USD'],
+  'venue-peer book': ['dsm venue-peer book --control http://127.0.0.1:9101 --symbol XBT/USD', 'dsm venue-peer book --control http://127.0.0.1:9101 --symbol XBT/USD --against books.json   # a dsm subscribe --report file'],
   'venue-peer status': ['dsm venue-peer status --control http://127.0.0.1:9101 --json'],
   'venue-peer walk': ['dsm venue-peer walk off --control http://127.0.0.1:9101', 'dsm venue-peer walk on --control http://127.0.0.1:9101 --interval 5'],
   drill: ['dsm drill --list', 'dsm drill nats-node-loss --ephemeral', 'dsm drill nats-node-loss --target aws --env prod --dry-run'],

@@ -173,6 +173,12 @@ describe('venue faults injected with dsm venue-peer into dsm ingest and dsm subs
       }).map(([key]) => key);
     };
     await waitFor('the subscriber\'s books to equal the peers\'', () => differing().length === 0, 15_000, () => `differing: ${differing().join(', ')}`);
+    if (via === 'cli') {
+      // And as an operator checks it: the peer's book against the subscriber's report.
+      const check = await runDsm(['venue-peer', 'book', '--control', peers.get('BINANCE')!.out.control, '--symbol', 'BTCUSDT', '--against', reportFile]);
+      expect(check.code, check.stderr).toBe(0);
+      expect(check.stdout).toMatch(/^BINANCE:BTCUSDT: the subscriber's book equals the peer's \(\d+ bids, \d+ asks, seq \d+, report [\d.]+ s old\)$/m);
+    }
     if (resume) await Promise.all(VENUES.map((v) => peers.get(v.exchange)!.control.walk({ running: true })));
   }
 

@@ -9,11 +9,13 @@
  *   book / status   the peer's own book (the truth to compare with) and its state
  *   walk on|off     pause or restart the book's changes (to compare books at rest)
  */
+import { readFileSync } from 'node:fs';
 import { Argument, type Command, Option } from 'commander';
 import { z } from 'zod';
 import { ExchangeSchema } from '../../config/schema.js';
 import { childLogger } from '../../services/common/log.js';
-import { PEER_VENUES, PeerControl, PeerControlClient, PeerRefused, VENUE_PEERS, type PeerVenue } from '../../services/feeds/peer-control.js';
+import { PEER_VENUES, PeerControl, PeerControlClient, PeerRefused, VENUE_PEERS, type PeerBookView, type PeerVenue } from '../../services/feeds/peer-control.js';
+import { formatScaled, parseScaled } from '../../services/marketdata/decimal.js';
 import { FAULT_MEANING, PEER_FAULT_KINDS, type PeerFault, type PeerFaultKind } from '../../services/feeds/peer.js';
 import { CommandFailed, UsageError } from '../exit.js';
 import { intInRange, nonNegativeInt, portNumber, positiveInt } from '../options.js';
@@ -128,12 +130,22 @@ export function register(program: Command): void {
 
   cmd
     .command('book')
-    .description('print a running peer\'s own book of one symbol (best first, the venue\'s decimal strings): the truth a live book must come back to')
+    .description('print a running peer\'s own book of one symbol (best first, the venue\'s decimal strings): the truth a live book must come back to; --against compares a subscriber\'s book with it')
     .requiredOption(...CONTROL_OPTION)
     .requiredOption('--symbol <symbol>', 'the symbol')
+    .option('--against <report>', 'a `dsm subscribe --report` file: exit 0 if its book of the symbol equals the peer\'s, else 1 and the first difference (pause the walk first: dsm venue-peer walk off)')
+    .option('--exchange <name>', 'with --against: the exchange the subscriber knows the symbol under (default: the only one that has it)')
     .option('--json', 'one JSON line')
-    .action(async (opts: { control: string; symbol: string; json?: boolean }) => {
+    .action(async (opts: { control: string; symbol: string; against?: string; exchange?: string; json?: boolean }) => {
+      if (opts.exchange !== undefined && !opts.against) throw new UsageError('--exchange applies to --against only');
+      const report = opts.against ? readReport(opts.against) : undefined;
       const b = await control(opts.control, (c) => c.book(opts.symbol));
+      if (report) {
+        const verdict = compareWithReport(b, report, opts.against!, opts.exchange);
+        process.stdout.write(opts.json ? `${JSON.stringify(verdict)}\n` : `${verdict.line}\n`);
+        if (!verdict.equal) throw new CommandFailed(`${verdict.key}: the subscriber's book differs from the peer's`);
+        return;
+      }
       process.stdout.write(opts.json ? `${JSON.stringify(b)}\n` : `${b.symbol}\n${['bids', 'asks'].map((side) => `${side}:\n${(side === 'bids' ? b.bids : b.asks).map(([p, q]) => `  ${p.padStart(16)}  ${q}`).join('\n')}`).join('\n')}\n`);
     });
 
@@ -160,4 +172,52 @@ export function register(program: Command): void {
       const r = await control(opts.control, (c) => c.walk({ running: state === 'on', ...(opts.interval !== undefined ? { intervalMs: opts.interval } : {}) }));
       process.stdout.write(r.walking ? `walking: one change to every book every ${r.intervalMs} ms\n` : 'walk paused\n');
     });
+}
+
+/** The part of a `dsm subscribe --report` file this compares: each book's levels, scaled, and its format. */
+const ReportSchema = z.object({
+  at: z.number().optional(),
+  books: z.array(z.object({
+    exchange: z.string(),
+    symbol: z.string(),
+    seq: z.number(),
+    live: z.boolean().optional(),
+    stale: z.boolean().optional(),
+    format: z.object({ priceDecimals: z.number().int(), sizeDecimals: z.number().int() }),
+    bids: z.array(z.tuple([z.number(), z.number()])),
+    asks: z.array(z.tuple([z.number(), z.number()])),
+  })),
+});
+export type SubscriberReport = z.infer<typeof ReportSchema>;
+
+function readReport(file: string): SubscriberReport {
+  let json: unknown;
+  try { json = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new UsageError(`--against ${file}: ${(e as Error).message}`); }
+  const r = ReportSchema.safeParse(json);
+  if (!r.success) throw new UsageError(`--against ${file}: not a dsm subscribe --report file (${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}); books carry their format from --report-every runs on`);
+  return r.data;
+}
+
+interface Verdict { key: string; equal: boolean; line: string; seq?: number; ageMs?: number }
+
+/** The subscriber's book, in the venue's decimals, against the peer's own, level by level. */
+export function compareWithReport(peer: PeerBookView, report: SubscriberReport, file: string, exchange?: string): Verdict {
+  const candidates = report.books.filter((b) => b.symbol === peer.symbol && (exchange === undefined || b.exchange === exchange));
+  if (candidates.length === 0) throw new UsageError(`--against ${file}: no book of ${exchange ? `${exchange}:` : ''}${peer.symbol} (it has ${report.books.map((b) => `${b.exchange}:${b.symbol}`).join(', ') || 'none'})`);
+  if (candidates.length > 1) throw new UsageError(`--against ${file}: ${peer.symbol} is a book of ${candidates.map((b) => b.exchange).join(' and ')}; pick one with --exchange`);
+  const b = candidates[0]!;
+  const key = `${b.exchange}:${b.symbol}`;
+  const ageMs = report.at !== undefined ? Date.now() - report.at : undefined;
+  const age = ageMs !== undefined ? `, report ${(ageMs / 1000).toFixed(1)} s old` : '';
+  const text = (levels: Array<[number, number]>) => levels.map(([p, q]) => [formatScaled(p, b.format.priceDecimals), formatScaled(q, b.format.sizeDecimals)]);
+  const scaled = (levels: Array<[string, string]>) => levels.map(([p, q]) => [parseScaled(p, b.format.priceDecimals), parseScaled(q, b.format.sizeDecimals)]);
+  if (b.stale) return { key, equal: false, seq: b.seq, ...(ageMs !== undefined ? { ageMs } : {}), line: `${key}: the subscriber's book is marked STALE (seq ${b.seq}${age}): the venue book is being recovered` };
+  for (const side of ['bids', 'asks'] as const) {
+    const mine = b[side].map((lv) => JSON.stringify(lv));
+    const theirs = scaled(peer[side]).map((lv) => JSON.stringify(lv));
+    const at = Array.from({ length: Math.max(mine.length, theirs.length) }, (_, k) => k).find((k) => mine[k] !== theirs[k]);
+    if (at === undefined) continue;
+    return { key, equal: false, seq: b.seq, ...(ageMs !== undefined ? { ageMs } : {}), line: `${key}: ${side} differ at level ${at + 1}: subscriber ${JSON.stringify(text(b[side])[at] ?? null)}, peer ${JSON.stringify(peer[side][at] ?? null)} (seq ${b.seq}${age})` };
+  }
+  return { key, equal: true, seq: b.seq, ...(ageMs !== undefined ? { ageMs } : {}), line: `${key}: the subscriber's book equals the peer's (${b.bids.length} bids, ${b.asks.length} asks, seq ${b.seq}${age})` };
 }
