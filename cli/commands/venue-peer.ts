@@ -97,8 +97,8 @@ export function register(program: Command): void {
           `  dsm venue-peer fault --control ${controlUrl} --kind ${takes[0]} --symbol ${peer.symbols[0]}`,
           `  dsm venue-peer book --control ${controlUrl} --symbol ${peer.symbols[0]}`,
           `faults it takes: ${takes.join(', ')}`,
-          'exchanges[] entry for a config file (--config FILE):',
-          JSON.stringify(exchange, null, 2),
+          'exchanges[] entry for a config file (--config FILE; add feed.connection to tune its timings):',
+          `  ${JSON.stringify(exchange)}`,
           'Ctrl-C stops it.',
           '',
         ].join('\n'));
