@@ -70,14 +70,16 @@ describe('venue peers with several symbols', () => {
   });
 
   it('a paused walk still sends each venue\'s keep-alive, so no watchdog fires', async () => {
-    const quiet = FeedConnectionSchema.parse({ ...conn, watchdogMs: 1200 });
+    // Keep-alives come about once a second (1.25 s at most, plus event-loop lag on a loaded machine).
+    const quiet = FeedConnectionSchema.parse({ ...conn, watchdogMs: 2500 });
     const runs = await Promise.all([
       live(new KrakenPeer({ symbols: ['XBT/USD'] }), (p) => krakenLive({ url: p.wsUrl, pairs: ['XBT/USD'], depth: 10, exchange: 'KRAKEN' }), 'KRAKEN', quiet),
       live(new BinancePeer({ symbols: ['BTCUSDT'] }), (p) => binanceLive({ wsBase: p.wsUrl, restBase: p.httpUrl, symbols: ['BTCUSDT'], depthLimit: 1000, exchange: 'BINANCE' }), 'BINANCE', quiet),
       live(new CoinbasePeer({ symbols: ['BTC-USD'] }), (p) => coinbaseLive({ url: p.wsUrl, products: ['BTC-USD'], exchange: 'COINBASE' }), 'COINBASE', quiet),
     ]);
     await waitFor('in sync', () => runs.every(({ venue }) => venue.symbols.every((s) => venue.book(s) !== undefined && !venue.needsSnapshot(s))));
-    await sleep(2000);
+    // Past the watchdog (checked every watchdogMs / 4): without keep-alives every source would have reconnected.
+    await sleep(3500);
     expect(runs.map(({ src }) => [src.watchdogTimeouts, src.connects])).toEqual([[0, 1], [0, 1], [0, 1]]);
   });
 });
