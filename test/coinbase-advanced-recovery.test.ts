@@ -37,7 +37,7 @@ describe('a lost Coinbase Advanced Trade message through nats-server to a subscr
   const seen = new Map<string, string[]>();
 
   beforeAll(async () => {
-    peer = await new CoinbaseAdvancedPeer({ products: PRODUCTS }).start();
+    peer = await new CoinbaseAdvancedPeer({ symbols: PRODUCTS }).start();
     tc = await startTestCluster({
       patch: (c) => ({
         ...c,
@@ -80,7 +80,7 @@ describe('a lost Coinbase Advanced Trade message through nats-server to a subscr
     expect(sameConnection).toContain('BTC-USD');
     expect(peer.connections).toBe(sources().length);
 
-    peer.loseNext('BTC-USD');
+    peer.inject({ kind: 'lose-message', symbol: 'BTC-USD' });
     await waitFor('the lossy connection\'s products recovered', () => sameConnection.every((p) => (health(p)?.recoveries ?? 0) >= 1));
     await sleep(200);
     peer.pause();

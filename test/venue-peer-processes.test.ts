@@ -1,7 +1,7 @@
 /**
  * Venue faults injected from outside the test suite, laid out as in production: a real 3-node
  * mTLS nats-server cluster; `dsm venue-peer serve` processes speaking Kraken, Binance and
- * Coinbase on loopback; a config file whose feeds point at them (`--config FILE`, as an operator
+ * Coinbase Advanced Trade (the sequenced protocol production uses) on loopback; a config file whose feeds point at them (`--config FILE`, as an operator
  * would write it from the peers' printed entries); `dsm ingest` started as dsm-ingest.service
  * starts it (`--tls-dir --publisher-id ingest-<member> --lease ingest`, worker threads running the
  * feeds); `dsm subscribe` as a host-group member (dsm-subscriber.service's arguments) with its
@@ -18,6 +18,7 @@ import path from 'node:path';
 import { validateConfig } from '../config/load.js';
 import { PeerControlClient, type PeerBookView } from '../services/feeds/peer-control.js';
 import type { SymbolHealth } from '../services/ingest/feed-update.js';
+import { shardOf } from '../services/ingest/shard.js';
 import { parseScaled } from '../services/marketdata/decimal.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 import { runDsm, spawnDsm, type DsmProcess } from './harness/cli.js';
@@ -34,8 +35,13 @@ async function waitFor(what: string, cond: () => boolean | Promise<boolean>, tim
 const VENUES = [
   { venue: 'kraken', exchange: 'KRAKEN', symbols: ['XBT/USD', 'ETH/USD'] },
   { venue: 'binance', exchange: 'BINANCE', symbols: ['BTCUSDT', 'ETHUSDT'] },
-  { venue: 'coinbase', exchange: 'COINBASE', symbols: ['BTC-USD', 'ETH-USD'] },
+  { venue: 'coinbase-advanced', exchange: 'COINBASE', symbols: ['BTC-USD', 'ETH-USD', 'SOL-USD'] },
 ] as const;
+/**
+ * Advanced Trade numbers messages per connection, and each ingest worker opens its own: a message
+ * lost on BTC-USD's connection resyncs ETH-USD too (same worker), SOL-USD is on the other one.
+ */
+const COINBASE_LOSSY = ['BTC-USD', 'ETH-USD'];
 type Exchange = (typeof VENUES)[number]['exchange'];
 
 /**
@@ -178,9 +184,11 @@ describe('venue faults injected with dsm venue-peer into dsm ingest and dsm subs
     await waitFor('the subscriber\'s books to equal the peers\'', () => differing().length === 0, 15_000, () => `differing: ${differing().join(', ')}`);
     if (via === 'cli') {
       // And as an operator checks it: the peer's book against the subscriber's report.
-      const check = await runDsm(['venue-peer', 'book', '--control', peers.get('BINANCE')!.out.control, '--symbol', 'BTCUSDT', '--against', reportFile]);
-      expect(check.code, check.stderr).toBe(0);
-      expect(check.stdout).toMatch(/^BINANCE:BTCUSDT: the subscriber's book equals the peer's \(\d+ bids, \d+ asks, seq \d+, report [\d.]+ s old\)$/m);
+      const checks = await Promise.all([['BINANCE', 'BTCUSDT'], ['COINBASE', 'ETH-USD']].map(([ex, s]) => runDsm(['venue-peer', 'book', '--control', peers.get(ex as Exchange)!.out.control, '--symbol', s!, '--against', reportFile])));
+      for (const [i, key] of ['BINANCE:BTCUSDT', 'COINBASE:ETH-USD'].entries()) {
+        expect(checks[i]!.code, checks[i]!.stderr).toBe(0);
+        expect(checks[i]!.stdout).toMatch(new RegExp(`^${key}: the subscriber's book equals the peer's \\(\\d+ bids, \\d+ asks, seq \\d+, report [\\d.]+ s old\\)$`, 'm'));
+      }
     }
     if (resume) await Promise.all(VENUES.map((v) => peers.get(v.exchange)!.control.walk({ running: true })));
   }
@@ -201,25 +209,32 @@ describe('venue faults injected with dsm venue-peer into dsm ingest and dsm subs
   }
 
   it('round 1: a bad Kraken checksum, a skipped Binance update id, a lost Coinbase message', async () => {
+    // The workers' split that makes BTC-USD and ETH-USD share a Coinbase connection (ingest.workers 2).
+    expect(VENUES[2].symbols.map((s) => shardOf('COINBASE', s, 2))).toEqual([1, 1, 0]);
     const done = await Promise.all([
       fault('KRAKEN', 'bad-checksum', '--symbol', 'XBT/USD'),
       fault('BINANCE', 'skip-update-id', '--symbol', 'BTCUSDT'),
       fault('COINBASE', 'lose-message', '--symbol', 'BTC-USD'),
     ]);
     expect(done[0]).toMatch(/XBT\/USD carries a wrong checksum/);
-    await waitFor('the three books recovered (ingest progress log)', () => [health('KRAKEN', 'XBT/USD'), health('BINANCE', 'BTCUSDT'), health('COINBASE', 'BTC-USD')].every((h) => h.recoveries >= 1 && !h.stale), 20_000, () => JSON.stringify(Object.fromEntries(symbolHealth())));
+    expect(done[2]).toMatch(/BTC-USD \(a deep size change\) is applied and numbered but never sent/);
+    const hit = [['KRAKEN', 'XBT/USD'], ['BINANCE', 'BTCUSDT'], ...COINBASE_LOSSY.map((s) => ['COINBASE', s])] as Array<[Exchange, string]>;
+    await waitFor('the books recovered (ingest progress log)', () => hit.every(([ex, s]) => health(ex, s).recoveries >= 1 && !health(ex, s).stale), 20_000, () => JSON.stringify(Object.fromEntries(symbolHealth())));
     await booksEqualPeers('cli', true);
-    for (const [ex, s] of [['KRAKEN', 'XBT/USD'], ['BINANCE', 'BTCUSDT'], ['COINBASE', 'BTC-USD']] as const) {
-      expect(health(ex, s), `${ex}:${s}`).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
-      expect(health(ex, s).attempts).toBeGreaterThanOrEqual(1);
-    }
-    // The other symbol of each venue was not touched.
-    for (const [ex, s] of [['KRAKEN', 'ETH/USD'], ['BINANCE', 'ETHUSDT'], ['COINBASE', 'ETH-USD']] as const) expect(health(ex, s).gaps, `${ex}:${s}`).toBe(0);
+    for (const [ex, s] of hit) expect(health(ex, s), `${ex}:${s}`).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
+    for (const [ex, s] of hit.slice(0, 2)) expect(health(ex, s).attempts, `${ex}:${s}`).toBeGreaterThanOrEqual(1);
+    // One resubscribe brings both Coinbase books back; whichever asked first counts the attempt.
+    expect(COINBASE_LOSSY.reduce((a, s) => a + health('COINBASE', s).attempts, 0)).toBeGreaterThanOrEqual(1);
+    // The other symbols were not touched: Kraken's and Binance's other one, Coinbase's on the other connection.
+    for (const [ex, s] of [['KRAKEN', 'ETH/USD'], ['BINANCE', 'ETHUSDT'], ['COINBASE', 'SOL-USD']] as const) expect(health(ex, s).gaps, `${ex}:${s}`).toBe(0);
     const markers = staleMarkers();
-    expect(Object.fromEntries(markers)).toEqual({ 'KRAKEN:XBT/USD': 1, 'BINANCE:BTCUSDT': 1, 'COINBASE:BTC-USD': 1 });
-    // Per exchange, through the agent, under the CloudWatch names: one gap and one recovery each.
-    await waitFor('the agent to count the recoveries', () => VENUES.every((v) => cloudwatch().sums.get(`FeedRecoveries ${v.exchange}`) === 1), 10_000, () => JSON.stringify(Object.fromEntries(cloudwatch().sums)));
-    for (const v of VENUES) expect(cloudwatch().sums.get(`FeedGaps ${v.exchange}`), v.exchange).toBe(1);
+    expect(Object.fromEntries(markers)).toEqual({ 'KRAKEN:XBT/USD': 1, 'BINANCE:BTCUSDT': 1, 'COINBASE:BTC-USD': 1, 'COINBASE:ETH-USD': 1 });
+    // The peer took one lost message; the ingest found it by sequence_num alone.
+    expect((await peers.get('COINBASE')!.control.status()).faults).toEqual({ 'lose-message': 1 });
+    // Per exchange, through the agent, under the CloudWatch names: a gap and a recovery per book hit.
+    const perExchange = { KRAKEN: 1, BINANCE: 1, COINBASE: COINBASE_LOSSY.length };
+    await waitFor('the agent to count the recoveries', () => VENUES.every((v) => cloudwatch().sums.get(`FeedRecoveries ${v.exchange}`) === perExchange[v.exchange]), 10_000, () => JSON.stringify(Object.fromEntries(cloudwatch().sums)));
+    for (const v of VENUES) expect(cloudwatch().sums.get(`FeedGaps ${v.exchange}`), v.exchange).toBe(perExchange[v.exchange]);
   }, 60_000);
 
   it('round 2: a Kraken stall without close, a Coinbase disconnect mid-snapshot, a Binance REST snapshot cut mid-body', async () => {
@@ -235,7 +250,7 @@ describe('venue faults injected with dsm venue-peer into dsm ingest and dsm subs
     await waitFor('FeedSymbolsStale for Kraken', () => (cloudwatch().max.get('FeedSymbolsStale KRAKEN') ?? 0) >= 1, 10_000);
     await waitFor('every book recovered', () => [
       health('KRAKEN', 'XBT/USD').recoveries >= 2, health('KRAKEN', 'ETH/USD').recoveries >= 1,
-      health('COINBASE', 'BTC-USD').recoveries >= 2, health('COINBASE', 'ETH-USD').recoveries >= 1,
+      health('COINBASE', 'BTC-USD').recoveries >= 2, health('COINBASE', 'ETH-USD').recoveries >= 2, health('COINBASE', 'SOL-USD').recoveries >= 1,
       health('BINANCE', 'ETHUSDT').recoveries >= 1,
     ].every(Boolean) && [...symbolHealth().values()].every((h) => !h.stale), 20_000, () => JSON.stringify(Object.fromEntries(symbolHealth())));
     await booksEqualPeers('http', false);
@@ -243,11 +258,11 @@ describe('venue faults injected with dsm venue-peer into dsm ingest and dsm subs
     expect(health('BINANCE', 'ETHUSDT')).toMatchObject({ gaps: 1, recoveries: 1 });
     expect(health('BINANCE', 'ETHUSDT').attempts).toBeGreaterThanOrEqual(2);
     expect(health('KRAKEN', 'ETH/USD').staleMs).toBeGreaterThan(0);
-    // Coinbase: dropped, reconnected, the first snapshot cut half-way and dropped again, then whole.
-    expect((await peers.get('COINBASE')!.control.status()).connections).toBeGreaterThanOrEqual(before.coinbase + 2);
+    // Coinbase: both workers' connections dropped and reconnected; the first snapshot cut half-way and dropped again, then whole.
+    expect((await peers.get('COINBASE')!.control.status()).connections).toBeGreaterThanOrEqual(before.coinbase + 3);
     // No stale book applied as good, for any symbol, over both rounds.
     const markers = staleMarkers();
-    for (const key of ['KRAKEN:XBT/USD', 'KRAKEN:ETH/USD', 'COINBASE:BTC-USD', 'COINBASE:ETH-USD', 'BINANCE:ETHUSDT']) expect(markers.get(key), key).toBeGreaterThanOrEqual(1);
+    for (const key of ['KRAKEN:XBT/USD', 'KRAKEN:ETH/USD', 'COINBASE:BTC-USD', 'COINBASE:ETH-USD', 'COINBASE:SOL-USD', 'BINANCE:ETHUSDT']) expect(markers.get(key), key).toBeGreaterThanOrEqual(1);
     expect(markers.get('BINANCE:BTCUSDT')).toBe(1);
     // The agent's per-exchange counts add up to the ingest's per-symbol ones; nothing is stale at the end.
     const perExchange = (ex: Exchange, k: 'gaps' | 'recoveries') => VENUES.find((v) => v.exchange === ex)!.symbols.reduce((a, s) => a + health(ex, s)[k], 0);

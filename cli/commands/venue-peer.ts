@@ -16,7 +16,7 @@ import { ExchangeSchema } from '../../config/schema.js';
 import { childLogger } from '../../services/common/log.js';
 import { PEER_VENUES, PeerControl, PeerControlClient, PeerRefused, VENUE_PEERS, type PeerBookView, type PeerVenue } from '../../services/feeds/peer-control.js';
 import { formatScaled, parseScaled } from '../../services/marketdata/decimal.js';
-import { FAULT_MEANING, PEER_FAULT_KINDS, type PeerFault, type PeerFaultKind } from '../../services/feeds/peer.js';
+import { EVERY_PEER, FAULT_MEANING, PEER_FAULT_KINDS, type PeerFault, type PeerFaultKind } from '../../services/feeds/peer.js';
 import { CommandFailed, UsageError } from '../exit.js';
 import { intInRange, nonNegativeInt, portNumber, positiveInt } from '../options.js';
 
@@ -44,7 +44,9 @@ async function control<T>(url: string, call: (c: PeerControlClient) => Promise<T
 }
 
 const CONTROL_OPTION = ['--control <url>', 'the peer\'s control URL, as `dsm venue-peer serve` printed it'] as const;
-const faultHelp = `\nFault kinds:\n${PEER_FAULT_KINDS.map((k) => `  ${k.padEnd(24)}${FAULT_MEANING[k]}`).join('\n')}`;
+/** Each kind with what it does: once for the generic kinds, per venue for a venue's own (the same kind can differ by venue). */
+const faultHelp = `\nFault kinds (a venue's own faults name the venue; the rest every peer takes):\n${PEER_FAULT_KINDS.map((k) =>
+  Object.entries(FAULT_MEANING[k]).map(([venue, meaning], i) => `  ${(i === 0 ? k : '').padEnd(24)}${venue === EVERY_PEER ? '' : `${venue}: `}${meaning}`).join('\n')).join('\n')}`;
 
 export function register(program: Command): void {
   const cmd = program
@@ -60,14 +62,14 @@ export function register(program: Command): void {
     .option('--control-port <port>', 'control port on 127.0.0.1 (0 picks a free one)', portNumber('--control-port', true), 0)
     .option('--interval <ms>', 'one change to every symbol\'s book this often', intInRange('--interval', 1, 60_000), 20)
     .option('--paused', 'start with the book walk paused (start it with dsm venue-peer walk on)')
-    .option('--exchange <name>', 'exchange name in the printed config entry (default: the venue in capitals)')
+    .option('--exchange <name>', 'exchange name in the printed config entry (default: the venue in capitals; COINBASE for coinbase-advanced)')
     .option('--seed <n>', 'seed of the first symbol\'s book walk (the same seed walks the same way)', nonNegativeInt('--seed'), 11)
     .option('--json', 'print one JSON line: venue, url, restUrl, control, symbols, exchange (the config entry)')
     .addHelpText('after', faultHelp)
     .action(async (venue: PeerVenue, opts: { symbols: string; port: number; controlPort: number; interval: number; paused?: boolean; exchange?: string; seed: number; json?: boolean }) => {
       const symbols = parse(SymbolsSchema, opts.symbols.split(',').map((s) => s.trim()), '--symbols');
-      const name = parse(ExchangeSchema.shape.name, opts.exchange ?? venue.toUpperCase(), '--exchange');
       const peer = VENUE_PEERS[venue]({ symbols, seed: opts.seed });
+      const name = parse(ExchangeSchema.shape.name, opts.exchange ?? peer.exchange, '--exchange');
       const ctl = new PeerControl(peer);
       let controlUrl: string;
       try {

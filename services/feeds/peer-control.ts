@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { childLogger } from '../common/log.js';
 import { BinancePeer } from './binance/peer.js';
+import { CoinbaseAdvancedPeer } from './coinbase/advanced-peer.js';
 import { CoinbasePeer } from './coinbase/peer.js';
 import { KrakenPeer } from './kraken/peer.js';
 import { PeerError, PeerFaultSchema, type PeerFault, type PeerLevel, type PeerStatus, type VenuePeer, type VenuePeerOptions } from './peer.js';
@@ -24,6 +25,7 @@ export const VENUE_PEERS = {
   kraken: (o: VenuePeerOptions) => new KrakenPeer(o),
   binance: (o: VenuePeerOptions) => new BinancePeer(o),
   coinbase: (o: VenuePeerOptions) => new CoinbasePeer(o),
+  'coinbase-advanced': (o: VenuePeerOptions) => new CoinbaseAdvancedPeer(o),
 } as const satisfies Record<string, (o: VenuePeerOptions) => VenuePeer>;
 export type PeerVenue = keyof typeof VENUE_PEERS;
 export const PEER_VENUES = Object.keys(VENUE_PEERS) as PeerVenue[];

@@ -8,13 +8,15 @@ import type { FeedUpdate } from '../ingest/feed-update.js';
 import { WebSocketSource } from '../ingest/sources/websocket.js';
 import { binanceLive } from './binance/live.js';
 import { BinancePeer } from './binance/peer.js';
+import { coinbaseAdvancedLive } from './coinbase/advanced-live.js';
+import { CoinbaseAdvancedPeer } from './coinbase/advanced-peer.js';
 import { coinbaseLive } from './coinbase/live.js';
 import { CoinbasePeer } from './coinbase/peer.js';
 import { krakenLive } from './kraken/live.js';
 import { KrakenPeer } from './kraken/peer.js';
 import type { LiveVenue } from './live.js';
-import { PeerControl, PeerControlClient, PeerRefused } from './peer-control.js';
-import type { VenuePeer } from './peer.js';
+import { PEER_VENUES, PeerControl, PeerControlClient, PeerRefused, VENUE_PEERS } from './peer-control.js';
+import { FAULT_MEANING, PEER_FAULT_KINDS, type VenuePeer } from './peer.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -33,8 +35,11 @@ describe('venue peers with several symbols', () => {
 
   /** Start the peer, then a live source at its URL, as the ingest would run it. */
   async function live(peer: VenuePeer, makeVenue: (p: VenuePeer) => LiveVenue, exchange: string, c = conn) {
-    await peer.start();
-    cleanup.push(() => peer.stop());
+    // A peer serves several connections: started (and stopped) once.
+    if (peer.port === 0) {
+      await peer.start();
+      cleanup.push(() => peer.stop());
+    }
     const venue = makeVenue(peer);
     const src = new WebSocketSource(venue, exchange, c);
     const got: FeedUpdate[] = [];
@@ -42,6 +47,7 @@ describe('venue peers with several symbols', () => {
     cleanup.push(async () => { src.stop(); await done; });
     return { venue, src, got };
   }
+  type Run = Awaited<ReturnType<typeof live>> & { symbol: string };
 
   const equal = (venue: LiveVenue, peer: VenuePeer, symbol: string) => {
     const book = venue.book(symbol);
@@ -69,6 +75,28 @@ describe('venue peers with several symbols', () => {
     expect(peer.status()).toMatchObject({ faults: { [kind]: 1 }, clients: 1, connections: 1 });
   });
 
+  it('coinbase-advanced: a lost message resyncs the products of its connection only (one connection per worker, as the ingest runs it)', async () => {
+    // sequence_num is per connection, so a loss cannot be pinned to a product: the other product
+    // is spared here because it is on another connection, as with two ingest workers.
+    const peer = new CoinbaseAdvancedPeer({ symbols: ['BTC-USD', 'ETH-USD'] });
+    const [hit, spared] = [
+      await live(peer, (p) => coinbaseAdvancedLive({ url: p.wsUrl, products: ['BTC-USD'], exchange: 'COINBASE' }), 'COINBASE'),
+      await live(peer, (p) => coinbaseAdvancedLive({ url: p.wsUrl, products: ['ETH-USD'], exchange: 'COINBASE' }), 'COINBASE'),
+    ].map((r, i) => ({ ...r, symbol: i === 0 ? 'BTC-USD' : 'ETH-USD' })) as [Run, Run];
+    peer.run(3);
+    await waitFor('both connections flowing', () => [hit, spared].every((r) => r.got.filter((u) => u.kind === 'delta').length > 10));
+    expect(peer.inject({ kind: 'lose-message', symbol: 'BTC-USD' })).toContain('BTC-USD');
+    await waitFor('a recovery', () => (hit.src.recovery.health()['BTC-USD']?.recoveries ?? 0) >= 1);
+    peer.pause();
+    await waitFor('both books equal the peer\'s', () => equal(hit.venue, peer, 'BTC-USD') && equal(spared.venue, peer, 'ETH-USD'));
+    // Only the connection carrying BTC-USD numbered the lost message; the book never crossed.
+    expect(peer.lost).toBe(1);
+    expect(hit.venue.syncStats().crossed).toBe(0);
+    expect(hit.src.recovery.health()['BTC-USD']).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
+    expect(spared.src.recovery.health()['ETH-USD']).toMatchObject({ gaps: 0, recoveries: 0, stale: false });
+    expect(peer.status()).toMatchObject({ venue: 'coinbase-advanced', faults: { 'lose-message': 1 }, clients: 2, connections: 2 });
+  });
+
   it('a paused walk still sends each venue\'s keep-alive, so no watchdog fires', async () => {
     // Keep-alives come about once a second (1.25 s at most, plus event-loop lag on a loaded machine).
     const quiet = FeedConnectionSchema.parse({ ...conn, watchdogMs: 2500 });
@@ -76,11 +104,29 @@ describe('venue peers with several symbols', () => {
       live(new KrakenPeer({ symbols: ['XBT/USD'] }), (p) => krakenLive({ url: p.wsUrl, pairs: ['XBT/USD'], depth: 10, exchange: 'KRAKEN' }), 'KRAKEN', quiet),
       live(new BinancePeer({ symbols: ['BTCUSDT'] }), (p) => binanceLive({ wsBase: p.wsUrl, restBase: p.httpUrl, symbols: ['BTCUSDT'], depthLimit: 1000, exchange: 'BINANCE' }), 'BINANCE', quiet),
       live(new CoinbasePeer({ symbols: ['BTC-USD'] }), (p) => coinbaseLive({ url: p.wsUrl, products: ['BTC-USD'], exchange: 'COINBASE' }), 'COINBASE', quiet),
+      live(new CoinbaseAdvancedPeer({ symbols: ['BTC-USD'] }), (p) => coinbaseAdvancedLive({ url: p.wsUrl, products: ['BTC-USD'], exchange: 'COINBASE' }), 'COINBASE', quiet),
     ]);
     await waitFor('in sync', () => runs.every(({ venue }) => venue.symbols.every((s) => venue.book(s) !== undefined && !venue.needsSnapshot(s))));
     // Past the watchdog (checked every watchdogMs / 4): without keep-alives every source would have reconnected.
     await sleep(3500);
-    expect(runs.map(({ src }) => [src.watchdogTimeouts, src.connects])).toEqual([[0, 1], [0, 1], [0, 1]]);
+    expect(runs.map(({ src }) => [src.watchdogTimeouts, src.connects])).toEqual([[0, 1], [0, 1], [0, 1], [0, 1]]);
+  });
+});
+
+describe('the fault vocabulary', () => {
+  it('every peer has a meaning for each fault it takes, and takes each fault named for its venue', () => {
+    for (const v of PEER_VENUES) {
+      const peer = VENUE_PEERS[v]({ symbols: ['X'] });
+      expect(peer.venue).toBe(v);
+      for (const k of PEER_FAULT_KINDS) {
+        expect(peer.takes(k), `${v} ${k}`).toBe(peer.faultMeaning(k) !== undefined);
+        expect(peer.takes(k), `${v} ${k}`).toBe(v in FAULT_MEANING[k] || '*' in FAULT_MEANING[k]);
+      }
+    }
+    // One kind, two meanings: the legacy feed sees a crossed book, Advanced Trade only the sequence.
+    expect(VENUE_PEERS.coinbase({ symbols: ['X'] }).faultMeaning('lose-message')).toMatch(/book crosses/);
+    expect(VENUE_PEERS['coinbase-advanced']({ symbols: ['X'] }).faultMeaning('lose-message')).toMatch(/never crosses .*sequence_num/);
+    expect(() => VENUE_PEERS.coinbase({ symbols: ['X'] }).inject({ kind: 'duplicate-message' })).toThrow(/a coinbase peer takes no "duplicate-message" fault \(coinbase-advanced only\); it takes lose-message, disconnect-mid-snapshot/);
   });
 });
 
@@ -109,6 +155,7 @@ describe('peer control surface', () => {
     await sleep(100);
     expect(peer.stalled).toBe(false);
     expect((await client.status()).faults).toEqual({ stall: 1 });
+    expect((await client.status()).takes).toMatchObject({ 'bad-checksum': expect.stringMatching(/CRC32/), resume: 'end a stall' });
   });
 
   it('refuses what it cannot take, saying why', async () => {

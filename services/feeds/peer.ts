@@ -20,22 +20,50 @@ export type Side = 'bid' | 'ask';
 /** [price, size] as the venue prints them. */
 export type PeerLevel = [string, string];
 
+export interface PeerBookOptions {
+  /** Mid price in ticks of 0.01 (default 10 000: 100.00). */
+  mid?: number;
+  /** Levels a side, and how far from the mid changes go (default 10). */
+  band?: number;
+  /** Print numbers without trailing zeros ("100", "21.5"), as Coinbase Advanced Trade does. */
+  trimZeros?: boolean;
+  /** Start sizes with a random fraction, so the first snapshot shows every decimal the walk uses. */
+  fractionalStart?: boolean;
+  /** Never delete a level from a side this short (default 0), so a deepest level always exists. */
+  minLevels?: number;
+}
+
+/** "21921.30" -> "21921.3", "5.00000000" -> "5". */
+function trimZeros(s: string): string {
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}
+
 /** A venue's book as the venue prints it: price string -> size string. */
 export class PeerBook {
   readonly bids = new Map<string, string>();
   readonly asks = new Map<string, string>();
   private x: number;
-  constructor(private readonly priceDecimals: number, private readonly sizeDecimals: number, seed = 7, private readonly mid = 10_000, private readonly band = 10) {
+  private readonly mid: number;
+  private readonly band: number;
+  private readonly trim: boolean;
+  private readonly minLevels: number;
+  constructor(private readonly priceDecimals: number, private readonly sizeDecimals: number, seed = 7, opts: PeerBookOptions = {}) {
     this.x = seed;
-    for (let i = 0; i < band; i++) {
-      this.bids.set(this.price(mid - 1 - i), this.size(1 + i));
-      this.asks.set(this.price(mid + i), this.size(2 + i));
+    this.mid = opts.mid ?? 10_000;
+    this.band = opts.band ?? 10;
+    this.trim = opts.trimZeros ?? false;
+    this.minLevels = opts.minLevels ?? 0;
+    // Without a fractional start no random number is drawn here: the default walk stays what it was.
+    const frac = () => (opts.fractionalStart ? this.rnd() : 0);
+    for (let i = 0; i < this.band; i++) {
+      this.bids.set(this.price(this.mid - 1 - i), this.size(1 + i + frac()));
+      this.asks.set(this.price(this.mid + i), this.size(2 + i + frac()));
     }
   }
   /** A small LCG: the walk is the same for the same seed, so a failing run can be repeated. */
   rnd(): number { return (this.x = (this.x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31; }
-  price(ticks: number): string { return (ticks / 100).toFixed(this.priceDecimals); }
-  size(n: number): string { return n.toFixed(this.sizeDecimals); }
+  price(ticks: number): string { const s = (ticks / 100).toFixed(this.priceDecimals); return this.trim ? trimZeros(s) : s; }
+  size(n: number): string { const s = n.toFixed(this.sizeDecimals); return this.trim ? trimZeros(s) : s; }
   side(s: Side): Map<string, string> { return s === 'bid' ? this.bids : this.asks; }
   /** Best first. */
   levels(s: Side): PeerLevel[] {
@@ -56,10 +84,27 @@ export class PeerBook {
       const other = this.best(side === 'bid' ? 'ask' : 'bid');
       if (other !== undefined && (side === 'bid' ? Number(price) >= other : Number(price) <= other)) continue;
       const has = this.side(side).has(price);
-      const size = has && this.rnd() < 0.3 ? this.size(0) : this.size(1 + Math.floor(this.rnd() * 50) + this.rnd());
+      // With minLevels 0 the length test is always true and draws nothing: the default walk is unchanged.
+      const size = has && this.side(side).size > this.minLevels && this.rnd() < 0.3 ? this.size(0) : this.size(1 + Math.floor(this.rnd() * 50) + this.rnd());
       this.apply(side, price, size);
       return { side, price, size };
     }
+  }
+  /**
+   * A new size at the deepest level of a side: nowhere near the touch, so a client that misses it
+   * keeps an uncrossed book and only a sequence number can show the loss. Falls back to a random
+   * change on a book with no level at all.
+   */
+  deepChange(): { side: Side; price: string; size: string } {
+    let side: Side = this.rnd() < 0.5 ? 'bid' : 'ask';
+    if (this.side(side).size === 0) side = side === 'bid' ? 'ask' : 'bid';
+    const deepest = this.levels(side).at(-1);
+    if (!deepest) return this.randomChange();
+    const [price, old] = deepest;
+    let size = old;
+    while (size === old) size = this.size(1 + Math.floor(this.rnd() * 50) + this.rnd());
+    this.apply(side, price, size);
+    return { side, price, size };
   }
   /** Scaled levels, best first, for comparing with an L2Book's `top`. */
   scaled(s: Side, pd: number, sd: number): Array<[Scaled, Scaled]> {
@@ -72,13 +117,15 @@ export class PeerBook {
 }
 
 /**
- * What can be done to a peer. Which kinds a venue takes is its `faultKinds`; `symbol` defaults
- * to every symbol the peer serves, `ms` bounds a stall (without it the stall lasts until `resume`).
+ * What can be done to a peer. Which kinds a venue takes is its `venueFaults` plus the generic
+ * ones; `symbol` defaults to every symbol the peer serves, `ms` bounds a stall (without it the
+ * stall lasts until `resume`).
  */
 export const PEER_FAULT_KINDS = [
   'bad-checksum',
   'skip-update-id',
   'lose-message',
+  'duplicate-message',
   'cut-rest-snapshot',
   'disconnect-mid-snapshot',
   'disconnect',
@@ -94,17 +141,35 @@ export const PeerFaultSchema = z.object({
 }).strict();
 export type PeerFault = z.infer<typeof PeerFaultSchema>;
 
-/** What the faults do, for `--help`, the runbook and a 400 answer. */
-export const FAULT_MEANING: Record<PeerFaultKind, string> = {
-  'bad-checksum': 'Kraken: the next book update of the symbol carries a wrong CRC32 checksum',
-  'skip-update-id': 'Binance: the next diff of the symbol is applied on the venue but never sent (its update id is skipped)',
-  'lose-message': 'Coinbase: the best ask\'s delete is never sent, then a bid is placed at that price (the client\'s book crosses)',
-  'cut-rest-snapshot': 'Binance: the next REST depth snapshot of the symbol stops half-way through the body, and an update id is skipped so the client asks for one now',
-  'disconnect-mid-snapshot': 'drop every connection; the next snapshot the peer sends (WebSocket, or REST for Binance) stops half-way and its connection is cut',
-  disconnect: 'drop every connection now',
-  stall: 'send nothing and answer nothing, connections kept open (for ms milliseconds, else until resume)',
-  resume: 'end a stall',
+/** The key of a fault's meaning on every peer (the generic faults). */
+export const EVERY_PEER = '*';
+
+/**
+ * What each fault does, for `--help`, the runbook, `status` and a 400 answer: per venue (the
+ * peer's `venue`) for a venue's own faults, since one kind can mean different things (a lost
+ * message crosses the book on Coinbase's unsequenced level2, and only the sequence shows it on
+ * Advanced Trade); under `EVERY_PEER` for the faults every peer takes.
+ */
+export const FAULT_MEANING: Record<PeerFaultKind, Readonly<Record<string, string>>> = {
+  'bad-checksum': { kraken: 'the next book update of the symbol carries a wrong CRC32 checksum' },
+  'skip-update-id': { binance: 'the next diff of the symbol is applied on the venue but never sent (its update id is skipped)' },
+  'lose-message': {
+    coinbase: 'the best ask\'s delete is never sent, then a bid is placed at that price (the client\'s book crosses)',
+    'coinbase-advanced': 'the next change of the symbol (a size change at the deepest level, which never crosses the book) is applied on the venue and takes its sequence_num but is never sent',
+  },
+  'duplicate-message': { 'coinbase-advanced': 'the next update of the symbol is sent twice with the same sequence_num' },
+  'cut-rest-snapshot': { binance: 'the next REST depth snapshot of the symbol stops half-way through the body, and an update id is skipped so the client asks for one now' },
+  'disconnect-mid-snapshot': { [EVERY_PEER]: 'drop every connection; the next snapshot the peer sends (WebSocket, or REST for Binance) stops half-way and its connection is cut' },
+  disconnect: { [EVERY_PEER]: 'drop every connection now' },
+  stall: { [EVERY_PEER]: 'send nothing and answer nothing, connections kept open (for ms milliseconds, else until resume)' },
+  resume: { [EVERY_PEER]: 'end a stall' },
 };
+
+/** What `kind` does on `venue`'s peer, or undefined if that peer does not take it. */
+export function faultMeaning(kind: PeerFaultKind, venue: string): string | undefined {
+  const m = FAULT_MEANING[kind];
+  return m[venue] ?? m[EVERY_PEER];
+}
 
 /** A request the peer cannot take (unknown symbol, a fault this venue has no notion of): HTTP 400. */
 export class PeerError extends Error {
@@ -135,6 +200,8 @@ export interface PeerStatus {
   changes: Record<string, number>;
   /** Faults taken, by kind. */
   faults: Partial<Record<PeerFaultKind, number>>;
+  /** The faults this peer takes and what each does on this venue. */
+  takes: Partial<Record<PeerFaultKind, string>>;
   restRequests: number;
 }
 
@@ -228,13 +295,14 @@ export abstract class VenuePeer {
   run(ms = 5): void {
     this.pause();
     this.intervalMs = ms;
-    this.walkTimer = setInterval(() => {
-      if (this.stalled) return;
-      for (const s of this.symbols) {
-        this.changes.set(s, this.changes.get(s)! + 1);
-        this.step(s, this.bookOf(s));
-      }
-    }, ms);
+    this.walkTimer = setInterval(() => { if (!this.stalled) this.walkOnce(); }, ms);
+  }
+  /** One change to every symbol's book now, as the walk makes each interval (a test steps by hand). */
+  walkOnce(): void {
+    for (const s of this.symbols) {
+      this.changes.set(s, this.changes.get(s)! + 1);
+      this.step(s, this.bookOf(s));
+    }
   }
   pause(): void { clearInterval(this.walkTimer); this.walkTimer = undefined; }
   get walking(): boolean { return this.walkTimer !== undefined; }
@@ -258,13 +326,18 @@ export abstract class VenuePeer {
     return this.faultKinds.includes(kind);
   }
 
+  /** What a fault this peer takes does on this venue (FAULT_MEANING). */
+  faultMeaning(kind: PeerFaultKind): string | undefined {
+    return this.takes(kind) ? faultMeaning(kind, this.venue) : undefined;
+  }
+
   /** Take a fault now; returns what was done, in words. */
   inject(fault: PeerFault): string {
     const parsed = PeerFaultSchema.safeParse(fault);
     if (!parsed.success) throw new PeerError(parsed.error.issues.map((i) => `${i.path.join('.') || 'fault'}: ${i.message}`).join('; '));
     const f = parsed.data;
     if (!this.takes(f.kind)) {
-      throw new PeerError(`a ${this.venue} peer takes no "${f.kind}" fault (${FAULT_MEANING[f.kind].split(':')[0]} only); it takes ${this.faultKinds.join(', ')}`);
+      throw new PeerError(`a ${this.venue} peer takes no "${f.kind}" fault (${Object.keys(FAULT_MEANING[f.kind]).join(', ')} only); it takes ${this.faultKinds.join(', ')}`);
     }
     if (f.symbol !== undefined) this.bookOf(f.symbol);
     const symbols = f.symbol !== undefined ? [this.canonical(f.symbol)] : this.symbols;
@@ -304,9 +377,13 @@ export abstract class VenuePeer {
       stalled: this.stalled,
       changes: Object.fromEntries(this.changes),
       faults: { ...this.faultCounts },
+      takes: Object.fromEntries(this.faultKinds.map((k) => [k, this.faultMeaning(k) ?? ''])),
       restRequests: this.restRequests,
     };
   }
+
+  /** The exchange a config names this venue (the default of the printed `exchanges[]` entry). */
+  get exchange(): string { return this.venue.toUpperCase(); }
 
   /** The venue's own spelling of a symbol (Binance: upper case). */
   protected canonical(symbol: string): string { return symbol; }

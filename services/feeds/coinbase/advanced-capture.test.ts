@@ -54,7 +54,7 @@ describe('coinbase-advanced-capture: record, then replay with the sequence check
   let peer: CoinbaseAdvancedPeer;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dsm-cb-adv-'));
-    peer = await new CoinbaseAdvancedPeer({ products: PRODUCTS, heartbeatMs: 100 }).start();
+    peer = await new CoinbaseAdvancedPeer({ symbols: PRODUCTS }).start();
   });
   afterEach(async () => {
     await peer.stop();
@@ -77,7 +77,7 @@ describe('coinbase-advanced-capture: record, then replay with the sequence check
     const out = join(dir, 'cb.ws.txt');
     const cli = runDsm(['record', '--venue', 'coinbase', '--kind', 'coinbase-advanced-ws', '--symbols', PRODUCTS.join(','), '--url', peer.wsUrl, '--out', out, '--seconds', '4'], { env: { DSM_LOG_LEVEL: 'warn' } });
     await waitFor('the subscribes', () => peer.received.length >= 2, 30_000);
-    for (let i = 0; i < 100; i++) peer.step();
+    for (let i = 0; i < 100; i++) peer.walkOnce();
     const r = await cli;
     expect(r.code, r.stderr).toBe(0);
     expect(peer.received.map((m) => JSON.parse(m))).toEqual([
@@ -102,9 +102,9 @@ describe('coinbase-advanced-capture: record, then replay with the sequence check
   it('a message lost in the recording is found on replay: every product of the connection stops, with a gap problem', async () => {
     const out = join(dir, 'lossy.ws.txt');
     await record(out, () => {
-      for (let i = 0; i < 20; i++) peer.step();
-      peer.loseNext('ETH-USD');
-      for (let i = 0; i < 20; i++) peer.step();
+      for (let i = 0; i < 20; i++) peer.walkOnce();
+      peer.inject({ kind: 'lose-message', symbol: 'ETH-USD' });
+      for (let i = 0; i < 20; i++) peer.walkOnce();
     });
     const { keeper, problems, sequence, stats } = await replay(out);
     expect(sequence).toMatchObject({ gaps: 1, lost: 1 });
@@ -121,10 +121,10 @@ describe('coinbase-advanced-capture: record, then replay with the sequence check
     const out = join(dir, 'two.ws.txt');
     const first = join(dir, 'a.ws.txt');
     const second = join(dir, 'b.ws.txt');
-    await record(first, () => { for (let i = 0; i < 20; i++) peer.step(); });
+    await record(first, () => { for (let i = 0; i < 20; i++) peer.walkOnce(); });
     // Changes no recording saw, then a second connection.
-    for (let i = 0; i < 5; i++) peer.step();
-    await record(second, () => { for (let i = 0; i < 20; i++) peer.step(); });
+    for (let i = 0; i < 5; i++) peer.walkOnce();
+    await record(second, () => { for (let i = 0; i < 20; i++) peer.walkOnce(); });
     appendFileSync(out, readFileSync(first, 'utf8'));
     appendFileSync(out, readFileSync(second, 'utf8'));
     const { keeper, problems, sequence } = await replay(out);

@@ -11,7 +11,8 @@ import type { FeedUpdate } from '../../ingest/feed-update.js';
 import { PublishEngine } from '../../ingest/publish-engine.js';
 import { WebSocketSource } from '../../ingest/sources/websocket.js';
 import { coinbaseAdvancedLive, type CoinbaseAdvancedVenue } from './advanced-live.js';
-import { CoinbaseAdvancedPeer, type AdvancedPeerBook } from './advanced-peer.js';
+import type { PeerBook } from '../peer.js';
+import { CoinbaseAdvancedPeer } from './advanced-peer.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -59,7 +60,7 @@ class Run {
     await this.done;
   }
   /** The venue sync's book and the published book both equal the peer's. */
-  async expectEqual(product: string, peer: AdvancedPeerBook): Promise<void> {
+  async expectEqual(product: string, peer: PeerBook): Promise<void> {
     const equal = () => {
       const book = this.venue.book(product);
       if (!book || this.venue.needsSnapshot(product)) return false;
@@ -91,8 +92,8 @@ describe('Coinbase Advanced Trade: live recovery against a local peer', () => {
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
-  async function peer(opts: ConstructorParameters<typeof CoinbaseAdvancedPeer>[0] = {}): Promise<CoinbaseAdvancedPeer> {
-    const p = await new CoinbaseAdvancedPeer({ products: PRODUCTS, ...opts }).start();
+  async function peer(): Promise<CoinbaseAdvancedPeer> {
+    const p = await new CoinbaseAdvancedPeer({ symbols: PRODUCTS }).start();
     cleanup.push(() => p.stop());
     return p;
   }
@@ -111,11 +112,12 @@ describe('Coinbase Advanced Trade: live recovery against a local peer', () => {
       const r = run(p, undefined, owned);
       p.run(3);
       await flowing(r);
-      p.loseNext('BTC-USD');
+      expect(p.inject({ kind: 'lose-message', symbol: 'BTC-USD' })).toMatch(/BTC-USD .*never sent/);
       await waitFor('both products recovered', () => PRODUCTS.every((s) => r.health(s).recoveries >= 1));
       p.pause();
       for (const s of PRODUCTS) await r.expectEqual(s, p.bookOf(s));
       expect(p.lost).toBe(1);
+      expect(p.status().faults).toEqual({ 'lose-message': 1 });
       // Found by the sequence alone: the book never crossed.
       expect(r.venue.syncStats().crossed).toBe(0);
       expect(r.venue.sequence.stats).toMatchObject({ gaps: 1, lost: 1, old: 0 });
@@ -139,7 +141,7 @@ describe('Coinbase Advanced Trade: live recovery against a local peer', () => {
     const r = run(p);
     p.run(3);
     await flowing(r);
-    p.duplicateNext = '*';
+    p.inject({ kind: 'duplicate-message' });
     await waitFor('the duplicate', () => r.venue.sequence.stats.old >= 1);
     await sleep(50);
     p.pause();
@@ -149,13 +151,13 @@ describe('Coinbase Advanced Trade: live recovery against a local peer', () => {
   });
 
   it('a connection that stalls without closing is dropped by the watchdog; the new connection numbers from 0 again and every product recovers', async () => {
-    const p = await peer({ heartbeatMs: 50 });
+    const p = await peer();
     const r = run(p, connection({ watchdogMs: 300 }));
     p.run(3);
     await flowing(r);
-    p.stalled = true;
+    p.inject({ kind: 'stall' });
     await waitFor('the watchdog to drop the connection and mark the books stale', () => r.src.watchdogTimeouts >= 1 && PRODUCTS.every((s) => r.health(s).stale));
-    p.stalled = false;
+    p.inject({ kind: 'resume' });
     await waitFor('both products recovered', () => PRODUCTS.every((s) => r.health(s).recoveries >= 1));
     p.pause();
     for (const s of PRODUCTS) await r.expectEqual(s, p.bookOf(s));
@@ -174,8 +176,7 @@ describe('Coinbase Advanced Trade: live recovery against a local peer', () => {
     p.run(3);
     await flowing(r);
     // The venue drops the connection; on the next subscription it sends half a snapshot and drops again.
-    p.dropMidSnapshot = true;
-    p.disconnect();
+    p.inject({ kind: 'disconnect-mid-snapshot' });
     await waitFor('both products recovered', () => PRODUCTS.every((s) => r.health(s).recoveries >= 1) && p.connections >= 3);
     p.pause();
     for (const s of PRODUCTS) await r.expectEqual(s, p.bookOf(s));
