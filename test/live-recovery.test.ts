@@ -14,15 +14,10 @@ import { BinancePeer } from '../services/feeds/binance/peer.js';
 import { KrakenPeer } from '../services/feeds/kraken/peer.js';
 import type { PeerBook } from '../services/feeds/peer.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { sleep, waitFor as waitUntil } from './harness/live-run.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+/** Through a cluster and a subscriber: a longer wait, polled less often. */
+const waitFor = (what: string, cond: () => boolean) => waitUntil(what, cond, 20_000, 20);
 
 const connection = { watchdogMs: 5000, reconnect: { baseMs: 20, maxMs: 200, jitterMs: 10 }, recovery: { baseMs: 20, maxMs: 300, jitterMs: 10 }, recoveryTimeoutMs: 1000, restTimeoutMs: 2000 };
 

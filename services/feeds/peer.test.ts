@@ -17,15 +17,8 @@ import { KrakenPeer } from './kraken/peer.js';
 import type { LiveVenue } from './live.js';
 import { PEER_VENUES, PeerControl, PeerControlClient, PeerRefused, VENUE_PEERS } from './peer-control.js';
 import { FAULT_MEANING, PEER_FAULT_KINDS, type VenuePeer } from './peer.js';
+import { sleep, waitFor } from '../../test/harness/live-run.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 const conn = FeedConnectionSchema.parse({ watchdogMs: 5000, reconnect: { baseMs: 20, maxMs: 200, jitterMs: 10 }, recovery: { baseMs: 20, maxMs: 300, jitterMs: 10 }, recoveryTimeoutMs: 500, restTimeoutMs: 1000 });
 

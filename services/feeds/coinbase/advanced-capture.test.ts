@@ -17,17 +17,9 @@ import { NO_EMIT } from '../../replay/emit.js';
 import { coinbaseKeeper } from './keeper.js';
 import { replayCoinbase } from './replay.js';
 import { coinbaseRecording } from './venue.js';
+import { sleep, waitFor } from '../../../test/harness/live-run.js';
 
 const PRODUCTS = ['BTC-USD', 'ETH-USD'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** Replay a capture as the ingest does; the keeper's books and problems. */
 async function replay(path: string) {

@@ -6,86 +6,14 @@
  * product on the connection must go stale once, be resubscribed and come back equal to the
  * peer's own book, with nothing but the STALE marker and then a snapshot handed on in between.
  */
-import { FeedConnectionSchema, type FeedConnection } from '../../../config/feed-connection.js';
-import type { FeedUpdate } from '../../ingest/feed-update.js';
-import { PublishEngine } from '../../ingest/publish-engine.js';
-import { WebSocketSource } from '../../ingest/sources/websocket.js';
+import type { FeedConnection } from '../../../config/feed-connection.js';
+import { LiveRun, sleep, testConnection as connection, waitFor } from '../../../test/harness/live-run.js';
 import { coinbaseAdvancedLive, type CoinbaseAdvancedVenue } from './advanced-live.js';
-import type { PeerBook } from '../peer.js';
 import { CoinbaseAdvancedPeer } from './advanced-peer.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-function connection(over: Record<string, unknown> = {}): FeedConnection {
-  return FeedConnectionSchema.parse({
-    watchdogMs: 5_000,
-    reconnect: { baseMs: 20, maxMs: 200, jitterMs: 10 },
-    recovery: { baseMs: 20, maxMs: 300, jitterMs: 10 },
-    recoveryTimeoutMs: 500,
-    ...over,
-  });
-}
+type Run = LiveRun<CoinbaseAdvancedVenue>;
 
 const PRODUCTS = ['BTC-USD', 'ETH-USD'];
-
-class Run {
-  readonly got: FeedUpdate[] = [];
-  readonly engine = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 10_000 });
-  readonly src: WebSocketSource;
-  readonly venue: CoinbaseAdvancedVenue;
-  private readonly done: Promise<void>;
-  /** `owned`: as in an ingest worker, updates handed on synchronously with the sync's own book. */
-  constructor(peer: CoinbaseAdvancedPeer, conn = connection(), owned = false) {
-    this.venue = coinbaseAdvancedLive({ url: peer.wsUrl, products: PRODUCTS, exchange: 'COINBASE' });
-    const src = new WebSocketSource(this.venue, 'COINBASE', conn);
-    this.src = src;
-    const take = (u: FeedUpdate) => {
-      this.got.push(u);
-      this.engine.apply(u);
-    };
-    this.done = owned ? src.run(take) : (async () => { for await (const u of src.updates()) take(u); })();
-  }
-  health(product: string) { return this.src.recovery.health()[product]!; }
-  deltas(product: string): number { return this.got.filter((u) => u.symbol === product && u.kind === 'delta').length; }
-  async stop(): Promise<void> {
-    this.src.stop();
-    await this.done;
-  }
-  /** The venue sync's book and the published book both equal the peer's. */
-  async expectEqual(product: string, peer: PeerBook): Promise<void> {
-    const equal = () => {
-      const book = this.venue.book(product);
-      if (!book || this.venue.needsSnapshot(product)) return false;
-      const { priceDecimals: pd, sizeDecimals: sd } = book.format;
-      const want = JSON.stringify({ bids: peer.scaled('bid', pd, sd), asks: peer.scaled('ask', pd, sd) });
-      const published = this.engine.dump().find((d) => d.symbol === product);
-      return JSON.stringify({ bids: book.top('bid', 1000), asks: book.top('ask', 1000) }) === want
-        && JSON.stringify({ bids: published?.bids, asks: published?.asks }) === want;
-    };
-    await waitFor(`${product} to equal the peer's book`, equal);
-  }
-  /** Between a `stale` marker and the next snapshot nothing else is handed on for the product. */
-  expectNoStaleDeltas(product: string): { staleMarks: number; snapshots: number } {
-    let stale = false;
-    let staleMarks = 0;
-    let snapshots = 0;
-    for (const u of this.got.filter((x) => x.symbol === product)) {
-      if (u.kind === 'stale') { stale = true; staleMarks++; }
-      else if (u.kind === 'snapshot') { stale = false; snapshots++; }
-      else expect(stale, `a delta of ${product} was handed on while its book was stale`).toBe(false);
-    }
-    expect(stale).toBe(false);
-    return { staleMarks, snapshots };
-  }
-}
 
 describe('Coinbase Advanced Trade: live recovery against a local peer', () => {
   const cleanup: Array<() => Promise<void>> = [];
@@ -98,7 +26,7 @@ describe('Coinbase Advanced Trade: live recovery against a local peer', () => {
     return p;
   }
   function run(p: CoinbaseAdvancedPeer, conn?: FeedConnection, owned = false): Run {
-    const r = new Run(p, conn, owned);
+    const r = new LiveRun(coinbaseAdvancedLive({ url: p.wsUrl, products: PRODUCTS, exchange: 'COINBASE' }), 'COINBASE', conn, owned);
     cleanup.push(() => r.stop());
     return r;
   }

@@ -11,6 +11,7 @@
  * can show fewer decimals than a later update. Such an update is not a loss: the book is
  * rebuilt at the wider format, with the update applied, and handed on as a snapshot.
  */
+import { ProductBooks, type ProductBook } from './product-books.js';
 import { L2Book } from '../../marketdata/book/l2-book.js';
 import type { DecodeProblem, EventTags, LevelChange, PriceFormat, Scaled } from '../../marketdata/events.js';
 import { formatFromLevels, isProblem, scaleLevels, type StrLevel } from '../levels.js';
@@ -57,42 +58,17 @@ export function isAdvancedInput(data: unknown): data is AdvancedInput {
 
 const FALLBACK_FORMAT: PriceFormat = { priceDecimals: 8, sizeDecimals: 8 };
 
-interface ProductState {
-  book?: L2Book;
-  /** A gap was seen (or the connection restarted): drop updates until a snapshot. */
-  waiting: boolean;
-}
-
-export class CoinbaseAdvancedSync {
+export class CoinbaseAdvancedSync extends ProductBooks<ProductBook> {
   readonly exchange: string;
   readonly stats = emptySyncStats();
   /** Books rebuilt at a wider format because an update had more decimals than the book. */
   widened = 0;
   private readonly onApplied?: AppliedListener;
-  private readonly products = new Map<string, ProductState>();
 
   constructor(opts: { exchange?: string; onApplied?: AppliedListener } = {}) {
+    super();
     this.exchange = opts.exchange ?? COINBASE;
     this.onApplied = opts.onApplied;
-  }
-
-  book(product: string): L2Book | undefined {
-    return this.products.get(product)?.book;
-  }
-
-  books(): L2Book[] {
-    return [...this.products.values()].flatMap((s) => (s.book ? [s.book] : []));
-  }
-
-  needsSnapshot(product: string): boolean {
-    const st = this.products.get(product);
-    return !st?.book || st.waiting;
-  }
-
-  /** A reconnect may have lost updates: drop updates until the next snapshot (a resync). */
-  invalidate(product: string): void {
-    const st = this.products.get(product);
-    if (st?.book) st.waiting = true;
   }
 
   keep(input: AdvancedInput, stamp: RecvStamp, at?: number): SyncResult {
@@ -173,7 +149,7 @@ export class CoinbaseAdvancedSync {
    * rescaled exactly), apply the update and hand the whole book on as a snapshot. Only if a
    * level cannot be held at the wider format does the product resync.
    */
-  private widen(st: ProductState, upd: AdvancedUpdateInput, stamp: RecvStamp, at?: number): SyncResult {
+  private widen(st: ProductBook, upd: AdvancedUpdateInput, stamp: RecvStamp, at?: number): SyncResult {
     const out = result();
     const old = st.book!;
     const format = widest(formatFromLevels(upd.changes.map((c): StrLevel => [c.price, c.size]), old.format), old.format);
@@ -209,7 +185,7 @@ export class CoinbaseAdvancedSync {
     if (book.isCrossed()) this.stats.crossed++;
   }
 
-  private state(product: string): ProductState {
+  private state(product: string): ProductBook {
     let st = this.products.get(product);
     if (!st) {
       st = { waiting: false };

@@ -7,6 +7,7 @@
  * treated as a gap: the product stops applying updates until a fresh snapshot (the live source
  * resubscribes it). Replays keep counting crossings instead, since a capture has no second snapshot.
  */
+import { ProductBooks, type ProductBook } from './product-books.js';
 import { L2Book } from '../../marketdata/book/l2-book.js';
 import type { DecodeProblem, EventTags, LevelChange, PriceFormat } from '../../marketdata/events.js';
 import { formatFromLevels, isProblem, scaleLevels } from '../levels.js';
@@ -16,46 +17,24 @@ import type { CoinbaseL2Update, CoinbaseSnapshot } from './decode.js';
 export const COINBASE = 'COINBASE';
 const FALLBACK_FORMAT: PriceFormat = { priceDecimals: 8, sizeDecimals: 8 };
 
-interface ProductState {
-  book?: L2Book;
-  /** A crossed book was seen (live mode): wait for a snapshot. */
-  waiting: boolean;
+interface ProductState extends ProductBook {
   /** Running count of applied messages (no exchange sequence on level2). */
   seq: number;
 }
 
-export class CoinbaseSync {
+export class CoinbaseSync extends ProductBooks<ProductState> {
   readonly exchange: string;
   readonly stats = emptySyncStats();
   private readonly onApplied?: AppliedListener;
   /** First few crossings: product and where. */
   readonly crossings: Array<{ product: string; at?: number }> = [];
-  private readonly products = new Map<string, ProductState>();
   private readonly resyncOnCrossed: boolean;
 
   constructor(opts: { exchange?: string; onApplied?: AppliedListener; resyncOnCrossed?: boolean } = {}) {
+    super();
     this.exchange = opts.exchange ?? COINBASE;
     this.onApplied = opts.onApplied;
     this.resyncOnCrossed = opts.resyncOnCrossed ?? false;
-  }
-
-  book(product: string): L2Book | undefined {
-    return this.products.get(product)?.book;
-  }
-
-  books(): L2Book[] {
-    return [...this.products.values()].flatMap((s) => (s.book ? [s.book] : []));
-  }
-
-  needsSnapshot(product: string): boolean {
-    const st = this.products.get(product);
-    return !st?.book || st.waiting;
-  }
-
-  /** A reconnect may have lost updates: drop updates until the next snapshot (a resync). */
-  invalidate(product: string): void {
-    const st = this.products.get(product);
-    if (st?.book) st.waiting = true;
   }
 
   onSnapshot(snap: CoinbaseSnapshot, stamp: RecvStamp, at?: number): SyncResult {

@@ -6,7 +6,7 @@
  * recovery, and nothing but a `stale` marker and then a snapshot may be handed on while the book
  * is out of sync. The published side is checked with the real PublishEngine.
  */
-import { FeedConnectionSchema, type FeedConnection } from '../../../config/schema.js';
+import type { FeedConnection } from '../../../config/schema.js';
 import { binanceLive } from '../../feeds/binance/live.js';
 import { coinbaseLive } from '../../feeds/coinbase/live.js';
 import { krakenLive } from '../../feeds/kraken/live.js';
@@ -14,79 +14,8 @@ import type { LiveVenue } from '../../feeds/live.js';
 import { BinancePeer } from '../../feeds/binance/peer.js';
 import { CoinbasePeer } from '../../feeds/coinbase/peer.js';
 import { KrakenPeer } from '../../feeds/kraken/peer.js';
-import type { PeerBook } from '../../feeds/peer.js';
-import type { FeedUpdate } from '../feed-update.js';
 import { PublishEngine } from '../publish-engine.js';
-import { WebSocketSource } from './websocket.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-function connection(over: Record<string, unknown> = {}): FeedConnection {
-  return FeedConnectionSchema.parse({
-    watchdogMs: 5_000,
-    reconnect: { baseMs: 20, maxMs: 200, jitterMs: 10 },
-    recovery: { baseMs: 20, maxMs: 300, jitterMs: 10 },
-    recoveryTimeoutMs: 500,
-    restTimeoutMs: 1_000,
-    ...over,
-  });
-}
-
-class Run {
-  readonly got: FeedUpdate[] = [];
-  readonly engine = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 10_000 });
-  readonly src: WebSocketSource;
-  private readonly done: Promise<void>;
-  /** `owned`: run as in an ingest worker, updates handed synchronously with the sync's book. */
-  constructor(readonly venue: LiveVenue, exchange: string, conn = connection(), owned = false) {
-    const src = new WebSocketSource(venue, exchange, conn);
-    this.src = src;
-    const take = (u: FeedUpdate) => {
-      this.got.push(u);
-      this.engine.apply(u);
-    };
-    this.done = owned ? src.run(take) : (async () => { for await (const u of src.updates()) take(u); })();
-  }
-  health(symbol: string) { return this.src.recovery.health()[symbol]!; }
-  async stop(): Promise<void> {
-    this.src.stop();
-    await this.done;
-  }
-  /** The source's book (the venue sync's) and the published book both equal the peer's. */
-  async expectEqual(symbol: string, peer: PeerBook): Promise<void> {
-    const equal = () => {
-      const book = this.venue.book(symbol);
-      if (!book || this.venue.needsSnapshot(symbol)) return false;
-      const { priceDecimals: pd, sizeDecimals: sd } = book.format;
-      const want = { bids: peer.scaled('bid', pd, sd), asks: peer.scaled('ask', pd, sd) };
-      const published = this.engine.dump().find((d) => d.symbol === symbol);
-      return JSON.stringify({ bids: book.top('bid', 1000), asks: book.top('ask', 1000) }) === JSON.stringify(want)
-        && JSON.stringify({ bids: published?.bids, asks: published?.asks }) === JSON.stringify(want);
-    };
-    await waitFor(`${symbol} to equal the peer's book`, equal);
-  }
-  /** Between a `stale` marker and the next snapshot nothing else is handed on for the symbol. */
-  expectNoStaleDeltas(symbol: string): { staleMarks: number; snapshots: number } {
-    let stale = false;
-    let staleMarks = 0;
-    let snapshots = 0;
-    for (const u of this.got.filter((x) => x.symbol === symbol)) {
-      if (u.kind === 'stale') { stale = true; staleMarks++; }
-      else if (u.kind === 'snapshot') { stale = false; snapshots++; }
-      else expect(stale, 'a delta was handed on while the book was stale').toBe(false);
-    }
-    expect(stale).toBe(false);
-    return { staleMarks, snapshots };
-  }
-}
+import { LiveRun, sleep, testConnection as connection, waitFor } from '../../../test/harness/live-run.js';
 
 describe('live recovery against local venue peers', () => {
   const cleanup: Array<() => Promise<void>> = [];
@@ -98,8 +27,8 @@ describe('live recovery against local venue peers', () => {
     cleanup.push(() => p.stop());
     return p;
   }
-  function run(venue: LiveVenue, exchange: string, conn?: FeedConnection, owned = false): Run {
-    const r = new Run(venue, exchange, conn, owned);
+  function run(venue: LiveVenue, exchange: string, conn?: FeedConnection, owned = false): LiveRun {
+    const r = new LiveRun(venue, exchange, conn, owned);
     cleanup.push(() => r.stop());
     return r;
   }
