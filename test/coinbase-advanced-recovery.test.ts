@@ -12,9 +12,8 @@ import type { SymbolHealth } from '../services/ingest/feed-update.js';
 import { IngestService } from '../services/ingest/service.js';
 import { CoinbaseAdvancedPeer } from '../services/feeds/coinbase/advanced-peer.js';
 import { Subscriber } from '../services/subscriber/subscriber.js';
-import { Flags } from '../services/wire/index.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
-import { sleep, waitFor as waitUntil } from './harness/live-run.js';
+import { recordKinds, sleep, waitFor as waitUntil } from './harness/live-run.js';
 
 /** Through a cluster and a subscriber: a longer wait, polled less often. */
 const waitFor = (what: string, cond: () => boolean) => waitUntil(what, cond, 20_000, 20);
@@ -43,12 +42,7 @@ describe('a lost Coinbase Advanced Trade message through nats-server to a subscr
     await ingest.start();
     sub = await new Subscriber({
       config: tc.config, tlsDir: tc.tlsDir, servers: [tc.clientUrls[2]!], subjects: ['COINBASE.*.orderbook'],
-      handlers: [({ mirror, message, outcome }) => {
-        if (outcome !== 'applied' && outcome !== 'resynced') return;
-        const list = seen.get(mirror.symbol) ?? [];
-        list.push(message.type === 'snapshot' ? 'snapshot' : (message.flags & Flags.STALE) !== 0 ? 'stale' : 'delta');
-        seen.set(mirror.symbol, list);
-      }],
+      handlers: [recordKinds(seen)],
     }).start();
     running = ingest.run();
   }, 60_000);

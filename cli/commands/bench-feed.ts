@@ -2,18 +2,29 @@
 import type { Command } from 'commander';
 import { positiveInt } from '../options.js';
 
-export function registerFeed(bench: Command): void {
-  bench
-    .command('feed')
-    .description('a local Binance-protocol peer through the ingest with worker threads: feed on the ingest thread (post to worker, second book) vs feed in the owning worker (one book); ingest->publish hop and throughput, alternating in one run')
-    .option('--messages <n>', 'book changes per throughput run', positiveInt('--messages'), 100_000)
-    .option('--latency-messages <n>', 'book changes per latency run', positiveInt('--latency-messages'), 50_000)
-    .option('--rate <n>', 'offered rate of the latency runs (changes/s)', positiveInt('--rate'), 10_000)
-    .option('--symbols <n>', 'symbols on the feed', positiveInt('--symbols'), 8)
+interface FeedBenchOptions { messages: number; latencyMessages: number; rate: number; symbols: number; workers: number; rounds: number }
+
+/** The options both feed benchmarks take (a throughput run, a paced latency run, alternating rounds), with their own defaults and wording. */
+function feedBenchOptions(cmd: Command, d: { messages: [string, number]; latencyMessages: [string, number]; rate: [string, number]; symbols: string }): Command {
+  return cmd
+    .option('--messages <n>', d.messages[0], positiveInt('--messages'), d.messages[1])
+    .option('--latency-messages <n>', d.latencyMessages[0], positiveInt('--latency-messages'), d.latencyMessages[1])
+    .option('--rate <n>', d.rate[0], positiveInt('--rate'), d.rate[1])
+    .option('--symbols <n>', d.symbols, positiveInt('--symbols'), 8)
     .option('--workers <n>', 'ingest worker threads', positiveInt('--workers'), 2)
     .option('--rounds <n>', 'alternating rounds', positiveInt('--rounds'), 2)
-    .exitOverride()
-    .action(async (opts: { messages: number; latencyMessages: number; rate: number; symbols: number; workers: number; rounds: number }) => {
+    .exitOverride();
+}
+
+export function registerFeed(bench: Command): void {
+  const cmd = bench
+    .command('feed')
+    .description('a local Binance-protocol peer through the ingest with worker threads: feed on the ingest thread (post to worker, second book) vs feed in the owning worker (one book); ingest->publish hop and throughput, alternating in one run');
+  feedBenchOptions(cmd, {
+    messages: ['book changes per throughput run', 100_000], latencyMessages: ['book changes per latency run', 50_000],
+    rate: ['offered rate of the latency runs (changes/s)', 10_000], symbols: 'symbols on the feed',
+  })
+    .action(async (opts: FeedBenchOptions) => {
       const { runFeedBench } = await import('../../bench/venue-feed.js');
       const r = await runFeedBench({ ...opts, log: (l) => process.stderr.write(`${l}\n`) });
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
@@ -22,17 +33,14 @@ export function registerFeed(bench: Command): void {
 
 /** `dsm bench recorded`: a recorded session, books kept on the ingest thread (former shape) vs in the owning worker. */
 export function registerRecorded(bench: Command): void {
-  bench
+  const cmd = bench
     .command('recorded')
-    .description('a generated Binance capture through the ingest with worker threads: venue sync and a second book on the ingest thread (former shape) vs decode-only ingest thread and one book in the owning worker; throughput and ingest->publish hop, alternating in one run')
-    .option('--messages <n>', 'book changes in the throughput recording', positiveInt('--messages'), 100_000)
-    .option('--latency-messages <n>', 'book changes in the paced recording', positiveInt('--latency-messages'), 20_000)
-    .option('--rate <n>', 'recorded rate of the paced recording (changes/s)', positiveInt('--rate'), 5_000)
-    .option('--symbols <n>', 'symbols in the recording', positiveInt('--symbols'), 8)
-    .option('--workers <n>', 'ingest worker threads', positiveInt('--workers'), 2)
-    .option('--rounds <n>', 'alternating rounds', positiveInt('--rounds'), 2)
-    .exitOverride()
-    .action(async (opts: { messages: number; latencyMessages: number; rate: number; symbols: number; workers: number; rounds: number }) => {
+    .description('a generated Binance capture through the ingest with worker threads: venue sync and a second book on the ingest thread (former shape) vs decode-only ingest thread and one book in the owning worker; throughput and ingest->publish hop, alternating in one run');
+  feedBenchOptions(cmd, {
+    messages: ['book changes in the throughput recording', 100_000], latencyMessages: ['book changes in the paced recording', 20_000],
+    rate: ['recorded rate of the paced recording (changes/s)', 5_000], symbols: 'symbols in the recording',
+  })
+    .action(async (opts: FeedBenchOptions) => {
       const { runRecordedBench } = await import('../../bench/recorded-feed.js');
       const r = await runRecordedBench({ ...opts, log: (l) => process.stderr.write(`${l}\n`) });
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

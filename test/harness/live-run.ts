@@ -11,6 +11,8 @@ import type { PeerBook } from '../../services/feeds/peer.js';
 import type { FeedUpdate } from '../../services/ingest/feed-update.js';
 import { PublishEngine } from '../../services/ingest/publish-engine.js';
 import { WebSocketSource } from '../../services/ingest/sources/websocket.js';
+import type { UpdateHandler } from '../../services/subscriber/subscriber.js';
+import { Flags } from '../../services/wire/index.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -87,4 +89,17 @@ export class LiveRun<V extends LiveVenue = LiveVenue> {
     expect(stale).toBe(false);
     return { staleMarks, snapshots };
   }
+}
+
+/**
+ * A subscriber handler that records, per symbol, what each applied message was: a snapshot, a
+ * STALE marker, or a delta (what "nothing but a snapshot after a STALE marker" is judged on).
+ */
+export function recordKinds(seen: Map<string, string[]>): UpdateHandler {
+  return ({ mirror, message, outcome }) => {
+    if (outcome !== 'applied' && outcome !== 'resynced') return;
+    const list = seen.get(mirror.symbol) ?? [];
+    list.push(message.type === 'snapshot' ? 'snapshot' : (message.flags & Flags.STALE) !== 0 ? 'stale' : 'delta');
+    seen.set(mirror.symbol, list);
+  };
 }
