@@ -19,6 +19,7 @@ import { venueForKind, venueNamed } from '../feeds/registry.js';
 import type { ExchangeConfig } from '../../config/schema.js';
 import { describeUpdate, judgeContent, judgeName } from './update-guard.js';
 import { KeptBooks, mergeKeptStats } from './kept-books.js';
+import { placedSources } from './feed-health.js';
 
 export interface IngestOptions {
   config: DsmConfig;
@@ -159,13 +160,13 @@ export class IngestService {
   }
 
   /**
-   * Feed gaps and recoveries per exchange since the previous call, for a metrics summary
-   * (`ExchangeCounters.count(exchange, 'gaps' | 'resyncs', n)`): the agent turns them into the
-   * per-exchange `gaps` and `resyncs` metrics.
+   * Feed gaps and recoveries per exchange since the previous call, added up over every place a
+   * feed's counters live (the same set the feeds summary reports, `placedSources`): the decoding
+   * side on this thread, each worker's live feeds and each worker's kept books.
    */
   feedCountsSinceLast(): Record<string, { gaps: number; resyncs: number }> {
     const now: Record<string, { gaps: number; resyncs: number }> = {};
-    for (const st of [...this.sources.map((x) => x.stats), ...this.shardFeedStats(), ...this.workerStats().flatMap((w) => w.kept ?? [])]) {
+    for (const { stats: st } of placedSources(this.sources.map((x) => x.stats), this.workerStats())) {
       const e = (now[st.exchange] ??= { gaps: 0, resyncs: 0 });
       e.gaps += st.gaps;
       e.resyncs += st.resyncs;
