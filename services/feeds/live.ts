@@ -6,6 +6,7 @@
  * and the generic source owns retries, backoff, the watchdog and staleness.
  */
 import type { L2Book } from '../marketdata/book/l2-book.js';
+import type { DecodeProblem } from '../marketdata/events.js';
 import type { RecvStamp, SyncResult, SyncStats } from './sync.js';
 
 export interface RecoveryIo {
@@ -38,6 +39,8 @@ export interface DecodedFrame {
   inputs: KeptInput[];
   /** The frame itself could not be decoded. */
   malformed: boolean;
+  /** Why, when malformed (a replay reports it with the frame's line). */
+  problem?: DecodeProblem;
 }
 
 /**

@@ -30,7 +30,7 @@ export function binanceLive(opts: { wsBase: string; restBase: string; symbols: s
     decode(text) {
       const f = decodeBinanceFrame(text);
       if (f.kind === 'depth') return { inputs: [{ symbol: f.symbol, data: f }], malformed: false };
-      return { inputs: [], malformed: f.kind === 'problem' };
+      return f.kind === 'problem' ? { inputs: [], malformed: true, problem: f.problem } : { inputs: [], malformed: false };
     },
     keep(data, stamp, line) {
       const input = data as BinanceDepthUpdate | BinanceRestInput;

@@ -100,7 +100,7 @@ export function coinbaseAdvancedLive(opts: CoinbaseAdvancedOptions): CoinbaseAdv
       if (f.kind === 'problem') {
         // A book message whose content cannot be read is as lost as one that never came.
         if (f.channel === L2_CHANNEL && f.seq !== undefined && !inputs.length) inputs.push(...gapInputs(f.seq, f.seq, 'unreadable'));
-        return { inputs, malformed: true };
+        return { inputs, malformed: true, problem: f.problem };
       }
       if (f.kind !== 'l2') return { inputs, malformed: false };
       for (const e of f.events) {

@@ -24,7 +24,7 @@ export function coinbaseLive(opts: { url: string; products: string[]; exchange: 
     decode(text) {
       const f = decodeCoinbaseFrame(text);
       if (f.kind === 'snapshot' || f.kind === 'l2update') return { inputs: [{ symbol: f.product, data: f }], malformed: false };
-      return { inputs: [], malformed: f.kind === 'problem' };
+      return f.kind === 'problem' ? { inputs: [], malformed: true, problem: f.problem } : { inputs: [], malformed: false };
     },
     keep(data, stamp, line) {
       const f = data as CoinbaseSnapshot | CoinbaseL2Update;

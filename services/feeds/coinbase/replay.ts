@@ -14,7 +14,6 @@
 import { emptyReadStats, readCaptureFile } from '../capture/reader.js';
 import { CaptureClock } from '../capture/stamp.js';
 import { isRecord, parseJson } from '../levels.js';
-import { decodeAdvancedFrame } from './advanced-decode.js';
 import { coinbaseAdvancedLive } from './advanced-live.js';
 import { decodeCoinbaseFrame, type CoinbaseTicker } from './decode.js';
 import { COINBASE, CoinbaseSync } from './sync.js';
@@ -79,11 +78,7 @@ async function replayAdvanced(path: string, opts: ReplayOptions): Promise<Replay
     if (rec.kind === 'open') venue.connectionOpened!();
     if (rec.kind !== 'recv') continue;
     const d = venue.decode(rec.frame);
-    if (d.malformed) {
-      // Decoded again only to say why (decode hands on inputs, not problems).
-      const f = decodeAdvancedFrame(rec.frame);
-      r.malformedFrame(f.kind === 'problem' ? f.problem : { kind: 'malformed', detail: 'unreadable frame' }, line);
-    }
+    if (d.malformed) r.malformedFrame(d.problem ?? { kind: 'malformed', detail: 'unreadable frame' }, line);
     for (const i of d.inputs) r.take(venue.keep(i.data, clock.stamp(rec.wallUs), line));
   }
   return r.finish(venue.sync, stats.malformed, (s) => {

@@ -3,12 +3,13 @@
  * unsubscribe the pair and subscribe it again; Kraken answers with a fresh snapshot.
  */
 import type { LiveVenue, RecoveryIo } from '../live.js';
+import type { AppliedListener } from '../sync.js';
 import { decodeKrakenFrame, type KrakenBookSnapshot, type KrakenBookUpdate } from './decode.js';
 import { KrakenBookSync } from './sync.js';
 import { krakenSubscribe, krakenUnsubscribe } from './venue.js';
 
-export function krakenLive(opts: { url: string; pairs: string[]; depth: number; exchange: string }): LiveVenue & { sync: KrakenBookSync } {
-  const sync = new KrakenBookSync({ exchange: opts.exchange });
+export function krakenLive(opts: { url: string; pairs: string[]; depth: number; exchange: string; onApplied?: AppliedListener }): LiveVenue & { sync: KrakenBookSync } {
+  const sync = new KrakenBookSync({ exchange: opts.exchange, onApplied: opts.onApplied });
   return {
     name: 'kraken',
     url: opts.url,
@@ -19,7 +20,7 @@ export function krakenLive(opts: { url: string; pairs: string[]; depth: number; 
     decode(text) {
       const f = decodeKrakenFrame(text);
       if (f.kind === 'snapshot' || f.kind === 'update') return { inputs: [{ symbol: f.pair, data: f }], malformed: false };
-      return { inputs: [], malformed: f.kind === 'problem' };
+      return f.kind === 'problem' ? { inputs: [], malformed: true, problem: f.problem } : { inputs: [], malformed: false };
     },
     keep(data, stamp, line) {
       const f = data as KrakenBookSnapshot | KrakenBookUpdate;
