@@ -108,3 +108,52 @@ export async function measureHotPathAllocations(symbols = 10_000, updates = 1_00
   if (t.gaps !== 0 || t.malformed !== 0) throw new Error(`allocation benchmark stream is broken: ${t.gaps} gaps, ${t.malformed} malformed`);
   return [ingest, sub];
 }
+
+export interface SetupHeapResult {
+  path: string;
+  books: number;
+  /**
+   * JS heap retained per new book after a full GC (array buffers' off-heap memory not counted):
+   * what a book's first message leaves for every later young-generation collection to copy, and
+   * what a whole market's first second makes the collector walk.
+   */
+  heap_bytes_per_book: number;
+  /** Array-buffer memory (off the heap: level arenas, slabs) retained per new book. */
+  array_buffer_bytes_per_book: number;
+}
+
+/**
+ * What a book's first update leaves on the heap, for the publish engine and for a subscriber's
+ * mirror: `books` new books (one update each, the subscriber decoding the engine's own bytes).
+ */
+export function measureSetupHeap(books = 10_000): SetupHeapResult[] {
+  const change: LevelChange = { side: 'bid', price: 10_000, size: 5 };
+  const updates: FeedUpdate[] = Array.from({ length: books }, (_, k) => ({
+    kind: 'delta', exchange: 'BENCH', symbol: `SETUP${k}`, format: { priceDecimals: 2, sizeDecimals: 0 },
+    exchSeq: 1, exchTsUs: 0, recvMonoNs: 0, recvWallUs: 0, atUs: 0, changes: [change],
+  }));
+  const pre = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 50_000 });
+  const payloads = updates.map((u) => pre.apply(u)!.payload.slice());
+  const retained = (make: () => unknown): { heap: number; buffers: number } => {
+    fullGc();
+    const before = process.memoryUsage();
+    const keep = make();
+    fullGc();
+    const after = process.memoryUsage();
+    if (keep === undefined) throw new Error('nothing kept');
+    return { heap: (after.heapUsed - before.heapUsed) / books, buffers: (after.arrayBuffers - before.arrayBuffers) / books };
+  };
+  const engine = retained(() => {
+    const e = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 50_000, transientPayloads: true });
+    for (const u of updates) e.apply(u);
+    return e;
+  });
+  const mirror = retained(() => {
+    const m = new MirrorSet();
+    for (const p of payloads) m.handleBytes(p);
+    if (m.size !== books) throw new Error(`set-up benchmark made ${m.size} mirrors, not ${books}`);
+    return m;
+  });
+  const row = (path: string, r: { heap: number; buffers: number }): SetupHeapResult => ({ path, books, heap_bytes_per_book: Math.round(r.heap), array_buffer_bytes_per_book: Math.round(r.buffers) });
+  return [row('ingest: a new book in the PublishEngine', engine), row('subscriber: a new mirror in the MirrorSet', mirror)];
+}

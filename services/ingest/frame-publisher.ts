@@ -19,6 +19,7 @@
  * drain, so the order of messages on the connection is the order of calls.
  */
 import type { NatsConnection } from 'nats';
+import { ByteSlab } from '../wire/byte-slab.js';
 
 interface ProtocolInternals {
   sendCommand(cmd: Uint8Array): void;
@@ -32,11 +33,13 @@ const SLAB_BYTES = 64 * 1024;
 const HAND_OVER_BYTES = 32 * 1024;
 const CR = 13;
 const LF = 10;
-const ascii = new TextEncoder();
+
+/** Where books' prefixes live: no backing store per new book (byte-slab.ts). Per thread, like the books. */
+const prefixes = new ByteSlab();
 
 /** `PUB <subject> ` as bytes: what a book keeps for `FramePublisher.publish`. */
 export function pubPrefix(subject: string): Uint8Array {
-  return ascii.encode(`PUB ${subject} `);
+  return prefixes.encode(`PUB ${subject} `);
 }
 
 function internals(nc: NatsConnection): ProtocolInternals | undefined {

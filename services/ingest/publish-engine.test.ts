@@ -1,7 +1,7 @@
 import { L2Book } from '../marketdata/book/l2-book.js';
 import { decode, Flags, WireEncoder } from '../wire/index.js';
 import type { FeedUpdate } from './feed-update.js';
-import { PublishEngine } from './publish-engine.js';
+import { PublishEngine, type BookSlot } from './publish-engine.js';
 import { BookMirror } from '../mirror/book-mirror.js';
 import { levelsPerMessage } from '../wire/layout.js';
 
@@ -135,5 +135,36 @@ describe('PublishEngine', () => {
     owned.set('bid', 50, 1);
     e.apply({ ...base, symbol: 'OWN', kind: 'stale', exchSeq: 0 });
     expect(owned.pendingDeltas('bid')).toBe(1);
+  });
+
+  it('a router slot finds the book without a lookup by the engine, and stays right across a format change and another engine', () => {
+    const withSlot = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 10 });
+    const plain = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 10 });
+    const slot: BookSlot = { owner: undefined, state: undefined };
+    const updates: FeedUpdate[] = [
+      delta(1, 'bid', 100, 5), delta(2, 'ask', 101, 3), delta(3, 'bid', 100, 0),
+      // The venue changed its decimals: a new book under the same sequence line.
+      { ...base, kind: 'snapshot', exchSeq: 4, format: { priceDecimals: 3, sizeDecimals: 1 }, bids: [[1000, 20]], asks: [[1010, 30]] },
+      { ...base, kind: 'delta', exchSeq: 5, format: { priceDecimals: 3, sizeDecimals: 1 }, changes: [{ side: 'bid', price: 999, size: 10 }] },
+    ];
+    for (const u of updates) {
+      const a = withSlot.apply(u, slot);
+      const aBytes = a && [a.subject, Array.from(a.payload.subarray(0, 8)), Array.from(a.payload.subarray(16))];
+      const b = plain.apply(u);
+      expect(aBytes).toEqual(b && [b.subject, Array.from(b.payload.subarray(0, 8)), Array.from(b.payload.subarray(16))]);
+    }
+    expect(slot.owner).toBe(withSlot);
+    const held = slot.state!;
+    expect(held.seq).toBe(5);
+    expect(held.book.format).toEqual({ priceDecimals: 3, sizeDecimals: 1 });
+    expect(withSlot.dump()).toEqual(plain.dump());
+    // A slot filled by another engine is not trusted: this engine looks the book up and takes the slot over.
+    const other = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 10 });
+    other.apply(delta(1, 'bid', 7, 1), slot);
+    expect(slot.owner).toBe(other);
+    expect(withSlot.apply(delta(6, 'ask', 1020, 2), slot)).toBeDefined();
+    expect(slot.owner).toBe(withSlot);
+    expect(slot.state).toBe(held);
+    expect(held.seq).toBe(6);
   });
 });

@@ -41,6 +41,16 @@ export interface BookState {
   staged: boolean;
 }
 
+/**
+ * Where a caller that finds the book's entry anyway (the ingest's router, per exchange and
+ * symbol) keeps the engine's state for it, so the engine skips its own lookup: at a whole market
+ * that lookup is a probe into a 10,000-entry map per update. Owned by one engine (`owner`).
+ */
+export interface BookSlot {
+  owner: unknown;
+  state: BookState | undefined;
+}
+
 export interface Outgoing {
   subject: string;
   payload: Uint8Array;
@@ -105,8 +115,10 @@ export class PublishEngine {
    * Apply one update; returns the message(s) to publish, or undefined when nothing changed. The
    * returned object and its payload view are reused: use them before the next call.
    */
-  apply(u: FeedUpdate): Outgoing | undefined {
-    const held = this.books.get(u.exchange)?.get(u.symbol);
+  apply(u: FeedUpdate, slot?: BookSlot): Outgoing | undefined {
+    // A slot names this engine's state for the book once the book exists (states are never
+    // replaced: adopt() updates one in place), so it stays right for the life of the engine.
+    const held = slot !== undefined && slot.owner === this ? slot.state : this.books.get(u.exchange)?.get(u.symbol);
     if (u.kind === 'stale') return held ? this.markStale(held, u) : undefined;
     let reset = 0;
     if (!held && this.opts.requireSnapshot) {
@@ -116,6 +128,10 @@ export class PublishEngine {
     }
     if (u.book) return this.fromOwnedBook(held, u, u.book, reset);
     const st = this.stateFor(u, held);
+    if (slot !== undefined && slot.owner !== this) {
+      slot.owner = this;
+      slot.state = st;
+    }
     const book = st.book;
     st.exchSeq = u.exchSeq;
     st.exchTsUs = u.exchTsUs;
@@ -196,15 +212,29 @@ export class PublishEngine {
     return st;
   }
 
-  /** A new state for `book`, keeping the sequence line (and staleness) of the one it replaces. */
+  /**
+   * The state for `book`: a new one on the book's first update; on a replaced book (a format
+   * change) the same state object, updated in place, so anything that holds it (a router's
+   * slot, a coalescing list) keeps the book's sequence line and staleness.
+   */
   private adopt(u: FeedUpdate, book: L2Book, prev: BookState | undefined): BookState {
+    if (prev !== undefined) {
+      prev.book = book;
+      prev.exchangeBytes = this.encoder.nameBytes(book.exchange, 'exchange');
+      prev.symbolBytes = this.encoder.nameBytes(book.symbol, 'symbol');
+      prev.exchSeq = 0;
+      prev.exchTsUs = 0;
+      prev.recvMonoNs = 0;
+      prev.staged = false;
+      return prev;
+    }
     let bySymbol = this.books.get(u.exchange);
     if (bySymbol === undefined) this.books.set(u.exchange, (bySymbol = new Map()));
-    if (prev === undefined) this.count++;
-    const subject = prev?.subject ?? dataSubject(u.exchange, u.symbol, this.opts.dataSuffix);
+    this.count++;
+    const subject = dataSubject(u.exchange, u.symbol, this.opts.dataSuffix);
     const st: BookState = {
-      book, subject, pubPrefix: prev?.pubPrefix ?? pubPrefix(subject),
-      exchangeBytes: this.encoder.nameBytes(book.exchange, 'exchange'), symbolBytes: this.encoder.nameBytes(book.symbol, 'symbol'), seq: prev?.seq ?? 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, stale: prev?.stale ?? false, staged: false };
+      book, subject, pubPrefix: pubPrefix(subject),
+      exchangeBytes: this.encoder.nameBytes(book.exchange, 'exchange'), symbolBytes: this.encoder.nameBytes(book.symbol, 'symbol'), seq: 0, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, stale: false, staged: false };
     bySymbol.set(u.symbol, st);
     return st;
   }

@@ -15,7 +15,7 @@ import { Offset, stampPublishTime } from '../wire/index.js';
 import { writeU32 } from '../wire/bytes.js';
 import type { FeedUpdate, SourceStats } from './feed-update.js';
 import type { WorkerInit, WorkerStats } from './protocol.js';
-import { PublishEngine, type BookDump, type BookState, type Outgoing } from './publish-engine.js';
+import { PublishEngine, type BookDump, type BookSlot, type BookState, type Outgoing } from './publish-engine.js';
 import { shardOf } from './shard.js';
 import { KeptBooks } from './kept-books.js';
 import { SnapshotResponder } from './snapshot-responder.js';
@@ -56,7 +56,8 @@ export class PublisherCore {
   private lastRefusalLogMs = 0;
   private lastMalformedLogMs = 0;
   /** Symbols of owned feeds whose names passed judgeName (names repeat; judged once). */
-  private readonly judgedNames = new Set<string>();
+  /** exchange -> symbols whose names were judged good (no key string built per update). */
+  private readonly judgedNames = new Map<string, Set<string>>();
   /** Books of venue inputs decoded on the ingest thread (recordings, ITCH over UDP), kept here where they are published. */
   private readonly kept: KeptBooks;
   private readonly applyKept = (stats: SourceStats, u: FeedUpdate): void => this.applyFromFeed(stats, u);
@@ -141,11 +142,14 @@ export class PublisherCore {
 
   /** A venue update from a feed this worker owns: hostile input is counted as malformed and logged, never applied. */
   private applyFromFeed(stats: SourceStats, u: FeedUpdate): void {
-    const key = `${u.exchange}\u0000${u.symbol}`;
     let bad: string | undefined;
-    if (!this.judgedNames.has(key)) {
+    let judged = this.judgedNames.get(u.exchange);
+    if (judged === undefined || !judged.has(u.symbol)) {
       bad = judgeName(u.exchange, u.symbol);
-      if (bad === undefined) this.judgedNames.add(key);
+      if (bad === undefined) {
+        if (judged === undefined) this.judgedNames.set(u.exchange, (judged = new Set()));
+        judged.add(u.symbol);
+      }
     }
     bad ??= judgeContent(u);
     if (bad !== undefined) {
@@ -160,7 +164,8 @@ export class PublisherCore {
     this.applyOne(u);
   }
 
-  applyOne(u: FeedUpdate): void {
+  /** `slot`: the router's entry for this book, where the engine keeps its state (publish-engine.ts BookSlot). */
+  applyOne(u: FeedUpdate, slot?: BookSlot): void {
     // A decoded venue input: its keeper applies it to the symbol's one book, and what that changed
     // is judged and published like an owned feed's update.
     if (u.kind === 'input') return this.kept.take(u, this.applyKept);
@@ -173,7 +178,7 @@ export class PublisherCore {
       // A snapshot (or stale marker, or an owned book's update) goes in order after what is staged.
       this.flushStaged();
     }
-    const out = this.engine.apply(u);
+    const out = this.engine.apply(u, slot);
     if (out) this.send(out, u.recvMonoNs);
   }
 

@@ -8,7 +8,7 @@ import type { DsmConfig } from '../../config/schema.js';
 import { monoNs } from '../common/clock.js';
 import { childLogger } from '../common/log.js';
 import type { FeedUpdate, SourceStats } from './feed-update.js';
-import type { BookDump } from './publish-engine.js';
+import type { BookDump, BookSlot } from './publish-engine.js';
 import type { WorkerInit, WorkerStats } from './protocol.js';
 import { InlineShard, type Shard } from './shards.js';
 import { SupervisedShard } from './supervisor.js';
@@ -20,6 +20,12 @@ import type { ExchangeConfig } from '../../config/schema.js';
 import { describeUpdate, judgeContent, judgeName } from './update-guard.js';
 import { KeptBooks, mergeKeptStats } from './kept-books.js';
 import { placedSources } from './feed-health.js';
+
+
+/** Where a symbol's updates go: its worker, and a slot the inline engine keeps the book's state in. */
+interface Route extends BookSlot {
+  readonly shard: number;
+}
 
 export interface IngestOptions {
   config: DsmConfig;
@@ -79,7 +85,11 @@ export class IngestService {
   readonly malformed = new Map<string, number>();
   private lastMalformedLogMs = 0;
   /** exchange -> symbol -> shard: the hash is computed once per symbol, not per update. */
-  private readonly shards = new Map<string, Map<string, number>>();
+  /**
+   * exchange -> symbol -> the symbol's route: its worker, and (inline) the engine's state for
+   * its book, so the one lookup routing makes anyway also finds the book (BookSlot).
+   */
+  private readonly shards = new Map<string, Map<string, Route>>();
   /** Only with `keepBooksOnIngestThread` (the benchmark's baseline). */
   private readonly keptHere: KeptBooks | undefined;
   private readonly routeKept = (_stats: SourceStats, u: FeedUpdate): void => { this.route(u, true); };
@@ -193,7 +203,7 @@ export class IngestService {
   private rebuildWorker(worker: number): void {
     const lost = new Map<string, string[]>();
     for (const [exchange, bySymbol] of this.shards) {
-      for (const [symbol, shard] of bySymbol) if (shard === worker) (lost.get(exchange) ?? lost.set(exchange, []).get(exchange)!).push(symbol);
+      for (const [symbol, route] of bySymbol) if (route.shard === worker) (lost.get(exchange) ?? lost.set(exchange, []).get(exchange)!).push(symbol);
     }
     for (const [exchange, symbols] of lost) {
       const sources = this.sources.filter((s) => s.stats.exchange === exchange);
@@ -212,9 +222,9 @@ export class IngestService {
 
   /** Hand one update to the worker that owns its symbol; false: refused as malformed (counted, logged). */
   route(u: FeedUpdate, keepStamp = false): boolean {
-    // Symbols are judged once (on first sight, in shardFor); levels on every update.
-    const shard = this.shardFor(u.exchange, u.symbol);
-    const bad = shard === undefined ? judgeName(u.exchange, u.symbol) ?? 'refused' : judgeContent(u);
+    // Symbols are judged once (on first sight, in routeFor); levels on every update.
+    const route = this.routeFor(u.exchange, u.symbol);
+    const bad = route === undefined ? judgeName(u.exchange, u.symbol) ?? 'refused' : judgeContent(u);
     if (bad !== undefined) {
       this.onMalformed(u, bad);
       return false;
@@ -233,10 +243,10 @@ export class IngestService {
       this.keptHere.take(u, this.routeKept, false);
       return true;
     }
-    const h = this.workers[shard!]!;
+    const h = this.workers[route!.shard]!;
     this.routed++;
     if (h.shard.inline) {
-      h.shard.sendOne(u);
+      h.shard.sendOne(u, route);
       return true;
     }
     h.batch.push(u);
@@ -258,15 +268,15 @@ export class IngestService {
     this.log.warn({ reason, input: describeUpdate(u), malformed: n, exchange: ex }, 'refused a malformed feed update');
   }
 
-  /** The symbol's worker, or undefined when its name is refused (never cached: bad names are not kept). */
-  private shardFor(exchange: string, symbol: string): number | undefined {
-    let shard = this.shards.get(exchange)?.get(symbol);
-    if (shard !== undefined) return shard;
-    if (judgeName(exchange, symbol) !== undefined) return undefined;
+  /** The symbol's route, or undefined when its name is refused (never cached: bad names are not kept). */
+  private routeFor(exchange: string, symbol: string): Route | undefined {
     let bySymbol = this.shards.get(exchange);
+    let route = bySymbol?.get(symbol);
+    if (route !== undefined) return route;
+    if (judgeName(exchange, symbol) !== undefined) return undefined;
     if (!bySymbol) this.shards.set(exchange, (bySymbol = new Map()));
-    bySymbol.set(symbol, (shard = shardOf(exchange, symbol, this.workers.length)));
-    return shard;
+    bySymbol.set(symbol, (route = { shard: shardOf(exchange, symbol, this.workers.length), owner: undefined, state: undefined }));
+    return route;
   }
 
   /** exchange -> every symbol routed so far (what the ingest announces to subscriber groups). */

@@ -3,7 +3,7 @@
  * (InlineShard, `workers: 0`). The service routes to either the same way.
  */
 import { Worker } from 'node:worker_threads';
-import type { BookDump } from './publish-engine.js';
+import type { BookDump, BookSlot } from './publish-engine.js';
 import type { FeedUpdate, SourceStats } from './feed-update.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './protocol.js';
 import { childLogger } from '../common/log.js';
@@ -16,7 +16,8 @@ export interface Shard {
   send(updates: FeedUpdate[]): void;
   /** Inline shards apply at once: batching only pays for a thread hand-off. */
   readonly inline: boolean;
-  sendOne(update: FeedUpdate): void;
+  /** `slot`: the router's entry for the book (an inline shard's engine keeps its state there). */
+  sendOne(update: FeedUpdate, slot?: BookSlot): void;
   /** Latest stats; withHistogram asks for the compressed latency histogram (inline shards only compute it on request). */
   stats(withHistogram?: boolean): WorkerStats;
   dump(): Promise<BookDump[]>;
@@ -40,7 +41,7 @@ export class InlineShard implements Shard {
   feedsEnded(): Promise<SourceStats[]> { return this.feeds; }
   readonly inline = true;
   send(updates: FeedUpdate[]): void { this.core.apply(updates); }
-  sendOne(update: FeedUpdate): void { this.core.applyOne(update); }
+  sendOne(update: FeedUpdate, slot?: BookSlot): void { this.core.applyOne(update, slot); }
   stats(withHistogram = false): WorkerStats { return this.core.currentStats(withHistogram); }
   dump(): Promise<BookDump[]> { return Promise.resolve(this.core.dump()); }
   report(): Promise<WorkerStats> { return Promise.resolve(this.core.currentStats()); }

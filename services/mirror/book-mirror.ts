@@ -26,7 +26,7 @@ import { L2Book } from '../marketdata/book/l2-book.js';
 import type { PriceFormat } from '../marketdata/events.js';
 import { Flags } from '../wire/layout.js';
 import type { WireMessage } from '../wire/message.js';
-import { DeltaBuffer } from './delta-buffer.js';
+import { DeltaBuffer, type DeltaBufferLimits } from './delta-buffer.js';
 
 export type MirrorState = 'awaiting-snapshot' | 'live';
 
@@ -97,6 +97,42 @@ export const MAX_STREAM_EPOCH = 2 ** 31;
 const DISAGREE_RUN = 32;
 
 
+/** BookMirrorOptions with every default filled in; one per options object (see `policyFor`). */
+interface MirrorPolicy {
+  readonly bufferLimits: DeltaBufferLimits;
+  readonly maxSeqJump: number;
+  readonly maxEpochStep: number;
+  readonly maxLevelsPerMessage: number;
+  readonly maxBookDepth: number;
+  readonly onNeedSnapshot: BookMirrorOptions['onNeedSnapshot'];
+}
+
+/**
+ * Resolved once per options object: a whole market is 10,000 mirrors made with the same
+ * options, and six limit fields each (plus a limits object per delta buffer) were a tenth of
+ * what a new mirror put on the heap.
+ */
+const policies = new WeakMap<BookMirrorOptions, MirrorPolicy>();
+
+function policyFor(opts: BookMirrorOptions): MirrorPolicy {
+  let p = policies.get(opts);
+  if (p === undefined) {
+    p = {
+      bufferLimits: {
+        maxDeltas: opts.maxBufferedDeltas ?? MIRROR_DEFAULTS.maxBufferedDeltas,
+        maxLevels: opts.maxBufferedLevels ?? MIRROR_DEFAULTS.maxBufferedLevels,
+      },
+      maxSeqJump: opts.maxSeqJump ?? MIRROR_DEFAULTS.maxSeqJump,
+      maxEpochStep: opts.maxEpochStep ?? MIRROR_DEFAULTS.maxEpochStep,
+      maxLevelsPerMessage: opts.maxLevelsPerMessage ?? MIRROR_DEFAULTS.maxLevelsPerMessage,
+      maxBookDepth: opts.maxBookDepth ?? MIRROR_DEFAULTS.maxBookDepth,
+      onNeedSnapshot: opts.onNeedSnapshot,
+    };
+    policies.set(opts, p);
+  }
+  return p;
+}
+
 export function emptyCounters(): MirrorCounters {
   return { applied: 0, duplicates: 0, gaps: 0, snapshots: 0, resyncs: 0, fenced: 0, overflowed: 0, staleSnapshots: 0, suspect: 0, distrusted: 0 };
 }
@@ -116,14 +152,24 @@ export class BookMirror {
    * are the last good ones, not current ones, until the recovery snapshot arrives in the stream.
    */
   stale = false;
-  readonly counters: MirrorCounters = emptyCounters();
-  private readonly buffer: DeltaBuffer;
-  private readonly onNeedSnapshot: BookMirrorOptions['onNeedSnapshot'];
+  // The counters (MirrorCounters) are fields of the mirror itself, not an object of their own:
+  // `applied` changes on every message, and at a whole market a second object per book is a
+  // second cold cache line per message (and one more object per new book).
+  applied = 0;
+  duplicates = 0;
+  gaps = 0;
+  snapshots = 0;
+  resyncs = 0;
+  fenced = 0;
+  overflowed = 0;
+  staleSnapshots = 0;
+  suspect = 0;
+  distrusted = 0;
+  /** Made when a delta first has to wait (most mirrors never buffer one). */
+  private buffer: DeltaBuffer | undefined;
+  /** Limits and callback, resolved once per options object and shared by every mirror made with it. */
+  private readonly policy: MirrorPolicy;
   private announcedNeed = false;
-  private readonly maxSeqJump: number;
-  private readonly maxEpochStep: number;
-  private readonly maxLevelsPerMessage: number;
-  private readonly maxBookDepth: number;
   /** The next requested snapshot is the authority (epoch and sequence), whatever the book held. */
   distrust = false;
   /** Consecutive messages that disagree with the book (fenced yet chaining, or far behind). */
@@ -140,15 +186,12 @@ export class BookMirror {
     // A mirror only reads its book: no delta tracking (less to allocate per new symbol, less work per level).
     // Small to start (it doubles as the book deepens): a whole market is mostly shallow books.
     this.book = new L2Book(exchange, symbol, format, 16, false);
-    this.buffer = new DeltaBuffer({
-      maxDeltas: opts.maxBufferedDeltas ?? MIRROR_DEFAULTS.maxBufferedDeltas,
-      maxLevels: opts.maxBufferedLevels ?? MIRROR_DEFAULTS.maxBufferedLevels,
-    });
-    this.onNeedSnapshot = opts.onNeedSnapshot;
-    this.maxSeqJump = opts.maxSeqJump ?? MIRROR_DEFAULTS.maxSeqJump;
-    this.maxEpochStep = opts.maxEpochStep ?? MIRROR_DEFAULTS.maxEpochStep;
-    this.maxLevelsPerMessage = opts.maxLevelsPerMessage ?? MIRROR_DEFAULTS.maxLevelsPerMessage;
-    this.maxBookDepth = opts.maxBookDepth ?? MIRROR_DEFAULTS.maxBookDepth;
+    this.policy = policyFor(opts);
+  }
+
+  /** The counters, read as one object (the mirror itself: no copy is made). */
+  get counters(): Readonly<MirrorCounters> {
+    return this;
   }
 
   get isLive(): boolean {
@@ -157,7 +200,11 @@ export class BookMirror {
 
   /** Deltas currently held for replay. */
   get buffered(): number {
-    return this.buffer.size;
+    return this.buffer === undefined ? 0 : this.buffer.size;
+  }
+
+  private held(): DeltaBuffer {
+    return (this.buffer ??= new DeltaBuffer(this.policy.bufferLimits));
   }
 
   /**
@@ -167,10 +214,10 @@ export class BookMirror {
   onMessage(m: WireMessage, viaReply = false): MirrorOutcome {
     if (m.type === 'heartbeat') return 'ignored';
     if (viaReply && this.distrust && m.type === 'snapshot') return this.onAuthoritativeSnapshot(m);
-    if (m.levelCount > this.maxLevelsPerMessage) return this.suspect(true);
-    if (m.epoch > MAX_STREAM_EPOCH || (this.epoch > 0 && m.epoch > this.epoch + this.maxEpochStep)) return this.suspect(false);
+    if (m.levelCount > this.policy.maxLevelsPerMessage) return this.dropSuspect(true);
+    if (m.epoch > MAX_STREAM_EPOCH || (this.epoch > 0 && m.epoch > this.epoch + this.policy.maxEpochStep)) return this.dropSuspect(false);
     if (m.epoch < this.epoch) {
-      this.counters.fenced++;
+      this.fenced++;
       // A lower epoch that keeps chaining while nothing arrives under ours: our epoch came from
       // a forged message, not a takeover (a real new leader publishes too).
       if (m.seq > this.lastSeq) this.disagree();
@@ -181,8 +228,8 @@ export class BookMirror {
   }
 
   /** Drop a message the stream could not carry; resync (as the authority if the book may be poisoned). */
-  private suspect(distrustBook: boolean): MirrorOutcome {
-    this.counters.suspect++;
+  private dropSuspect(distrustBook: boolean): MirrorOutcome {
+    this.suspect++;
     if (distrustBook) this.distrustBook();
     else {
       // Keep what is buffered (real deltas) and resync: the snapshot shows where the stream is.
@@ -198,28 +245,28 @@ export class BookMirror {
 
   private distrustBook(): void {
     this.disagreeRun = 0;
-    if (!this.distrust) this.counters.distrusted++;
+    if (!this.distrust) this.distrusted++;
     this.distrust = true;
-    this.buffer.clear();
+    this.buffer?.clear();
     this.state = 'awaiting-snapshot';
     this.needSnapshot('suspect', true);
   }
 
   /** A requested snapshot while distrusting: it replaces book, sequence and epoch. */
   private onAuthoritativeSnapshot(m: WireMessage): MirrorOutcome {
-    if (m.epoch > MAX_STREAM_EPOCH || m.levelCount > this.maxLevelsPerMessage) {
-      this.counters.suspect++;
+    if (m.epoch > MAX_STREAM_EPOCH || m.levelCount > this.policy.maxLevelsPerMessage) {
+      this.suspect++;
       this.needSnapshot('suspect', true);
       return 'suspect';
     }
     this.distrust = false;
     this.disagreeRun = 0;
     this.epoch = m.epoch;
-    this.buffer.clear();
+    this.buffer?.clear();
     this.book.applySnapshot(m.bids(), m.asks());
     this.book.takeDeltas();
-    this.counters.snapshots++;
-    this.counters.resyncs++;
+    this.snapshots++;
+    this.resyncs++;
     this.lastSeq = m.seq;
     this.hasBook = true;
     if ((m.flags & Flags.MORE) !== 0) {
@@ -239,7 +286,7 @@ export class BookMirror {
     const a = this.assembling;
     if (a === undefined || a.seq !== m.seq || a.epoch !== m.epoch) {
       // Its first part was missed (or belongs to another snapshot): useless on its own.
-      this.counters.staleSnapshots++;
+      this.staleSnapshots++;
       if (this.state === 'awaiting-snapshot') this.needSnapshot('stale-snapshot', true);
       return 'stale-snapshot';
     }
@@ -248,7 +295,7 @@ export class BookMirror {
     for (let i = 0; i < m.bidCount; i++) book.set('bid', m.prices[i]!, m.sizes[i]!);
     for (let i = m.bidCount; i < n; i++) book.set('ask', m.prices[i]!, m.sizes[i]!);
     book.takeDeltas();
-    if (this.tooDeep()) return this.suspect(true);
+    if (this.tooDeep()) return this.dropSuspect(true);
     if ((m.flags & Flags.MORE) !== 0) return 'buffered';
     this.assembling = undefined;
     return this.replayBuffered() ? 'resynced' : 'hole';
@@ -259,7 +306,7 @@ export class BookMirror {
    * name (slow consumer, dropped queue, reconnect).
    */
   invalidate(): void {
-    this.buffer.clear();
+    this.buffer?.clear();
     this.disagreeRun = 0;
     this.assembling = undefined;
     this.state = 'awaiting-snapshot';
@@ -269,30 +316,30 @@ export class BookMirror {
   private onDelta(m: WireMessage): MirrorOutcome {
     const seq = m.seq;
     if (this.hasBook && seq <= this.lastSeq) {
-      this.counters.duplicates++;
+      this.duplicates++;
       // Far behind the book: the book's sequence came from a forged message, or the stream did.
-      if (seq < this.lastSeq - this.maxSeqJump) this.disagree();
+      if (seq < this.lastSeq - this.policy.maxSeqJump) this.disagree();
       return 'duplicate';
     }
-    if (this.hasBook && seq > this.lastSeq + this.maxSeqJump) return this.suspect(false);
+    if (this.hasBook && seq > this.lastSeq + this.policy.maxSeqJump) return this.dropSuspect(false);
     if (seq === this.lastSeq + 1 && (this.hasBook || seq === 1) && this.assembling === undefined) {
       // Live, or the missing delta turned up after all, or a subscriber present from seq 1.
       this.apply(m);
-      if (this.tooDeep()) return this.suspect(true);
+      if (this.tooDeep()) return this.dropSuspect(true);
       this.hasBook = true;
       if (this.state === 'awaiting-snapshot') this.replayBuffered();
       return 'applied';
     }
     if (this.state === 'live') {
-      this.counters.gaps++;
+      this.gaps++;
       this.state = 'awaiting-snapshot';
-      this.buffer.add(m);
+      this.held().add(m);
       this.needSnapshot('gap', true);
       return 'gap';
     }
-    const r = this.buffer.add(m);
-    if (r === 'duplicate') this.counters.duplicates++;
-    else if (r === 'overflow') this.counters.overflowed++;
+    const r = this.held().add(m);
+    if (r === 'duplicate') this.duplicates++;
+    else if (r === 'overflow') this.overflowed++;
     this.needSnapshot(this.hasBook ? 'gap' : 'late-join', false);
     return r;
   }
@@ -302,23 +349,23 @@ export class BookMirror {
     const s = m.seq;
     const reset = (m.flags & Flags.RESET) !== 0;
     // Far ahead of the book: not trusted over the stream, whether pushed or requested.
-    if (!reset && this.hasBook && s > this.lastSeq + this.maxSeqJump) return this.suspect(false);
+    if (!reset && this.hasBook && s > this.lastSeq + this.policy.maxSeqJump) return this.dropSuspect(false);
     if (!reset && this.hasBook && (s < this.lastSeq || (s === this.lastSeq && this.state === 'live'))) {
-      this.counters.staleSnapshots++;
+      this.staleSnapshots++;
       // Awaiting and handed an old book: that request is spent, ask again.
       if (this.state === 'awaiting-snapshot') this.needSnapshot('stale-snapshot', true);
       return 'stale-snapshot';
     }
     this.book.applySnapshot(m.bids(), m.asks());
     this.stale = false;
-    this.counters.snapshots++;
+    this.snapshots++;
     // The first sync of a late joiner is not a re-sync; nor is a snapshot in a healthy stream.
-    if (this.hasBook && this.state === 'awaiting-snapshot') this.counters.resyncs++;
+    if (this.hasBook && this.state === 'awaiting-snapshot') this.resyncs++;
     this.lastSeq = s;
     this.hasBook = true;
-    if (reset) this.buffer.clear();
+    if (reset) this.buffer?.clear();
     // Buffered deltas far beyond the snapshot are forged; they would hold the mirror in a hole forever.
-    else this.buffer.dropAbove(s + this.maxSeqJump);
+    else this.buffer?.dropAbove(s + this.policy.maxSeqJump);
     this.disagreeRun = 0;
     this.state = 'awaiting-snapshot';
     if ((m.flags & Flags.MORE) !== 0) {
@@ -331,8 +378,9 @@ export class BookMirror {
 
   /** Apply buffered deltas that chain on; go live if none remain. Returns true when live. */
   private replayBuffered(): boolean {
-    this.lastSeq = this.buffer.drain(this.lastSeq, (e) => this.apply(e), (e) => this.fence(e));
-    if (this.buffer.size === 0) {
+    const buffer = this.buffer;
+    if (buffer !== undefined) this.lastSeq = buffer.drain(this.lastSeq, (e) => this.apply(e), (e) => this.fence(e));
+    if (buffer === undefined || buffer.size === 0) {
       this.state = 'live';
       this.needsSnapshot = false;
       this.announcedNeed = false;
@@ -345,7 +393,7 @@ export class BookMirror {
 
   private fence(m: WireMessage): boolean {
     if (m.epoch >= this.epoch) return false;
-    this.counters.fenced++;
+    this.fenced++;
     return true;
   }
 
@@ -359,12 +407,12 @@ export class BookMirror {
     for (let i = bids; i < n; i++) book.set('ask', prices[i]!, sizes[i]!);
     if ((m.flags & Flags.STALE) !== 0) this.stale = true;
     this.lastSeq = m.seq;
-    this.counters.applied++;
+    this.applied++;
     this.disagreeRun = 0;
   }
 
   private tooDeep(): boolean {
-    return this.book.depth('bid') > this.maxBookDepth || this.book.depth('ask') > this.maxBookDepth;
+    return this.book.depth('bid') > this.policy.maxBookDepth || this.book.depth('ask') > this.policy.maxBookDepth;
   }
 
   /** `again`: a new request is needed even if one was announced earlier in this episode. */
@@ -372,6 +420,6 @@ export class BookMirror {
     this.needsSnapshot = true;
     if (this.announcedNeed && !again) return;
     this.announcedNeed = true;
-    this.onNeedSnapshot?.(this, reason);
+    this.policy.onNeedSnapshot?.(this, reason);
   }
 }

@@ -2,6 +2,7 @@
  * Routes decoded wire messages to per-(exchange, symbol) mirrors, created on first sight, and
  * keeps the subscriber-wide view: totals, malformed payloads, and what publishers' heartbeats say.
  */
+import type { PriceFormat } from '../marketdata/events.js';
 import { decodeInto, type DecodeResult, type WireError } from '../wire/decode.js';
 import { Flags } from '../wire/layout.js';
 import { WireMessage } from '../wire/message.js';
@@ -50,6 +51,7 @@ export type HandleOutcome = MirrorOutcome | 'malformed' | 'heartbeat' | 'refused
 export class MirrorSet {
   private readonly byExchange = new Map<string, Map<string, BookMirror>>();
   private readonly target = new WireMessage();
+  private readonly formats = new Map<number, PriceFormat>();
   readonly publishers = new Map<string, PublisherStatus>();
   malformed = 0;
   heartbeats = 0;
@@ -214,10 +216,18 @@ export class MirrorSet {
         return undefined;
       }
       this.count++;
-      mirror = new BookMirror(m.exchange, m.symbol, { priceDecimals: m.priceDecimals, sizeDecimals: m.sizeDecimals }, this.opts);
+      mirror = new BookMirror(m.exchange, m.symbol, this.formatOf(m.priceDecimals, m.sizeDecimals), this.opts);
       bySymbol.set(m.symbol, mirror);
     }
     return mirror;
+  }
+
+  /** One format object per (price, size) decimals pair, shared by every mirror that has it. */
+  private formatOf(priceDecimals: number, sizeDecimals: number): PriceFormat {
+    const key = priceDecimals * 256 + sizeDecimals;
+    let f = this.formats.get(key);
+    if (f === undefined) this.formats.set(key, (f = Object.freeze({ priceDecimals, sizeDecimals })));
+    return f;
   }
 
   private onHeartbeat(m: WireMessage): void {

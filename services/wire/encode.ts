@@ -11,6 +11,7 @@
  */
 import type { LevelChange, PriceFormat, Scaled } from '../marketdata/events.js';
 import { viewWrite64, write64 } from './bytes.js';
+import { ByteSlab } from './byte-slab.js';
 import {
   BOOK_COUNTS_BYTES,
   HEADER_BYTES,
@@ -91,6 +92,8 @@ export class WireEncoder {
   private start = 0;
   private pos = 0;
   private readonly names = new Map<string, Uint8Array>();
+  /** Where the names' bytes live: no backing store per new symbol (byte-slab.ts). */
+  private readonly nameSlab = new ByteSlab();
   /** `reuse` mode: the view of [0, n) by n, so a message of a length seen before allocates nothing. */
   private views: Array<Uint8Array | undefined> = [];
 
@@ -252,7 +255,7 @@ export class WireEncoder {
   private name(s: string, what: string): Uint8Array {
     let bytes = this.names.get(s);
     if (bytes === undefined) {
-      bytes = utf8.encode(s);
+      bytes = this.nameSlab.encode(s);
       if (bytes.length > MAX_NAME_BYTES) throw new RangeError(`${what} is ${bytes.length} UTF-8 bytes, the limit is ${MAX_NAME_BYTES}`);
       if (this.names.size >= NAME_CACHE_LIMIT) this.names.clear();
       this.names.set(s, bytes);

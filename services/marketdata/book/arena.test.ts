@@ -1,34 +1,39 @@
 import fc from 'fast-check';
-import { F64Arena, levelArena } from './arena.js';
+import { CHUNK_DOUBLES, F64Arena, levelArena } from './arena.js';
 import { L2Book } from './l2-book.js';
 
 describe('F64Arena', () => {
-  it('serves power-of-two classes from shared chunks and hands released views out again', () => {
+  it('serves power-of-two classes from shared chunks and hands released regions out again', () => {
     const a = new F64Arena();
     const x = a.alloc(5);
     const y = a.alloc(16);
-    expect(x.length).toBe(8);
-    expect(y.length).toBe(16);
-    expect(x.buffer).toBe(y.buffer);
+    expect(a.chunkOf(x)).toBe(a.chunkOf(y));
+    expect(a.offsetOf(y) - a.offsetOf(x)).toBe(8); // x took a class of 8
     expect(a.chunks).toBe(1);
-    a.release(y);
+    a.release(y, 16);
     expect(a.freeCount(16)).toBe(1);
     expect(a.alloc(9)).toBe(y);
-    // Too large for a class: its own memory, never put on a free list.
+    // Too large for a class: a chunk of its own, never put on a free list, its index reused.
     const big = a.alloc(5000);
-    expect(big.length).toBe(5000);
-    expect(big.buffer).not.toBe(x.buffer);
-    a.release(big);
+    expect(a.chunkOf(big).length).toBe(5000);
+    expect(a.offsetOf(big)).toBe(0);
+    a.release(big, 5000);
     expect(a.freeCount(4096)).toBe(0);
+    expect(a.alloc(6000)).toBe(big);
+    expect(a.chunkOf(big).length).toBe(6000);
+    // A full chunk: the next region starts a new one.
+    const many = Array.from({ length: CHUNK_DOUBLES / 1024 }, () => a.alloc(1024));
+    expect(a.chunks).toBe(2);
+    expect(new Set(many.map((m) => a.chunkOf(m))).size).toBe(2);
   });
 
   it('a new book allocates no backing store of its own (10,000 books in a few chunks)', () => {
     const before = levelArena.chunks;
     const books = Array.from({ length: 10_000 }, (_, i) => new L2Book('X', `S${i}`, { priceDecimals: 2, sizeDecimals: 0 }, 16));
     for (const b of books) b.set('bid', 100, 1);
-    // 4 ladder arrays of 16 and 2 touched sets of 16 + 8 doubles per book: 112 doubles, 1.12 M in
-    // all, 9 chunks of 131,072 (a chunk still open before counts as one more).
-    expect(levelArena.chunks - before).toBeLessThanOrEqual(10);
+    // 2 ladder regions of 2 x 16 and 2 touched-set regions of 2 x 16 doubles per book: 128 doubles,
+    // 1.28 M in all, 10 chunks of 131,072 (a chunk still open before counts as one more).
+    expect(levelArena.chunks - before).toBeLessThanOrEqual(11);
     for (const b of books) b.release();
   });
 

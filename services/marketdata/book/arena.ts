@@ -1,75 +1,114 @@
 /**
- * Where books keep their levels: Float64Array views carved from shared 1 MiB chunks, in
+ * Where books keep their levels: regions of doubles carved from shared 1 MiB chunks, in
  * power-of-two size classes, with a free list per class.
  *
- * Why: a book is a handful of small typed arrays (two ladders of keys and sizes, touched-price
- * sets). Allocated one by one, each array over 64 bytes gets its own off-heap backing store,
- * registered with the GC as external memory; at a whole market (10,000 books appearing in the
- * first second) that made a book's first update cost 12-26 µs, mostly allocation and the
- * garbage collections the external memory pressure triggers. A view on a shared chunk is one
- * small heap object, and the arrays of one book sit next to each other (fewer cold cache lines
- * when an update touches a cold book).
+ * Why: a book is a handful of small arrays (two ladders of keys and sizes, touched-price sets).
+ * Allocated one by one, each array over 64 bytes gets its own off-heap backing store, registered
+ * with the GC as external memory; at a whole market (10,000 books appearing in the first second)
+ * that made a book's first update cost 12-26 µs, mostly allocation and the garbage collections
+ * the external memory pressure triggers. Views on shared chunks removed the backing stores, but
+ * each view is still a ~96-byte heap object that every young-generation collection copies: four
+ * to eight per book, 40-80% of what a new subscriber mirror put on the heap. So a region is not
+ * an object at all: it is a number, its address, and its owner reads and writes the chunk the
+ * address names at the address's offset. A new book puts no level storage on the heap.
  *
- * A class's free list takes back an array that its owner gave up (a ladder that grew, a book
- * released), and hands the same view out again, so growth does not strand chunk space. An
- * array that is dropped without `release` (a book simply forgotten) stays in its chunk until
- * every view of that chunk is gone: at most the book's own size, never more.
+ * A class's free list takes back a region its owner gave up (a ladder that grew, a book
+ * released) and hands it out again, so growth does not strand chunk space. A region that is
+ * dropped without `release` (a book simply forgotten) stays in its chunk for good: chunks are
+ * never freed, so owners of short-lived books release them (mirror-set.ts, publish-engine.ts).
  *
  * Not shared between threads: each worker thread has its own (module state is per thread).
  */
 
 /** Smallest class (doubles): 64 bytes. */
 const MIN_CLASS = 8;
-/** Largest class served from chunks (doubles, 8 KiB); bigger arrays get their own memory. */
+/** Largest class served from chunks (doubles, 8 KiB); bigger regions get a chunk of their own. */
 const MAX_CLASS = 1024;
-const CHUNK_DOUBLES = 128 * 1024;
+/** Doubles per shared chunk; an address is chunk index * CHUNK_DOUBLES + offset. */
+export const CHUNK_DOUBLES = 128 * 1024;
+
+/** log2 of a power-of-two class, as an integer. */
+function classIndex(size: number): number {
+  return 31 - Math.clz32(size);
+}
 
 export class F64Arena {
-  private chunk: ArrayBuffer | undefined;
-  /** Next free double in `chunk`. */
+  /** Chunks by index: shared ones, and oversized regions' own (undefined once released). */
+  private readonly chunkList: Array<Float64Array | undefined> = [];
+  /** Indexes of released oversized chunks, reused before the list grows. */
+  private readonly freeIndexes: number[] = [];
+  /** The shared chunk being carved, and its next free double. */
+  private carving = -1;
   private used = CHUNK_DOUBLES;
-  /** Free views per class, by log2(class) (index 3 = 8 doubles ... 10 = 1024). */
-  private readonly free: Float64Array[][] = Array.from({ length: 11 }, () => []);
-  /** Chunks allocated (for tests and memory reports). */
+  /** Free region addresses per class, by log2(class) (index 3 = 8 doubles ... 10 = 1024). */
+  private readonly free: number[][] = Array.from({ length: 11 }, () => []);
+  /** Shared chunks allocated (for tests and memory reports). */
   chunks = 0;
 
   /** The size class `n` doubles are served from (a power of two), or n itself when too large for one. */
   static classOf(n: number): number {
     if (n <= MIN_CLASS) return MIN_CLASS;
     if (n > MAX_CLASS) return n;
-    return 2 ** Math.ceil(Math.log2(n));
+    // Integer arithmetic on purpose: `2 ** k` is a double to V8, and a double stored in a
+    // ladder's offset fields turns them into boxed heap numbers for every ladder.
+    return 1 << (32 - Math.clz32(n - 1));
   }
 
   /**
-   * An array of at least `n` doubles (exactly `classOf(n)`). Its contents are unspecified (a
-   * reused view keeps what its last owner wrote): callers track what they filled.
+   * The address of a region of exactly `classOf(n)` doubles. Its contents are unspecified (a
+   * reused region keeps what its last owner wrote): callers track what they filled.
    */
-  alloc(n: number): Float64Array {
+  alloc(n: number): number {
     const size = F64Arena.classOf(n);
-    if (size > MAX_CLASS) return new Float64Array(size);
-    const list = this.free[Math.log2(size)]!;
-    const reused = list.pop();
+    if (size > MAX_CLASS) return this.ownChunk(size);
+    const reused = this.free[classIndex(size)]!.pop();
     if (reused !== undefined) return reused;
     if (this.used + size > CHUNK_DOUBLES) {
-      this.chunk = new ArrayBuffer(CHUNK_DOUBLES * 8);
+      this.carving = this.chunkList.length;
+      this.chunkList.push(new Float64Array(CHUNK_DOUBLES));
       this.used = 0;
       this.chunks++;
     }
-    const v = new Float64Array(this.chunk!, this.used * 8, size);
+    const address = this.carving * CHUNK_DOUBLES + this.used;
     this.used += size;
-    return v;
+    return address;
   }
 
-  /** Give `a` back: the caller must not touch it again. Arrays of no class are left to the GC. */
-  release(a: Float64Array): void {
-    const n = a.length;
-    if (n < MIN_CLASS || n > MAX_CLASS || (n & (n - 1)) !== 0) return;
-    this.free[Math.log2(n)]!.push(a);
+  /** The chunk holding the region at `address` (read and write it at `offsetOf(address)`). */
+  chunkOf(address: number): Float64Array {
+    return this.chunkList[(address / CHUNK_DOUBLES) | 0]!;
   }
 
-  /** Free views held, per class size (tests). */
+  offsetOf(address: number): number {
+    return address % CHUNK_DOUBLES;
+  }
+
+  /** Give back the region of `n` doubles (as asked of `alloc`) at `address`: the caller must not touch it again. */
+  release(address: number, n: number): void {
+    const size = F64Arena.classOf(n);
+    if (size > MAX_CLASS) {
+      const index = (address / CHUNK_DOUBLES) | 0;
+      this.chunkList[index] = undefined;
+      this.freeIndexes.push(index);
+      return;
+    }
+    this.free[classIndex(size)]!.push(address);
+  }
+
+  /** Free regions held, per class size (tests). */
   freeCount(size: number): number {
-    return this.free[Math.log2(size)]?.length ?? 0;
+    return this.free[classIndex(size)]?.length ?? 0;
+  }
+
+  private ownChunk(size: number): number {
+    const chunk = new Float64Array(size);
+    const index = this.freeIndexes.pop();
+    if (index !== undefined) {
+      this.chunkList[index] = chunk;
+      return index * CHUNK_DOUBLES;
+    }
+    this.chunkList.push(chunk);
+    return (this.chunkList.length - 1) * CHUNK_DOUBLES;
   }
 }
 

@@ -8,7 +8,7 @@
  * bench/book-alternatives.ts measures this layout against a Map + sort and a dense price grid.
  */
 import type { LevelChange, Scaled, Side } from '../events.js';
-import { levelArena } from './arena.js';
+import { F64Arena, levelArena } from './arena.js';
 import { TouchedSet } from './touched-set.js';
 
 /** Levels to scan linearly from the top before switching to binary search. */
@@ -19,9 +19,18 @@ const SHORT_MOVE = 16;
 const EMPTY = new Float64Array(0);
 
 export class Ladder {
-  /** Sort keys (price * sign), ascending; keys[count - 1] is the best level. */
-  keys: Float64Array;
-  sizes: Float64Array;
+  /**
+   * The arena chunk holding this ladder's region (arena.ts): sort keys (price * sign, ascending;
+   * the key at `ko + count - 1` is the best level) at [ko, ko + cap), sizes at [so, so + cap).
+   * Offsets into a shared chunk rather than arrays of their own: a new book puts no level
+   * storage on the heap.
+   */
+  private buf: Float64Array;
+  private ko: number;
+  private so: number;
+  private cap: number;
+  /** The region's arena address (`alloc(2 * cap)`), to give it back. */
+  private address: number;
   count = 0;
   /** Prices changed since the last drain; undefined when the owner never asks (a mirror). */
   private readonly touched: TouchedSet | undefined;
@@ -33,38 +42,42 @@ export class Ladder {
     trackChanges = true,
   ) {
     this.touched = trackChanges ? new TouchedSet() : undefined;
-    // From the thread's arena (arena.ts): no backing store of their own for a new book.
-    const cap = Math.max(4, capacity | 0);
-    this.keys = levelArena.alloc(cap);
-    this.sizes = levelArena.alloc(cap);
+    const cap = F64Arena.classOf(2 * Math.max(4, capacity | 0)) >> 1;
+    this.address = levelArena.alloc(2 * cap);
+    this.buf = levelArena.chunkOf(this.address);
+    this.ko = levelArena.offsetOf(this.address);
+    this.so = this.ko + cap;
+    this.cap = cap;
   }
 
-  /** Hand the arrays back to the arena; the ladder must not be used afterwards. */
+  /** Hand the region back to the arena; the ladder must not be used afterwards. */
   release(): void {
-    levelArena.release(this.keys);
-    levelArena.release(this.sizes);
+    if (this.buf !== EMPTY) levelArena.release(this.address, 2 * this.cap);
     this.touched?.release();
-    this.keys = EMPTY;
-    this.sizes = EMPTY;
+    this.buf = EMPTY;
+    this.ko = 0;
+    this.so = 0;
+    this.cap = 0;
     this.count = 0;
   }
 
   /** Index of `key` if present, else the bitwise complement of its insertion point. */
   find(key: number): number {
-    const keys = this.keys;
+    const buf = this.buf;
+    const ko = this.ko;
     let i = this.count - 1;
     const stop = i - TOP_SCAN < 0 ? 0 : i - TOP_SCAN;
-    while (i >= stop && keys[i]! > key) i--;
-    if (i >= stop) return keys[i] === key ? i : ~(i + 1);
+    while (i >= stop && buf[ko + i]! > key) i--;
+    if (i >= stop) return buf[ko + i] === key ? i : ~(i + 1);
     // Everything from `stop` up is above the key: binary search below it.
     let lo = 0;
     let hi = stop;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (keys[mid]! < key) lo = mid + 1;
+      if (buf[ko + mid]! < key) lo = mid + 1;
       else hi = mid;
     }
-    return lo < stop && keys[lo] === key ? lo : ~lo;
+    return lo < stop && buf[ko + lo] === key ? lo : ~lo;
   }
 
   /** Set the aggregate size at `price` (0 deletes). Returns true if the ladder changed. */
@@ -73,9 +86,10 @@ export class Ladder {
     const key = price * this.sign;
     const i = this.find(key);
     if (i >= 0) {
-      if (size === this.sizes[i]) return false;
+      const at = this.so + i;
+      if (size === this.buf[at]) return false;
       if (size === 0) this.removeAt(i);
-      else this.sizes[i] = size;
+      else this.buf[at] = size;
     } else {
       if (size === 0) return false;
       this.insertAt(~i, key, size);
@@ -93,10 +107,10 @@ export class Ladder {
     if (delta === 0) return this.sizeAt(price);
     const key = price * this.sign;
     const i = this.find(key);
-    const next = (i >= 0 ? this.sizes[i]! : 0) + delta;
+    const next = (i >= 0 ? this.buf[this.so + i]! : 0) + delta;
     if (i >= 0) {
       if (next <= 0) this.removeAt(i);
-      else this.sizes[i] = next;
+      else this.buf[this.so + i] = next;
     } else if (next > 0) {
       this.insertAt(~i, key, next);
     } else {
@@ -108,16 +122,16 @@ export class Ladder {
 
   sizeAt(price: Scaled): Scaled {
     const i = this.find(price * this.sign);
-    return i >= 0 ? this.sizes[i]! : 0;
+    return i >= 0 ? this.buf[this.so + i]! : 0;
   }
 
   /** Price of the level `rank` places from the best (0 = best). Caller checks rank < count. */
   priceAtRank(rank: number): Scaled {
-    return this.keys[this.count - 1 - rank]! * this.sign;
+    return this.buf[this.ko + this.count - 1 - rank]! * this.sign;
   }
 
   sizeAtRank(rank: number): Scaled {
-    return this.sizes[this.count - 1 - rank]!;
+    return this.buf[this.so + this.count - 1 - rank]!;
   }
 
   top(n: number): Array<[Scaled, Scaled]> {
@@ -129,7 +143,7 @@ export class Ladder {
 
   /** Remove every level; each removed price counts as touched (a mirror must delete it too). */
   clear(): void {
-    for (let i = 0; i < this.count; i++) this.touch(this.keys[i]! * this.sign);
+    for (let i = 0; i < this.count; i++) this.touch(this.buf[this.ko + i]! * this.sign);
     this.count = 0;
   }
 
@@ -137,9 +151,10 @@ export class Ladder {
   truncate(n: number): void {
     const drop = this.count - Math.max(0, n);
     if (drop <= 0) return;
-    for (let i = 0; i < drop; i++) this.touch(this.keys[i]! * this.sign);
-    this.keys.copyWithin(0, drop, this.count);
-    this.sizes.copyWithin(0, drop, this.count);
+    const { buf, ko, so } = this;
+    for (let i = 0; i < drop; i++) this.touch(buf[ko + i]! * this.sign);
+    buf.copyWithin(ko, ko + drop, ko + this.count);
+    buf.copyWithin(so, so + drop, so + this.count);
     this.count -= drop;
   }
 
@@ -177,51 +192,56 @@ export class Ladder {
   }
 
   private insertAt(pos: number, key: number, size: Scaled): void {
-    if (this.count === this.keys.length) this.grow();
-    const keys = this.keys;
-    const sizes = this.sizes;
+    if (this.count === this.cap) this.grow();
+    const { buf, ko, so } = this;
     const n = this.count;
     if (n - pos < SHORT_MOVE) {
       for (let j = n; j > pos; j--) {
-        keys[j] = keys[j - 1]!;
-        sizes[j] = sizes[j - 1]!;
+        buf[ko + j] = buf[ko + j - 1]!;
+        buf[so + j] = buf[so + j - 1]!;
       }
     } else {
-      keys.copyWithin(pos + 1, pos, n);
-      sizes.copyWithin(pos + 1, pos, n);
+      buf.copyWithin(ko + pos + 1, ko + pos, ko + n);
+      buf.copyWithin(so + pos + 1, so + pos, so + n);
     }
-    keys[pos] = key;
-    sizes[pos] = size;
+    buf[ko + pos] = key;
+    buf[so + pos] = size;
     this.count = n + 1;
   }
 
   private removeAt(pos: number): void {
-    const keys = this.keys;
-    const sizes = this.sizes;
+    const { buf, ko, so } = this;
     const n = this.count - 1;
     if (n - pos < SHORT_MOVE) {
       for (let j = pos; j < n; j++) {
-        keys[j] = keys[j + 1]!;
-        sizes[j] = sizes[j + 1]!;
+        buf[ko + j] = buf[ko + j + 1]!;
+        buf[so + j] = buf[so + j + 1]!;
       }
     } else {
-      keys.copyWithin(pos, pos + 1, n + 1);
-      sizes.copyWithin(pos, pos + 1, n + 1);
+      buf.copyWithin(ko + pos, ko + pos + 1, ko + n + 1);
+      buf.copyWithin(so + pos, so + pos + 1, so + n + 1);
     }
     this.count = n;
   }
 
   private grow(): void {
-    const keys = levelArena.alloc(this.keys.length * 2);
-    const sizes = levelArena.alloc(this.sizes.length * 2);
-    for (let i = 0; i < this.count; i++) {
-      keys[i] = this.keys[i]!;
-      sizes[i] = this.sizes[i]!;
+    const cap = Math.max(4, this.cap * 2);
+    const address = levelArena.alloc(2 * cap);
+    const buf = levelArena.chunkOf(address);
+    const ko = levelArena.offsetOf(address);
+    const so = ko + cap;
+    const n = this.count;
+    const old = this.buf;
+    for (let i = 0; i < n; i++) {
+      buf[ko + i] = old[this.ko + i]!;
+      buf[so + i] = old[this.so + i]!;
     }
-    // The old arrays go back to the arena for the next ladder of their size.
-    levelArena.release(this.keys);
-    levelArena.release(this.sizes);
-    this.keys = keys;
-    this.sizes = sizes;
+    // The old region goes back to the arena for the next ladder of its size.
+    if (this.buf !== EMPTY) levelArena.release(this.address, 2 * this.cap);
+    this.address = address;
+    this.buf = buf;
+    this.ko = ko;
+    this.so = so;
+    this.cap = cap;
   }
 }

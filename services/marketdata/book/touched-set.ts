@@ -10,9 +10,16 @@ import { levelArena } from './arena.js';
 const EMPTY = Number.NaN;
 
 export class TouchedSet {
-  private slots: Float64Array;
+  /**
+   * One arena region (arena.ts) of 2 * `size` doubles in `buf`: the hash slots at [so, so + size),
+   * then the insertion-ordered list at [lo, lo + size / 2). No arrays of its own on the heap.
+   */
+  private buf: Float64Array;
+  private so: number;
+  private lo: number;
+  private slotCount: number;
+  private address: number;
   private mask: number;
-  private list: Float64Array;
   private count = 0;
 
   /**
@@ -22,16 +29,19 @@ export class TouchedSet {
   constructor(capacity = 8) {
     let size = 16;
     while (size < capacity * 2) size <<= 1;
-    // From the thread's arena (arena.ts), like the ladders: no backing store of their own.
-    this.slots = levelArena.alloc(size).fill(EMPTY);
+    this.address = levelArena.alloc(2 * size);
+    this.buf = levelArena.chunkOf(this.address);
+    this.so = levelArena.offsetOf(this.address);
+    this.lo = this.so + size;
+    this.slotCount = size;
     this.mask = size - 1;
-    this.list = levelArena.alloc(size >> 1);
+    this.buf.fill(EMPTY, this.so, this.so + size);
   }
 
-  /** Hand the arrays back to the arena; the set must not be used afterwards. */
+  /** Hand the region back to the arena; the set must not be used afterwards. */
   release(): void {
-    levelArena.release(this.slots);
-    levelArena.release(this.list);
+    if (this.slotCount > 0) levelArena.release(this.address, 2 * this.slotCount);
+    this.slotCount = 0;
     this.count = 0;
   }
 
@@ -40,69 +50,77 @@ export class TouchedSet {
   }
 
   add(price: Scaled): void {
-    const slots = this.slots;
+    const buf = this.buf;
+    const so = this.so;
     const mask = this.mask;
     // Prices are integers: mix the low and high 32 bits.
     let i = Math.imul((price | 0) ^ ((price / 4294967296) | 0), 0x9e3779b1) & mask;
     for (;;) {
-      const s = slots[i]!;
+      const s = buf[so + i]!;
       if (s === price) return;
       if (s !== s) break;
       i = (i + 1) & mask;
     }
-    slots[i] = price;
-    this.list[this.count++] = price;
-    if (this.count * 2 > this.list.length) this.grow();
+    buf[so + i] = price;
+    buf[this.lo + this.count++] = price;
+    if (this.count * 4 > this.slotCount) this.grow();
   }
 
   /** The k-th distinct price in first-touch order (k < size). */
   at(k: number): Scaled {
-    return this.list[k]!;
+    return this.buf[this.lo + k]!;
   }
 
   /** Empty the set. */
   clear(): void {
     const n = this.count;
-    if (n > this.slots.length >> 3) this.slots.fill(EMPTY);
-    else for (let k = 0; k < n; k++) this.clearSlot(this.list[k]!);
+    if (n > this.slotCount >> 3) this.buf.fill(EMPTY, this.so, this.so + this.slotCount);
+    else for (let k = 0; k < n; k++) this.clearSlot(this.buf[this.lo + k]!);
     this.count = 0;
   }
 
   /** Distinct prices in first-touch order; the set is empty afterwards. */
   drain(): Scaled[] {
     const out = new Array<Scaled>(this.count);
-    for (let k = 0; k < this.count; k++) out[k] = this.list[k]!;
+    for (let k = 0; k < this.count; k++) out[k] = this.buf[this.lo + k]!;
     this.clear();
     return out;
   }
 
   /** Every price is being removed, so probe chains need no repair: just find and blank each. */
   private clearSlot(price: Scaled): void {
-    const slots = this.slots;
+    const buf = this.buf;
+    const so = this.so;
     const mask = this.mask;
     let i = Math.imul((price | 0) ^ ((price / 4294967296) | 0), 0x9e3779b1) & mask;
-    while (slots[i] !== price) i = (i + 1) & mask;
-    slots[i] = EMPTY;
+    while (buf[so + i] !== price) i = (i + 1) & mask;
+    buf[so + i] = EMPTY;
   }
 
   private reinsert(price: Scaled): void {
-    const slots = this.slots;
+    const buf = this.buf;
+    const so = this.so;
     const mask = this.mask;
     let i = Math.imul((price | 0) ^ ((price / 4294967296) | 0), 0x9e3779b1) & mask;
-    while (slots[i] === slots[i]) i = (i + 1) & mask;
-    slots[i] = price;
+    while (buf[so + i] === buf[so + i]) i = (i + 1) & mask;
+    buf[so + i] = price;
   }
 
   private grow(): void {
-    const old = this.list;
-    const size = this.slots.length * 2;
-    levelArena.release(this.slots);
-    this.slots = levelArena.alloc(size).fill(EMPTY);
+    const size = Math.max(16, this.slotCount * 2);
+    const address = levelArena.alloc(2 * size);
+    const buf = levelArena.chunkOf(address);
+    const so = levelArena.offsetOf(address);
+    const lo = so + size;
+    buf.fill(EMPTY, so, so + size);
+    for (let k = 0; k < this.count; k++) buf[lo + k] = this.buf[this.lo + k]!;
+    if (this.slotCount > 0) levelArena.release(this.address, 2 * this.slotCount);
+    this.address = address;
+    this.buf = buf;
+    this.so = so;
+    this.lo = lo;
+    this.slotCount = size;
     this.mask = size - 1;
-    const list = levelArena.alloc(size >> 1);
-    for (let k = 0; k < this.count; k++) list[k] = old[k]!;
-    levelArena.release(old);
-    this.list = list;
-    for (let k = 0; k < this.count; k++) this.reinsert(list[k]!);
+    for (let k = 0; k < this.count; k++) this.reinsert(buf[lo + k]!);
   }
 }
