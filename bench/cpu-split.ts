@@ -18,13 +18,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { monoNs } from '../services/common/clock.js';
-import { PublishEngine } from '../services/ingest/publish-engine.js';
 import { IngestService } from '../services/ingest/service.js';
 import { connectAs } from '../services/nats/connect.js';
 import { LocalCluster } from '../services/nats/local-cluster.js';
 import { withFreeLoopbackPorts } from '../services/nats/ports.js';
 import { stampPublishTime } from '../services/wire/index.js';
-import { makeUpdates, offer } from './pipeline.js';
+import { makeUpdates, offer, rawPayloads } from './pipeline.js';
 import { CpuProfiler, GcCounter, type Frame } from './probes.js';
 import type { FromScaleSub, ToScaleSub } from './scale-subscriber.js';
 
@@ -90,13 +89,7 @@ async function main(): Promise<void> {
     await cluster.start();
     const natsPids = cluster.ownPids();
     const updates = makeUpdates(messages, symbols);
-    const engine = new PublishEngine({ epoch: 1, dataSuffix: cfg.subjects.dataSuffix, snapshotDepth: 50_000 });
-    const payloads: Uint8Array[] = [];
-    const subjects: string[] = [];
-    for (const u of updates) {
-      const out = engine.apply(u);
-      if (out) { payloads.push(out.payload.slice()); subjects.push(out.subject); }
-    }
+    const { payloads, subjects } = rawPayloads(updates, cfg.subjects.dataSuffix);
     const pub = await connectAs(cfg, 'ingest', { tlsDir: cluster.tlsDir, servers: [cluster.clientUrls[0]!], name: 'cpu-split-raw-pub' });
     await child.ask({ cmd: 'init', config: cfg, tlsDir: cluster.tlsDir, server: cluster.clientUrls[2]!, name: 'cpu-split-sub' });
     const subSubjects = [`BENCH.*.${cfg.subjects.dataSuffix}`];
@@ -114,7 +107,7 @@ async function main(): Promise<void> {
       gcs.start();
       const t0 = monoNs();
       const collected = child.ask({ cmd: 'collect', books: false, timeoutMs: 60_000 });
-      if (ingest) await offer(updates.length, rate, (i) => ingest.route(updates[i]!), () => ingest.flush());
+      if (ingest) await offer(updates.length, rate, (i) => ingest.route(updates.at(i)), () => ingest.flush());
       else {
         await offer(n, rate, (i) => { const p = payloads[i]!; stampPublishTime(p, monoNs()); pub.publish(subjects[i]!, p); }, () => undefined);
         await pub.flush();

@@ -17,6 +17,7 @@ import { loadConfig } from '../config/load.js';
 import type { DsmConfig } from '../config/schema.js';
 import { monoNs } from '../services/common/clock.js';
 import type { FeedUpdate } from '../services/ingest/feed-update.js';
+import type { LevelChange, Side } from '../services/marketdata/events.js';
 import { PublishEngine } from '../services/ingest/publish-engine.js';
 import { IngestService } from '../services/ingest/service.js';
 import { LocalCluster } from '../services/nats/local-cluster.js';
@@ -67,22 +68,108 @@ export interface PipelineBenchOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The benchmark's updates: one independent deterministic L2 stream per book, interleaved round-robin. */
-export function makeUpdates(n: number, symbols: number): FeedUpdate[] {
-  const per = Math.ceil(n / symbols);
-  const streams = Array.from({ length: symbols }, (_, k) => generateL2Stream({ events: per, seed: 7 + k }));
-  const out: FeedUpdate[] = [];
-  for (let i = 0; out.length < n; i++) {
-    const k = i % symbols;
-    const j = Math.floor(i / symbols);
-    const s = streams[k]!;
-    out.push({
-      kind: 'delta', exchange: 'BENCH', symbol: `SYM${k}`, format: { priceDecimals: 2, sizeDecimals: 0 },
-      exchSeq: j + 1, exchTsUs: 0, recvMonoNs: 0, recvWallUs: 0, atUs: 0,
-      changes: [{ side: s.sides[j] === 0 ? 'bid' : 'ask', price: s.prices[j]!, size: s.sizes[j]! }],
-    });
+/**
+ * The benchmark's updates: one independent deterministic L2 stream per book, interleaved
+ * round-robin, held compactly (a side, a price and a size per update in three typed arrays).
+ * `at(i)` fills one object of a ring and returns it: what `IngestService.route` takes, as a
+ * feed's decoder would hand it over.
+ *
+ * Why not an array of update objects: at 1,000,000 updates those objects (and the raw path's
+ * payload copies, each with a backing store of its own) made this process a 600 MB heap, and
+ * this process also hosts the inline ingest under test, which then paid that heap's major
+ * collections in the middle of a latency run: a cost no ingest has in production, and one the
+ * raw path, allocating less, mostly escaped. Route takes an update synchronously (inline) or
+ * copies it at the next flush (workers), which the offer loop calls at least every 512 updates,
+ * far inside the ring.
+ */
+export class BenchUpdates implements Iterable<FeedUpdate> {
+  private readonly sides: Uint8Array;
+  private readonly prices: Float64Array;
+  private readonly sizes: Float64Array;
+  private readonly names: string[];
+  private readonly ring: Array<FeedUpdate & { changes: LevelChange[] }>;
+  private static readonly RING = 1 << 16;
+
+  constructor(readonly length: number, readonly symbols: number) {
+    const per = Math.ceil(length / symbols);
+    this.sides = new Uint8Array(length);
+    this.prices = new Float64Array(length);
+    this.sizes = new Float64Array(length);
+    for (let k = 0; k < symbols; k++) {
+      const s = generateL2Stream({ events: per, seed: 7 + k });
+      for (let j = 0, i = k; j < per && i < length; j++, i += symbols) {
+        this.sides[i] = s.sides[j]!;
+        this.prices[i] = s.prices[j]!;
+        this.sizes[i] = s.sizes[j]!;
+      }
+    }
+    this.names = Array.from({ length: symbols }, (_, k) => `SYM${k}`);
+    const format = { priceDecimals: 2, sizeDecimals: 0 };
+    this.ring = Array.from({ length: BenchUpdates.RING }, () => ({
+      kind: 'delta' as const, exchange: 'BENCH', symbol: '', format, exchSeq: 0, exchTsUs: 0, recvMonoNs: 0, recvWallUs: 0, atUs: 0,
+      changes: [{ side: 'bid' as Side, price: 0, size: 0 }],
+    }));
   }
-  return out;
+
+  /** Update `i` (valid until `at` is called 65,536 more times). */
+  at(i: number): FeedUpdate {
+    const u = this.ring[i & (BenchUpdates.RING - 1)]!;
+    u.symbol = this.names[i % this.symbols]!;
+    u.exchSeq = Math.floor(i / this.symbols) + 1;
+    u.recvMonoNs = 0;
+    u.recvWallUs = 0;
+    const c = u.changes[0]!;
+    c.side = this.sides[i] === 0 ? 'bid' : 'ask';
+    c.price = this.prices[i]!;
+    c.size = this.sizes[i]!;
+    return u;
+  }
+
+  *[Symbol.iterator](): Iterator<FeedUpdate> {
+    for (let i = 0; i < this.length; i++) yield this.at(i);
+  }
+}
+
+/** The benchmark's updates (see BenchUpdates). */
+export function makeUpdates(n: number, symbols: number): BenchUpdates {
+  return new BenchUpdates(n, symbols);
+}
+
+/** What raw nats.js publishes: exactly the bytes DSM publishes for the same updates, and where. */
+export interface RawPayloads {
+  /** One view per message, all on one buffer (no backing store per message). */
+  payloads: Uint8Array[];
+  subjects: string[];
+  /** The engine that encoded them: its books are the reference a subscriber's must equal. */
+  engine: PublishEngine;
+  /** symbol -> exchange sequence of its last update that produced a message. */
+  lastExchSeq: Record<string, number>;
+}
+
+export function rawPayloads(updates: BenchUpdates, dataSuffix: string): RawPayloads {
+  const engine = new PublishEngine({ epoch: 1, dataSuffix, snapshotDepth: 50_000 });
+  const chunks: Uint8Array[] = [];
+  const subjects: string[] = [];
+  const lastExchSeq: Record<string, number> = {};
+  let total = 0;
+  for (const u of updates) {
+    const out = engine.apply(u);
+    if (!out) continue;
+    chunks.push(out.payload);
+    subjects.push(out.subject);
+    lastExchSeq[u.symbol] = u.exchSeq;
+    total += out.payload.length;
+  }
+  const all = new Uint8Array(total);
+  const payloads = new Array<Uint8Array>(chunks.length);
+  let at = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    const c = chunks[i]!;
+    all.set(c, at);
+    payloads[i] = all.subarray(at, at + c.length);
+    at += c.length;
+  }
+  return { payloads, subjects, engine, lastExchSeq };
 }
 
 /** Offer `count` items through `send`, `rate` per second in 1 ms ticks (rate 0: as fast as possible). */
@@ -153,11 +240,11 @@ function rawRun(sub: SubscriberProcess, pub: NatsConnection, payloads: Uint8Arra
   });
 }
 
-async function dsmRun(sub: SubscriberProcess, cfg: DsmConfig, cluster: LocalCluster, updates: FeedUpdate[], expected: number, rate: number, workers: number): Promise<RunResult & { ingestToPublish?: Percentiles }> {
+async function dsmRun(sub: SubscriberProcess, cfg: DsmConfig, cluster: LocalCluster, updates: BenchUpdates, expected: number, rate: number, workers: number): Promise<RunResult & { ingestToPublish?: Percentiles }> {
   const ingest = new IngestService({ config: cfg, tlsDir: cluster.tlsDir, root: process.cwd(), pace: { mode: 'max' }, sources: [], workers, servers: [cluster.clientUrls[0]!], publisherId: `bench-${rate}` });
   await ingest.start();
   // route() stamps recvMonoNs on the update objects in place; the next run overwrites it (no copy per update, as the raw path makes none).
-  const r = await measure(sub, 'dsm', expected, () => offer(updates.length, rate, (i) => ingest.route(updates[i]!), () => ingest.flush()));
+  const r = await measure(sub, 'dsm', expected, () => offer(updates.length, rate, (i) => ingest.route(updates.at(i)), () => ingest.flush()));
   const workerStats = await ingest.stop();
   const hop = workerStats.map((w) => w.ingestToPublish).filter((x) => x !== undefined).sort((a, b) => b.p50 - a.p50)[0];
   return { ...r, ingestToPublish: hop && { p50: hop.p50, p99: hop.p99, p999: hop.p999, max: hop.max } };
@@ -177,13 +264,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     await cluster.start();
     const updates = makeUpdates(messages, symbols);
     // The raw baseline publishes exactly the bytes DSM would publish for these updates.
-    const engine = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 50_000 });
-    const payloads: Uint8Array[] = [];
-    const subjects: string[] = [];
-    for (const u of updates) {
-      const out = engine.apply(u);
-      if (out) { payloads.push(out.payload.slice()); subjects.push(out.subject); }
-    }
+    const { payloads, subjects, engine } = rawPayloads(updates, 'orderbook');
     const payloadAvg = payloads.reduce((a, p) => a + p.length, 0) / payloads.length;
     const urls = cluster.clientUrls;
     const reference = JSON.stringify(Object.fromEntries(engine.dump().map((d) => [d.symbol, { bids: d.bids, asks: d.asks }]).sort(([a], [b]) => String(a).localeCompare(String(b)))));

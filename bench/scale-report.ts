@@ -26,7 +26,10 @@ export function scaleTable(r: ScaleBenchResult): string {
     `${p.gc_per_million.raw_publisher} / ${p.gc_per_million.dsm_ingest} / ${p.gc_per_million.raw_subscriber} / ${p.gc_per_million.dsm_subscriber}`,
     p.books_equal && p.delivered ? 'equal' : p.delivered ? 'DIFFER' : 'INCOMPLETE',
   ].join(' | '));
-  return [head, sep, ...rows.map((x) => `| ${x} |`)].join('\n');
+  const rounds = r.points.filter((p) => (p.latency_rounds_p99_us?.raw.length ?? 0) > 1).map((p) =>
+    `${label(p)}: raw ${p.latency_rounds_p99_us.raw.map(n).join(', ')}; DSM ${p.latency_rounds_p99_us.dsm.map(n).join(', ')}`);
+  const roundsNote = rounds.length === 0 ? [] : ['', 'End-to-end p99 of every latency round, µs, in run order (raw and DSM alternate; each path reports its median round):', '', ...rounds.map((x) => `- ${x}`)];
+  return [head, sep, ...rows.map((x) => `| ${x} |`), ...roundsNote].join('\n');
 }
 
 const signed = (x: number) => (x >= 0 ? `+${n(x)}` : n(x));
@@ -38,6 +41,12 @@ export function allocSection(r: ScaleBenchResult): string {
     '| path | symbols | updates | ns per update (median chunk) | bytes allocated per update | GCs per million updates |',
     '|---|---|---|---|---|---|',
     ...r.hot_path_alloc.map((a) => `| ${a.path} | ${n(a.symbols)} | ${n(a.updates)} | ${a.ns_per_update} | ${a.bytes_per_update ?? 'n/a (a GC in every chunk)'} | ${a.gcs_per_million} |`),
+    '',
+    'A book\'s first message (set-up): what it leaves on the heap for every later young-generation collection to copy, and off the heap (level arenas, name slabs):',
+    '',
+    '| path | new books | heap bytes per book | array-buffer bytes per book |',
+    '|---|---|---|---|',
+    ...(r.setup_heap ?? []).map((a) => `| ${a.path} | ${n(a.books)} | ${n(a.heap_bytes_per_book)} | ${n(a.array_buffer_bytes_per_book)} |`),
   ].join('\n');
 }
 

@@ -24,17 +24,15 @@ import type { NatsConnection } from 'nats';
 import { loadConfig } from '../config/load.js';
 import type { DsmConfig } from '../config/schema.js';
 import { monoNs } from '../services/common/clock.js';
-import type { FeedUpdate } from '../services/ingest/feed-update.js';
-import { PublishEngine } from '../services/ingest/publish-engine.js';
 import { IngestService } from '../services/ingest/service.js';
 import { dataSubject } from '../services/marketdata/subject.js';
 import { connectAs } from '../services/nats/connect.js';
 import { LocalCluster } from '../services/nats/local-cluster.js';
 import { withFreeLoopbackPorts } from '../services/nats/ports.js';
 import { stampPublishTime } from '../services/wire/index.js';
-import { makeUpdates, offer, type Percentiles, type SideBySide } from './pipeline.js';
+import { makeUpdates, offer, rawPayloads, type BenchUpdates, type Percentiles, type SideBySide } from './pipeline.js';
 import { CpuProfiler, GcCounter, retainedBytes, type Frame, type GcCounts } from './probes.js';
-import { measureHotPathAllocations, type AllocResult } from './alloc.js';
+import { measureHotPathAllocations, measureSetupHeap, type AllocResult, type SetupHeapResult } from './alloc.js';
 import type { Books, FromScaleSub, ToScaleSub } from './scale-subscriber.js';
 
 export interface ScalePoint {
@@ -50,6 +48,8 @@ export interface ScalePoint {
   profile?: boolean;
   /** Pack one symbol's changes of one event-loop turn into one message (opt-in ingest mode). */
   coalesce?: boolean;
+  /** Alternating raw/DSM latency rounds at this point (at least `--rounds`); each path keeps its median-p99 round. */
+  latencyRounds?: number;
 }
 
 export interface PointResult extends ScalePoint, SideBySide {
@@ -61,6 +61,8 @@ export interface PointResult extends ScalePoint, SideBySide {
   /** GCs (minor + major) per million messages, during the throughput runs. */
   gc_per_million: { raw_publisher: number; dsm_ingest: number; raw_subscriber: number; dsm_subscriber: number };
   gc: { raw_publisher: GcCounts; dsm_ingest: GcCounts; raw_subscriber: GcCounts; dsm_subscriber: GcCounts };
+  /** End-to-end p99 of every latency round, in run order (the reported one is each path's median). */
+  latency_rounds_p99_us: { raw: number[]; dsm: number[] };
   delivered: boolean;
   books_equal: boolean;
   seconds: number;
@@ -77,6 +79,8 @@ export interface ScaleBenchResult {
   failed: Array<{ point: string; error: string }>;
   /** Bytes per update and GCs per million on the hot paths without NATS, steady state. */
   hot_path_alloc: AllocResult[];
+  /** What a book's first message leaves on the heap, in the publish engine and in a mirror (10,000 new books). */
+  setup_heap: SetupHeapResult[];
   targets: {
     throughput_ratio_min: number; p50_within_us: number; p99_within_us: number;
     at_50_symbols: boolean | null; at_10000_symbols: boolean | null;
@@ -99,12 +103,15 @@ export interface ScaleBenchOptions {
 }
 
 export const FULL_POINTS: ScalePoint[] = [
-  { sweep: 'symbols', symbols: 50, fanout: 1, subjects: 'wildcard', workers: 0, messages: 100_000, profile: true },
+  // The two points issue 16 sets targets at take 3 latency rounds each: a 20 s run on 2 shared
+  // cores sometimes catches a stall of tens of ms (no GC in either process explains it), and
+  // one round decided a target by which path it happened to land in.
+  { sweep: 'symbols', symbols: 50, fanout: 1, subjects: 'wildcard', workers: 0, messages: 100_000, profile: true, latencyRounds: 3 },
   { sweep: 'symbols', symbols: 500, fanout: 1, subjects: 'wildcard', workers: 0, messages: 100_000 },
   { sweep: 'symbols', symbols: 5_000, fanout: 1, subjects: 'wildcard', workers: 0, messages: 100_000 },
   // 100 updates per symbol at 10,000 symbols (a book's first update, its set-up, is 1% of them, as
   // in a market that has been open a while); 200,000 (20 per symbol) measured mostly set-up.
-  { sweep: 'symbols', symbols: 10_000, fanout: 1, subjects: 'wildcard', workers: 0, messages: 1_000_000, profile: true },
+  { sweep: 'symbols', symbols: 10_000, fanout: 1, subjects: 'wildcard', workers: 0, messages: 1_000_000, profile: true, latencyRounds: 3 },
   { sweep: 'fan-out', symbols: 1_000, fanout: 1, subjects: 'exact', workers: 0, messages: 50_000 },
   { sweep: 'fan-out', symbols: 1_000, fanout: 4, subjects: 'wildcard', workers: 0, messages: 50_000 },
   { sweep: 'fan-out', symbols: 1_000, fanout: 4, subjects: 'exact', workers: 0, messages: 50_000 },
@@ -161,6 +168,12 @@ type Result = Extract<FromScaleSub, { ev: 'result' }>;
 
 interface PathRun { msgsPerS: number; results: Result[]; e2e: hdr.Histogram; hop: hdr.Histogram; gc: GcCounts; ingestMemory?: number; ingestHop?: Percentiles; published?: number; routed?: number; frames?: Frame[] }
 
+/** The run whose end-to-end p99 is the median of the runs' (the upper one of two). */
+function medianByP99(runs: PathRun[]): PathRun {
+  const sorted = [...runs].sort((a, b) => a.e2e.getValueAtPercentile(99) - b.e2e.getValueAtPercentile(99));
+  return sorted[sorted.length >> 1]!;
+}
+
 function digest(books: Books): string {
   const sorted = Object.fromEntries(Object.entries(books).sort(([a], [b]) => a.localeCompare(b)));
   return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
@@ -192,6 +205,7 @@ export class ScaleBench {
     const alloc = quick
       ? await measureHotPathAllocations(50, 40_000)
       : [...await measureHotPathAllocations(50, 200_000), ...await measureHotPathAllocations(10_000, 200_000)];
+    const setupHeap = measureSetupHeap(quick ? 2_000 : 10_000);
     try {
       await this.cluster.start();
       this.pub = await connectAs(this.cfg, 'ingest', { tlsDir: this.cluster.tlsDir, servers: [this.cluster.clientUrls[0]!], name: 'bench-scale-raw-pub' });
@@ -227,6 +241,7 @@ export class ScaleBench {
       points: results,
       failed,
       hot_path_alloc: alloc,
+      setup_heap: setupHeap,
       targets: { throughput_ratio_min: 0.8, p50_within_us: 25, p99_within_us: 250, at_50_symbols: met(at(50)), at_10000_symbols: met(at(10_000), false) },
       seconds: Math.round((performance.now() - t0) / 100) / 10,
     };
@@ -248,14 +263,7 @@ export class ScaleBench {
     const subs = await this.pool(p.fanout);
     const updates = makeUpdates(p.messages, p.symbols);
     // The raw path publishes exactly the bytes DSM publishes for these updates (without coalescing).
-    const engine = new PublishEngine({ epoch: 1, dataSuffix: this.cfg.subjects.dataSuffix, snapshotDepth: 50_000 });
-    const payloads: Uint8Array[] = [];
-    const subjects: string[] = [];
-    const finalExchSeq: Record<string, number> = {};
-    for (const u of updates) {
-      const out = engine.apply(u);
-      if (out) { payloads.push(out.payload.slice()); subjects.push(out.subject); finalExchSeq[u.symbol] = u.exchSeq; }
-    }
+    const { payloads, subjects, engine, lastExchSeq: finalExchSeq } = rawPayloads(updates, this.cfg.subjects.dataSuffix);
     const reference = digest(Object.fromEntries(engine.dump().map((d) => [d.symbol, { bids: d.bids, asks: d.asks }])));
     const subSubjects = p.subjects === 'wildcard'
       ? [`BENCH.*.${this.cfg.subjects.dataSuffix}`]
@@ -281,6 +289,7 @@ export class ScaleBench {
       if (!dsmTp || d.msgsPerS > dsmTp.msgsPerS) dsmTp = d;
       if (round === 0) dsmMem = d;
       dsmGc = d;
+      this.log(`  ${label(p)}: throughput round ${round + 1}: raw ${Math.round(r.msgsPerS)} msgs/s, dsm ${Math.round(d.msgsPerS)} msgs/s`);
     }
     // Profiles come from an extra DSM throughput run whose numbers are not kept: a sampling
     // profiler slows the process it samples, and only the DSM side would pay for it.
@@ -289,21 +298,23 @@ export class ScaleBench {
       const prof = await this.dsmRun(subs, subSubjects, updates, payloads.length, finalExchSeq, 0, p, profileBase, false, false);
       frames = { ingest: prof.frames ?? [], subscriber: prof.results[0]?.frames ?? [] };
     }
-    let rawLat: PathRun | undefined;
-    let dsmLat: PathRun | undefined;
-    for (let round = 0; round < rounds; round++) {
-      const r = await this.rawRun(subs, subSubjects, payloads, subjects, rate, false);
-      if (!rawLat || r.e2e.getValueAtPercentile(50) < rawLat.e2e.getValueAtPercentile(50)) rawLat = r;
-      const d = await this.dsmRun(subs, subSubjects, updates, payloads.length, finalExchSeq, rate, p, undefined, false, false);
-      if (!dsmLat || d.e2e.getValueAtPercentile(50) < dsmLat.e2e.getValueAtPercentile(50)) dsmLat = d;
+    // Latency: alternating rounds; each path keeps its round with the median end-to-end p99
+    // (with one round, that round), so one stall of the machine in one run decides nothing.
+    const rawLats: PathRun[] = [];
+    const dsmLats: PathRun[] = [];
+    for (let round = 0; round < Math.max(rounds, p.latencyRounds ?? 1); round++) {
+      rawLats.push(await this.rawRun(subs, subSubjects, payloads, subjects, rate, false));
+      dsmLats.push(await this.dsmRun(subs, subSubjects, updates, payloads.length, finalExchSeq, rate, p, undefined, false, false));
     }
+    const rawLat = medianByP99(rawLats);
+    const dsmLat = medianByP99(dsmLats);
     const raw = rawTp!;
     const dsm = dsmTp!;
     // Coalesced runs deliver fewer messages; they are complete when every symbol reached its last update.
-    const delivered = [raw, dsm, rawLat!, dsmLat!].every((run) => run.results.every((x) => x.complete && (p.coalesce && (run === dsm || run === dsmLat) ? true : x.received === payloads.length)));
-    const booksEqual = [dsm, dsmLat!].every((run) => run.results[0]?.books === undefined ? true : digest(run.results[0].books) === reference);
-    const rawL = pct(rawLat!.e2e);
-    const dsmL = pct(dsmLat!.e2e);
+    const delivered = [raw, dsm, ...rawLats, ...dsmLats].every((run) => run.results.every((x) => x.complete && (p.coalesce && (run === dsm || dsmLats.includes(run)) ? true : x.received === payloads.length)));
+    const booksEqual = [dsm, ...dsmLats].every((run) => run.results[0]?.books === undefined ? true : digest(run.results[0].books) === reference);
+    const rawL = pct(rawLat.e2e);
+    const dsmL = pct(dsmLat.e2e);
     const sub0 = dsm.results[0]!;
     const mem = dsmMem!;
     const memSub = mem.results[0]!;
@@ -320,8 +331,9 @@ export class ScaleBench {
       dsm_messages_per_update: Math.round(((dsm.published ?? 0) / Math.max(1, dsm.routed ?? 1)) * 1000) / 1000,
       raw_latency_us: rawL,
       dsm_e2e_latency_us: dsmL,
-      dsm_ingest_to_publish_us: dsmLat!.ingestHop ?? zero,
-      dsm_publish_to_subscriber_us: pct(dsmLat!.hop),
+      latency_rounds_p99_us: { raw: rawLats.map((r) => r.e2e.getValueAtPercentile(99)), dsm: dsmLats.map((r) => r.e2e.getValueAtPercentile(99)) },
+      dsm_ingest_to_publish_us: dsmLat.ingestHop ?? zero,
+      dsm_publish_to_subscriber_us: pct(dsmLat.hop),
       p50_delta_us: dsmL.p50 - rawL.p50,
       p99_delta_us: dsmL.p99 - rawL.p99,
       memory: {
@@ -380,7 +392,7 @@ export class ScaleBench {
     return { ...m, gc: probe ? await gc.stop() : { minor: 0, major: 0, other: 0, ms: 0 } };
   }
 
-  private async dsmRun(subs: SubProcess[], subSubjects: string[], updates: FeedUpdate[], expected: number, finalExchSeq: Record<string, number>, rate: number, p: ScalePoint, profileBase: string | undefined, probe: boolean, memoryProbe: boolean): Promise<PathRun> {
+  private async dsmRun(subs: SubProcess[], subSubjects: string[], updates: BenchUpdates, expected: number, finalExchSeq: Record<string, number>, rate: number, p: ScalePoint, profileBase: string | undefined, probe: boolean, memoryProbe: boolean): Promise<PathRun> {
     const ingest = new IngestService({
       config: this.cfg, tlsDir: this.cluster.tlsDir, root: process.cwd(), pace: { mode: 'max' }, sources: [], workers: p.workers,
       servers: [this.cluster.clientUrls[0]!], publisherId: `bench-scale-${rate}`, ...(p.coalesce ? { coalesce: true } : {}),
@@ -398,7 +410,7 @@ export class ScaleBench {
     }), expected, async () => {
       if (profileBase) await profiler.start();
       if (probe) gc.start();
-      await offer(updates.length, rate, (i) => ingest.route(updates[i]!), () => ingest.flush());
+      await offer(updates.length, rate, (i) => ingest.route(updates.at(i)), () => ingest.flush());
     }, probe);
     // Outside the timed region: stopping a profile and forcing a full GC both take a while.
     const gcCounts = probe ? await gc.stop() : { minor: 0, major: 0, other: 0, ms: 0 };

@@ -32,7 +32,7 @@ export function registerScale(bench: Command): void {
     .option('--json', 'print one JSON object (points[], targets, machine, date)')
     .option('--quick', 'two tiny points (a smoke test; writes nothing unless --results/--svg are given)')
     .option('--rate <n>', 'offered rate for the latency runs (msgs/s)', positiveInt('--rate'), 50_000)
-    .option('--rounds <n>', 'alternating raw/DSM latency rounds per point, best kept (throughput always takes at least 2)', positiveInt('--rounds'), 1)
+    .option('--rounds <n>', 'alternating raw/DSM latency rounds per point (at least; the 50 and 10,000-symbol points take 3), each path keeping its median-p99 round (throughput always takes at least 2, best kept)', positiveInt('--rounds'), 1)
     .option('--profile <dir>', 'write CPU profiles (.cpuprofile) of the ingest and a subscriber at 50 and 10,000 symbols into <dir>')
     .option('--batching', 'also run the opt-in coalescing mode at 50 and 5,000 symbols')
     .option('--no-write', 'write neither bench/RESULTS.md nor the SVG')

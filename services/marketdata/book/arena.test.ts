@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { CHUNK_DOUBLES, F64Arena, levelArena } from './arena.js';
 import { L2Book } from './l2-book.js';
 
@@ -13,14 +15,14 @@ describe('F64Arena', () => {
     a.release(y, 16);
     expect(a.freeCount(16)).toBe(1);
     expect(a.alloc(9)).toBe(y);
-    // Too large for a class: a chunk of its own, never put on a free list, its index reused.
+    // Too large for a class: a chunk of its own, never put on a free list, forgotten on release.
     const big = a.alloc(5000);
     expect(a.chunkOf(big).length).toBe(5000);
     expect(a.offsetOf(big)).toBe(0);
     a.release(big, 5000);
     expect(a.freeCount(4096)).toBe(0);
-    expect(a.alloc(6000)).toBe(big);
-    expect(a.chunkOf(big).length).toBe(6000);
+    expect(() => a.chunkOf(big)).toThrow(/collected chunk/);
+    expect(a.alloc(6000)).not.toBe(big);
     // A full chunk: the next region starts a new one.
     const many = Array.from({ length: CHUNK_DOUBLES / 1024 }, () => a.alloc(1024));
     expect(a.chunks).toBe(2);
@@ -35,6 +37,29 @@ describe('F64Arena', () => {
     // 1.28 M in all, 10 chunks of 131,072 (a chunk still open before counts as one more).
     expect(levelArena.chunks - before).toBeLessThanOrEqual(11);
     for (const b of books) b.release();
+  });
+
+  it('books forgotten without release give their chunks back to the GC, and a freed region of a collected chunk is never handed out', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const settle = async () => {
+      for (let i = 0; i < 3; i++) { gc(); await new Promise((r) => setImmediate(r)); }
+    };
+    await settle();
+    const before = levelArena.liveChunks();
+    let books = Array.from({ length: 20_000 }, (_, i) => new L2Book('X', `F${i}`, { priceDecimals: 0, sizeDecimals: 0 }, 16));
+    for (const b of books) b.set('bid', 1, 1);
+    expect(levelArena.liveChunks()).toBeGreaterThanOrEqual(before + 8);
+    // Half released (their regions go on the free lists), half simply dropped.
+    for (let i = 0; i < books.length; i += 2) books[i]!.release();
+    books = [];
+    await settle();
+    expect(levelArena.liveChunks()).toBeLessThanOrEqual(before + 1);
+    // New books skip the free-listed addresses of collected chunks: every book keeps its own levels.
+    const again = Array.from({ length: 5_000 }, (_, i) => new L2Book('X', `G${i}`, { priceDecimals: 0, sizeDecimals: 0 }, 16));
+    again.forEach((b, i) => { for (let p = 1; p <= 20; p++) b.set('ask', p, i + p); });
+    again.forEach((b, i) => expect(b.sizeAt('ask', 7)).toBe(i + 7));
+    for (const b of again) b.release();
   });
 
   it('books that grow, shrink and are released keep exact levels while sharing the arena', () => {

@@ -14,8 +14,12 @@
  *
  * A class's free list takes back a region its owner gave up (a ladder that grew, a book
  * released) and hands it out again, so growth does not strand chunk space. A region that is
- * dropped without `release` (a book simply forgotten) stays in its chunk for good: chunks are
- * never freed, so owners of short-lived books release them (mirror-set.ts, publish-engine.ts).
+ * dropped without `release` (a book simply forgotten) is not lost for good: owners hold their
+ * chunk itself (the array they read), and the arena holds chunks other than the one it is
+ * carving only weakly, so a chunk goes back to the GC once no owner of any of its regions is
+ * left (the same bound as before: at most a chunk per forgotten book's neighbours, never more).
+ * Chunk indexes are never reused, so a stale free-list address of a collected chunk is simply
+ * skipped, never handed out inside another chunk.
  *
  * Not shared between threads: each worker thread has its own (module state is per thread).
  */
@@ -33,13 +37,13 @@ function classIndex(size: number): number {
 }
 
 export class F64Arena {
-  /** Chunks by index: shared ones, and oversized regions' own (undefined once released). */
-  private readonly chunkList: Array<Float64Array | undefined> = [];
-  /** Indexes of released oversized chunks, reused before the list grows. */
-  private readonly freeIndexes: number[] = [];
-  /** The shared chunk being carved, and its next free double. */
-  private carving = -1;
+  /** Chunks by index, held weakly: their owners (ladders, sets) keep them alive. */
+  private readonly chunkRefs = new Map<number, WeakRef<Float64Array>>();
+  /** The shared chunk being carved (held strongly: nobody may own a region of it yet), its index and next free double. */
+  private carving: Float64Array | undefined;
+  private carvingIndex = -1;
   private used = CHUNK_DOUBLES;
+  private nextIndex = 0;
   /** Free region addresses per class, by log2(class) (index 3 = 8 doubles ... 10 = 1024). */
   private readonly free: number[][] = Array.from({ length: 11 }, () => []);
   /** Shared chunks allocated (for tests and memory reports). */
@@ -56,27 +60,37 @@ export class F64Arena {
 
   /**
    * The address of a region of exactly `classOf(n)` doubles. Its contents are unspecified (a
-   * reused region keeps what its last owner wrote): callers track what they filled.
+   * reused region keeps what its last owner wrote): callers track what they filled, and take
+   * the region's chunk (`chunkOf`) at once, in the same turn, which is what keeps it alive.
    */
   alloc(n: number): number {
     const size = F64Arena.classOf(n);
-    if (size > MAX_CLASS) return this.ownChunk(size);
-    const reused = this.free[classIndex(size)]!.pop();
-    if (reused !== undefined) return reused;
+    if (size > MAX_CLASS) return this.newChunk(size, false);
+    const list = this.free[classIndex(size)]!;
+    for (let reused = list.pop(); reused !== undefined; reused = list.pop()) {
+      // A region of a chunk the GC took back (every owner in it was forgotten) is gone with it.
+      if (this.aliveChunk(reused) !== undefined) return reused;
+    }
     if (this.used + size > CHUNK_DOUBLES) {
-      this.carving = this.chunkList.length;
-      this.chunkList.push(new Float64Array(CHUNK_DOUBLES));
+      this.newChunk(CHUNK_DOUBLES, true);
       this.used = 0;
       this.chunks++;
     }
-    const address = this.carving * CHUNK_DOUBLES + this.used;
+    const address = this.carvingIndex * CHUNK_DOUBLES + this.used;
     this.used += size;
     return address;
   }
 
-  /** The chunk holding the region at `address` (read and write it at `offsetOf(address)`). */
+  /** The chunk holding the region at `address`, just allocated (read and write it at `offsetOf(address)`). */
   chunkOf(address: number): Float64Array {
-    return this.chunkList[(address / CHUNK_DOUBLES) | 0]!;
+    const chunk = this.aliveChunk(address);
+    if (chunk === undefined) throw new Error(`arena region ${address} belongs to a collected chunk: take a region's chunk when allocating it`);
+    return chunk;
+  }
+
+  private aliveChunk(address: number): Float64Array | undefined {
+    const index = (address / CHUNK_DOUBLES) | 0;
+    return index === this.carvingIndex ? this.carving : this.chunkRefs.get(index)?.deref();
   }
 
   offsetOf(address: number): number {
@@ -87,9 +101,7 @@ export class F64Arena {
   release(address: number, n: number): void {
     const size = F64Arena.classOf(n);
     if (size > MAX_CLASS) {
-      const index = (address / CHUNK_DOUBLES) | 0;
-      this.chunkList[index] = undefined;
-      this.freeIndexes.push(index);
+      this.chunkRefs.delete((address / CHUNK_DOUBLES) | 0);
       return;
     }
     this.free[classIndex(size)]!.push(address);
@@ -100,15 +112,25 @@ export class F64Arena {
     return this.free[classIndex(size)]?.length ?? 0;
   }
 
-  private ownChunk(size: number): number {
-    const chunk = new Float64Array(size);
-    const index = this.freeIndexes.pop();
-    if (index !== undefined) {
-      this.chunkList[index] = chunk;
-      return index * CHUNK_DOUBLES;
+  /** Chunks still alive (tests and memory reports). */
+  liveChunks(): number {
+    let n = 0;
+    for (const ref of this.chunkRefs.values()) if (ref.deref() !== undefined) n++;
+    return n;
+  }
+
+  /** A new chunk of `doubles`: the one to carve next (`shared`), or an oversized region's own. Returns its address. */
+  private newChunk(doubles: number, shared: boolean): number {
+    const chunk = new Float64Array(doubles);
+    const index = this.nextIndex++;
+    this.chunkRefs.set(index, new WeakRef(chunk));
+    if (shared) {
+      this.carving = chunk;
+      this.carvingIndex = index;
     }
-    this.chunkList.push(chunk);
-    return (this.chunkList.length - 1) * CHUNK_DOUBLES;
+    // Forget the entries of chunks the GC took back, now and then (the map would only grow).
+    if ((index & 63) === 63) for (const [i, ref] of this.chunkRefs) if (ref.deref() === undefined) this.chunkRefs.delete(i);
+    return index * CHUNK_DOUBLES;
   }
 }
 
