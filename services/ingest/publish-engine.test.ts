@@ -100,7 +100,7 @@ describe('PublishEngine', () => {
 
   it('coalescing: staged changes of one symbol go out as one delta with the next sequence, equal to applying them one by one', () => {
     const one = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 100 });
-    const packed = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 100 });
+    const packed = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 100, coalesce: true });
     const ups = [delta(1, 'bid', 100, 5), delta(2, 'ask', 101, 7), delta(3, 'bid', 100, 0), delta(4, 'bid', 99, 2), { ...delta(5, 'bid', 99, 3), recvMonoNs: 50 }];
     for (const u of ups) one.apply(u);
     const first = packed.stage(ups[0]!);
@@ -122,7 +122,7 @@ describe('PublishEngine', () => {
   });
 
   it('a rebuilding engine stages deltas only for books it holds again; a stale marker drops staged changes but never touches an owned venue book', () => {
-    const e = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 100, requireSnapshot: true });
+    const e = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 100, requireSnapshot: true, coalesce: true });
     expect(e.canStage(delta(1, 'bid', 100, 5))).toBe(false);
     e.apply({ ...base, kind: 'snapshot', exchSeq: 2, bids: [[100, 1]], asks: [[101, 1]] });
     expect(e.canStage(delta(3, 'bid', 100, 5))).toBe(true);
@@ -166,5 +166,29 @@ describe('PublishEngine', () => {
     expect(slot.owner).toBe(withSlot);
     expect(slot.state).toBe(held);
     expect(held.seq).toBe(6);
+  });
+
+  it('without coalescing, books keep no touched prices and every routed delta is byte for byte what a tracked book publishes', () => {
+    const plain = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 50, maxPayloadBytes: 2048 });
+    const tracked = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 50, maxPayloadBytes: 2048, coalesce: true });
+    let x = 11;
+    const rand = (n: number) => { x = (x * 1103515245 + 12345) % 2 ** 31; return x % n; };
+    for (let i = 0; i < 4000; i++) {
+      const sym = `S${rand(7)}`;
+      // 1-3 changes, often the same price twice (set then changed back, or set then deleted), or no change at all;
+      // now and then a delta too large for one message, and a snapshot.
+      const n = i % 500 === 499 ? 200 : 1 + rand(3);
+      const changes = Array.from({ length: n }, () => ({ side: rand(2) === 0 ? 'bid' as const : 'ask' as const, price: 1000 + rand(n > 3 ? 400 : 6), size: rand(4) }));
+      const u: FeedUpdate = i % 777 === 0
+        ? { ...base, symbol: sym, kind: 'snapshot', exchSeq: i, bids: [[990, 1]], asks: [[1010, 2]] }
+        : { ...base, symbol: sym, kind: 'delta', exchSeq: i, changes };
+      const a = plain.apply(u);
+      const aBytes = a && [a.subject, ...[a.payload, ...(a.more ?? [])].map((p) => Array.from(p))];
+      const b = tracked.apply(u);
+      expect(aBytes).toEqual(b && [b.subject, ...[b.payload, ...(b.more ?? [])].map((p) => Array.from(p))]);
+    }
+    expect(plain.dump()).toEqual(tracked.dump());
+    expect(plain.canStage(delta(1, 'bid', 1, 1))).toBe(false);
+    expect(() => plain.stage(delta(1, 'bid', 1, 1))).toThrow(/coalesce/);
   });
 });

@@ -66,7 +66,7 @@ export class PublisherCore {
     this.publishing = init.publishing;
     this.coalesce = init.coalesce ?? false;
     // Payloads are copied as they are sent (FramePublisher) or kept (standby log, copied): the engine may reuse its buffer.
-    this.engine = new PublishEngine({ epoch: init.epoch, dataSuffix: init.config.subjects.dataSuffix, snapshotDepth: init.config.ingest.snapshotDepth, requireSnapshot: init.rebuild === true, maxPayloadBytes: init.config.nats.limits.maxPayloadBytes, transientPayloads: true });
+    this.engine = new PublishEngine({ epoch: init.epoch, dataSuffix: init.config.subjects.dataSuffix, snapshotDepth: init.config.ingest.snapshotDepth, requireSnapshot: init.rebuild === true, maxPayloadBytes: init.config.nats.limits.maxPayloadBytes, transientPayloads: true, coalesce: this.coalesce });
     this.stats = { worker: init.worker, updates: 0, published: 0, publishedBytes: 0, snapshotRequests: 0, symbols: 0, perExchange: {} };
     this.kept = new KeptBooks((venue, exchange) => venueNamed(venue)?.keeper?.(exchange), `in worker ${init.worker}`);
   }

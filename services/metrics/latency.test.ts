@@ -61,6 +61,21 @@ describe('ExchangeCounters and the summary schema', () => {
 });
 
 describe('HopRecorder', () => {
+  it('counts every value in its HDR bucket, at every magnitude up to 60 s (the same percentiles as recording each value)', () => {
+    const rec = new LatencyRecorder();
+    const direct = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3, autoResize: false });
+    const values: number[] = [];
+    for (let v = 0; v < 70_000; v++) values.push(v);
+    for (let k = 11; k <= 26; k++) for (const d of [-1, 0, 1, 3, 1000, 1023, 1024, 1025]) values.push(2 ** k + d * 2 ** (k - 11));
+    values.push(59_999_999, 60_000_000, 75_000_000);
+    for (const v of values) { rec.record('end_to_end', v); direct.recordValue(Math.min(v, 60_000_000)); }
+    const h = rec.histogram('end_to_end');
+    for (let p = 0; p <= 100; p += 0.5) expect(h.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
+    for (const p of [99.9, 99.99, 99.999]) expect(h.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
+    expect([h.totalCount, h.maxValue, h.minNonZeroValue]).toEqual([direct.totalCount, direct.maxValue, direct.minNonZeroValue]);
+  });
+
+
   it('gives exactly the percentiles of recording every value into the HDR histogram, pending counts included', () => {
     const rec = new LatencyRecorder();
     const direct = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3, autoResize: false });
@@ -76,6 +91,8 @@ describe('HopRecorder', () => {
     for (const p of [0, 1, 50, 90, 99, 99.9, 100]) expect(h.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
     expect(h.totalCount).toBe(direct.totalCount);
     expect(h.maxValue).toBe(direct.maxValue);
+    expect(h.minNonZeroValue).toBe(direct.minNonZeroValue);
+    expect(h.mean).toBeCloseTo(direct.mean, 6);
     // Read again after more values: they are there too; reset empties both parts.
     rec.record('end_to_end', 3);
     expect(rec.summary().end_to_end!.count).toBe(50_001);

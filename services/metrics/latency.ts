@@ -91,39 +91,61 @@ export const ServiceSummarySchema = z.object({
 });
 export type ServiceSummary = z.infer<typeof ServiceSummarySchema>;
 
-/** Values below this (µs) are counted exactly in a plain array before they reach the HDR histogram. */
-const PENDING_RANGE = 4096;
+/**
+ * HDR's bucket layout for these histograms (lowest discernible 1 µs, 3 significant digits): values
+ * under 2,048 have a bucket each; above, a bucket spans 2^k values where k = floor(log2 v) - 10.
+ * A pending slot per bucket up to the highest trackable value (60 s): 18,432 slots.
+ */
+const SUB_BUCKETS = 2048;
+const PENDING_SLOTS = ((31 - Math.clz32(HIGHEST_TRACKABLE_MICROS)) - 10 + 2) * 1024;
+
+/** The pending slot of value `v` (integer µs): its HDR bucket. */
+function slotOf(v: number): number {
+  if (v < SUB_BUCKETS) return v;
+  const shift = 21 - Math.clz32(v); // floor(log2 v) - 10
+  return (shift << 10) + (v >> shift);
+}
+
+/** The lowest value of a slot's bucket: recording it counts in the same HDR bucket as any value of the slot. */
+function valueOfSlot(slot: number): number {
+  if (slot < SUB_BUCKETS) return slot;
+  const shift = (slot >> 10) - 1;
+  return (slot - (shift << 10)) << shift;
+}
 
 /**
- * One hop's histogram, with the common case made cheap: hdr-histogram-js's recordValue costs a
- * log2, a pow and several calls per value (it was about a sixth of a subscriber's time at 50
- * symbols, two values per message). Values under 4,096 µs are counted in an Int32Array and
- * moved into the HDR histogram (`recordValueWithCount`, the same buckets as recording them one
- * by one, so percentiles are identical) whenever the histogram is read; larger values go
- * straight in.
+ * One hop's histogram, with recording made cheap: hdr-histogram-js's recordValue costs a log2,
+ * a pow and several calls per value (it was about a sixth of a subscriber's time at 50 symbols,
+ * two values per message, and a tenth again in a backlog, where every value is milliseconds).
+ * Values are counted per HDR bucket in an Int32Array (a shift and an add) and moved into the
+ * HDR histogram (`recordValueWithCount` of each bucket's lowest value: the same buckets as
+ * recording them one by one, so percentiles, min, max and counts are identical) whenever the
+ * histogram is read.
  */
 export class HopRecorder {
-  private readonly pending = new Int32Array(PENDING_RANGE);
+  private readonly pending = new Int32Array(PENDING_SLOTS);
   private pendingCount = 0;
-  /** Pending values lie in [low, high]: a flush scans only that range. */
-  private low = PENDING_RANGE;
+  /** Pending slots lie in [low, high]: a flush scans only that range. */
+  private low = PENDING_SLOTS;
   private high = -1;
+  private maxSeen = -1;
+  private minNonZeroSeen = Infinity;
 
   constructor(private readonly h: hdr.Histogram) {}
 
   /** Record one observation; negative values (clock skew across hosts) count as 0. */
   record(micros: number): void {
     const v = Math.min(Math.max(0, Math.round(micros)), HIGHEST_TRACKABLE_MICROS);
-    if (v < PENDING_RANGE) {
-      this.pending[v]!++;
-      this.pendingCount++;
-      if (v < this.low) this.low = v;
-      if (v > this.high) this.high = v;
-      // Keep counts far from int32 overflow.
-      if (this.pendingCount >= 1 << 30) this.flush();
-    } else {
-      this.h.recordValue(v);
-    }
+    const slot = slotOf(v);
+    this.pending[slot]!++;
+    this.pendingCount++;
+    if (slot < this.low) this.low = slot;
+    if (slot > this.high) this.high = slot;
+    // HDR reports the exact largest and smallest non-zero values recorded, not their buckets'.
+    if (v > this.maxSeen) this.maxSeen = v;
+    if (v > 0 && v < this.minNonZeroSeen) this.minNonZeroSeen = v;
+    // Keep counts far from int32 overflow.
+    if (this.pendingCount >= 1 << 30) this.flush();
   }
 
   /** The HDR histogram with every recorded value in it. */
@@ -141,20 +163,26 @@ export class HopRecorder {
   private flush(): void {
     if (this.pendingCount === 0) return;
     const p = this.pending;
-    for (let v = this.low; v <= this.high; v++) {
-      const c = p[v]!;
-      if (c !== 0) {
-        this.h.recordValueWithCount(v, c);
-        p[v] = 0;
-      }
+    const maxSlot = slotOf(this.maxSeen);
+    const minSlot = this.minNonZeroSeen === Infinity ? -1 : slotOf(this.minNonZeroSeen);
+    for (let slot = this.low; slot <= this.high; slot++) {
+      let c = p[slot]!;
+      if (c === 0) continue;
+      p[slot] = 0;
+      // The extremes as themselves (same bucket), so the histogram's max and min are exact.
+      if (slot === maxSlot) { this.h.recordValue(this.maxSeen); c--; }
+      if (slot === minSlot && c > 0 && this.minNonZeroSeen !== this.maxSeen) { this.h.recordValue(this.minNonZeroSeen); c--; }
+      if (c > 0) this.h.recordValueWithCount(valueOfSlot(slot), c);
     }
     this.clearRange();
   }
 
   private clearRange(): void {
     this.pendingCount = 0;
-    this.low = PENDING_RANGE;
+    this.low = PENDING_SLOTS;
     this.high = -1;
+    this.maxSeen = -1;
+    this.minNonZeroSeen = Infinity;
   }
 }
 
