@@ -82,6 +82,18 @@ describe('FramePublisher on a real cluster', () => {
     expect(frames.slabsMade).toBeLessThanOrEqual(4);
   });
 
+  it('holds on to a few slabs at most while the socket stays busy (a burst written in one turn)', async () => {
+    const frames = new FramePublisher(pub);
+    const payload = new Uint8Array(1000);
+    // 20 MB in one turn: no write can complete in between, so no slab can be reused.
+    for (let i = 0; i < 20_000; i++) frames.publish('NYSE.BURST.orderbook', pubPrefix('NYSE.BURST.orderbook'), payload);
+    frames.handOver();
+    const held = (frames as unknown as { retired: Uint8Array[]; spare: Uint8Array[] });
+    expect(frames.slabsMade).toBeGreaterThan(40);
+    expect(held.retired.length + held.spare.length).toBeLessThanOrEqual(16);
+    await pub.flush();
+  });
+
   it('falls back to publish (and its errors) once the connection drains or closes', async () => {
     const nc = await tc.connect('ingest', { servers: [tc.clientUrls[0]!] });
     const frames = new FramePublisher(nc);

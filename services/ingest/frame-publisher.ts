@@ -40,7 +40,7 @@ interface ProtocolInternals {
 }
 
 const SLAB_BYTES = 256 * 1024;
-/** Spare slabs kept for reuse (beyond them a retired slab is left to the GC). */
+/** Retired and spare slabs kept for reuse, each (beyond them a slab is left to the GC). */
 const MAX_SPARE_SLABS = 8;
 /** nats.js flushes its outbound buffer inline at 32 KiB; so do we. */
 const HAND_OVER_BYTES = 32 * 1024;
@@ -154,7 +154,12 @@ export class FramePublisher {
       this.retired = [];
     }
     this.handOver();
-    if (this.slab.length === SLAB_BYTES) this.retired.push(this.slab);
+    if (this.slab.length === SLAB_BYTES) {
+      // Only the last few are remembered for reuse: while the socket stays busy (a burst) older
+      // ones are left to the GC once written, rather than held here all burst long.
+      if (this.retired.length >= MAX_SPARE_SLABS) this.retired.shift();
+      this.retired.push(this.slab);
+    }
     const spare = need <= SLAB_BYTES ? this.spare.pop() : undefined;
     if (spare !== undefined) this.slab = spare;
     else {
