@@ -20,7 +20,8 @@ export class L2Book {
     capacityHint = 64,
     /**
      * false: the book never records changed prices (takeDeltas/drainDeltas yield nothing). For
-     * owners that only read the book, such as a subscriber's mirror: no touched-price set per side
+     * owners that only read the book (a subscriber's mirror) or that know what changed (the publish
+     * engine, from the update's changes; publish-engine.ts ChangeList): no touched-price set per side
      * to allocate on a book's first message, and no set insert per level change.
      */
     trackDeltas = true,
