@@ -191,4 +191,17 @@ describe('PublishEngine', () => {
     expect(plain.canStage(delta(1, 'bid', 1, 1))).toBe(false);
     expect(() => plain.stage(delta(1, 'bid', 1, 1))).toThrow(/coalesce/);
   });
+
+  it('one routed delta of 200,000 levels (a broken upstream) is encoded in linear time, split into sequenced parts', () => {
+    const e = new PublishEngine({ epoch: 1, dataSuffix: 'orderbook', snapshotDepth: 50 });
+    // Each level better than the last on its side, so the book appends (what is timed is the delta).
+    const changes = Array.from({ length: 200_000 }, (_, i) => ({ side: i % 2 === 0 ? 'bid' as const : 'ask' as const, price: i % 2 === 0 ? 1 + i : 10_000_000 - i, size: 1 }));
+    const t0 = performance.now();
+    const out = e.apply({ ...base, kind: 'delta', exchSeq: 1, changes })!;
+    // A pairwise de-duplication would take minutes here.
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    const parts = [out.payload, ...(out.more ?? [])].map((p) => { const r = decode(p); if (!r.ok) throw new Error(r.detail); return r.message; });
+    expect(parts.reduce((a, m) => a + m.levelCount, 0)).toBe(200_000);
+    expect(parts.map((m) => m.seq)).toEqual(parts.map((_, i) => i + 1));
+  });
 });

@@ -422,6 +422,9 @@ export class PublishEngine {
  * `DeltaSource` for `encodeDeltaFrom` (bids first, each level with the book's current size).
  * Reused for every update; an update changes a few levels, so a linear scan de-duplicates.
  */
+/** Levels one update changes before de-duplication needs more than a scan (a few, as a rule). */
+const LINEAR_DEDUP = 32;
+
 class ChangeList implements DeltaSource {
   private book: L2Book | undefined;
   private sides = new Uint8Array(16);
@@ -429,10 +432,14 @@ class ChangeList implements DeltaSource {
   private count = 0;
   private bids = 0;
 
+  /** Past LINEAR_DEDUP levels, (side, price) keys are also kept here: a huge update stays linear. */
+  private keys: Set<number> | undefined;
+
   start(book: L2Book): this {
     this.book = book;
     this.count = 0;
     this.bids = 0;
+    this.keys?.clear();
     return this;
   }
 
@@ -442,7 +449,15 @@ class ChangeList implements DeltaSource {
 
   add(side: Side, price: Scaled): void {
     const s = side === 'bid' ? 0 : 1;
-    for (let k = 0; k < this.count; k++) if (this.prices[k] === price && this.sides[k] === s) return;
+    if (this.count < LINEAR_DEDUP) {
+      for (let k = 0; k < this.count; k++) if (this.prices[k] === price && this.sides[k] === s) return;
+    } else {
+      const keys = (this.keys ??= new Set());
+      if (keys.size === 0) for (let k = 0; k < this.count; k++) keys.add(this.prices[k]! * 2 + this.sides[k]!);
+      const key = price * 2 + s;
+      if (keys.has(key)) return;
+      keys.add(key);
+    }
     if (this.count === this.prices.length) this.grow();
     this.sides[this.count] = s;
     this.prices[this.count++] = price;

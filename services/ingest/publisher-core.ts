@@ -55,8 +55,7 @@ export class PublisherCore {
   private readonly log = childLogger('ingest-worker');
   private lastRefusalLogMs = 0;
   private lastMalformedLogMs = 0;
-  /** Symbols of owned feeds whose names passed judgeName (names repeat; judged once). */
-  /** exchange -> symbols whose names were judged good (no key string built per update). */
+  /** exchange -> symbols of owned feeds whose names passed judgeName (judged once; no key string built per update). */
   private readonly judgedNames = new Map<string, Set<string>>();
   /** Books of venue inputs decoded on the ingest thread (recordings, ITCH over UDP), kept here where they are published. */
   private readonly kept: KeptBooks;

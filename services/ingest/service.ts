@@ -21,7 +21,6 @@ import { describeUpdate, judgeContent, judgeName } from './update-guard.js';
 import { KeptBooks, mergeKeptStats } from './kept-books.js';
 import { placedSources } from './feed-health.js';
 
-
 /** Where a symbol's updates go: its worker, and a slot the inline engine keeps the book's state in. */
 interface Route extends BookSlot {
   readonly shard: number;
@@ -84,10 +83,10 @@ export class IngestService {
   /** Updates refused before reaching a worker (update-guard.ts), per exchange. */
   readonly malformed = new Map<string, number>();
   private lastMalformedLogMs = 0;
-  /** exchange -> symbol -> shard: the hash is computed once per symbol, not per update. */
   /**
-   * exchange -> symbol -> the symbol's route: its worker, and (inline) the engine's state for
-   * its book, so the one lookup routing makes anyway also finds the book (BookSlot).
+   * exchange -> symbol -> the symbol's route: its worker (the hash is computed once per symbol,
+   * not per update), and (inline) the engine's state for its book, so the one lookup routing
+   * makes anyway also finds the book (BookSlot).
    */
   private readonly shards = new Map<string, Map<string, Route>>();
   /** Only with `keepBooksOnIngestThread` (the benchmark's baseline). */
