@@ -291,9 +291,8 @@ export class BookMirror {
       return 'stale-snapshot';
     }
     const book = this.book;
-    const n = m.levelCount;
-    for (let i = 0; i < m.bidCount; i++) book.set('bid', m.prices[i]!, m.sizes[i]!);
-    for (let i = m.bidCount; i < n; i++) book.set('ask', m.prices[i]!, m.sizes[i]!);
+    book.setLevels('bid', m.prices, m.sizes, 0, m.bidCount);
+    book.setLevels('ask', m.prices, m.sizes, m.bidCount, m.levelCount);
     book.takeDeltas();
     if (this.tooDeep()) return this.dropSuspect(true);
     if ((m.flags & Flags.MORE) !== 0) return 'buffered';

@@ -217,4 +217,53 @@ describe('L2Book without delta tracking (a mirror)', () => {
     expect(plain.drainDeltas(() => { throw new Error('no deltas expected'); })).toBe(0);
     expect(tracked.takeDeltas().length).toBeGreaterThan(0);
   });
+
+  it('a snapshot (and a later part of one) sets its levels in one pass, with the book and the deltas of setting them one by one', () => {
+    const level = fc.tuple(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 0, max: 3 }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), level), { maxLength: 40 }),
+        fc.array(level, { maxLength: 120 }), fc.array(level, { maxLength: 120 }),
+        fc.boolean(), fc.array(level, { maxLength: 60 }),
+        (before, bidsIn, asksIn, sortBestFirst, moreIn) => {
+          // Best first without repeats, as snapshots come; or as given (repeats, any order).
+          const best = (ls: Array<[number, number]>, desc: boolean) => [...new Map(ls).entries()].sort((a, b) => (desc ? b[0] - a[0] : a[0] - b[0]));
+          const bids = sortBestFirst ? best(bidsIn, true) : bidsIn;
+          const asks = sortBestFirst ? best(asksIn, false).map(([p, sz]): [number, number] => [p + 400, sz]) : asksIn.map(([p, sz]): [number, number] => [p + 400, sz]);
+          // A later part: levels below the last part's worst (best first), or anywhere.
+          const lowest = Math.min(...bids.map(([p]) => p), 401);
+          const more = sortBestFirst ? best(moreIn.map(([p, sz]): [number, number] => [Math.max(0, lowest - p), sz]), true).filter(([p]) => p < lowest && p > 0) : moreIn;
+          const fast = new L2Book('T', 'A', FMT, 4);
+          const slow = new L2Book('T', 'A', FMT, 4);
+          for (const [isBid, [p, sz]] of before) { fast.set(isBid ? 'bid' : 'ask', p, sz); slow.set(isBid ? 'bid' : 'ask', p, sz); }
+          expect(fast.takeDeltas()).toEqual(slow.takeDeltas());
+          fast.applySnapshot(bids, asks);
+          slow.clear();
+          for (const [p, sz] of bids) slow.set('bid', p, sz);
+          for (const [p, sz] of asks) slow.set('ask', p, sz);
+          expect(fast.snapshot()).toEqual(slow.snapshot());
+          expect(fast.takeDeltas()).toEqual(slow.takeDeltas());
+          fast.setLevels('bid', Float64Array.from(more.map(([p]) => p)), Float64Array.from(more.map(([, sz]) => sz)), 0, more.length);
+          for (const [p, sz] of more) slow.set('bid', p, sz);
+          expect(fast.snapshot()).toEqual(slow.snapshot());
+          expect(fast.takeDeltas()).toEqual(slow.takeDeltas());
+          fast.release();
+          slow.release();
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('a 100,000-level side is applied in linear time (one set per level moved every level held: seconds)', () => {
+    const bids = Array.from({ length: 100_000 }, (_, i): [number, number] => [1_000_000 - i, 1]);
+    const asks = Array.from({ length: 100_000 }, (_, i): [number, number] => [1_000_001 + i, 1]);
+    const b = new L2Book('T', 'A', FMT, 16, false);
+    const t0 = performance.now();
+    b.applySnapshot(bids, asks);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect([b.depth('bid'), b.depth('ask'), b.bestBid(), b.bestAsk(), b.priceAt('bid', 99_999)]).toEqual([100_000, 100_000, [1_000_000, 1], [1_000_001, 1], 900_001]);
+    expect(() => b.applySnapshot([[5, -1]], [])).toThrow(RangeError);
+    b.release();
+  });
 });

@@ -63,8 +63,18 @@ export class L2Book {
   /** Replace the whole book. Deltas then describe the difference from the previous book. */
   applySnapshot(bids: Array<[Scaled, Scaled]>, asks: Array<[Scaled, Scaled]>): void {
     this.clear();
-    for (const [p, s] of bids) this.bids.set(p, s);
-    for (const [p, s] of asks) this.asks.set(p, s);
+    // Best first, as snapshots list them: one pass per side (Ladder.setMany).
+    this.bids.setMany(bids.length, (i) => bids[i]![0], (i) => bids[i]![1]);
+    this.asks.setMany(asks.length, (i) => asks[i]![0], (i) => asks[i]![1]);
+  }
+
+  /**
+   * Set the levels prices[i] / sizes[i] for i in [from, to) on one side: the same as `set` on
+   * each in turn, in one pass when they come best first below the side's worst level (the later
+   * parts of a multi-part snapshot).
+   */
+  setLevels(side: Side, prices: ArrayLike<Scaled>, sizes: ArrayLike<Scaled>, from: number, to: number): void {
+    (side === 'bid' ? this.bids : this.asks).setMany(to - from, (i) => prices[from + i]!, (i) => sizes[from + i]!);
   }
 
   /** Size at price, 0 if none. */

@@ -99,6 +99,54 @@ export class Ladder {
   }
 
   /**
+   * Set many levels: the same book and the same touched prices as `set` on each in turn (a
+   * size-0 level deletes). `price(i)` and `size(i)` for i in [0, n). In one pass when the levels
+   * come best first and all lie below the ladder's worst level, as a snapshot does into an empty
+   * ladder and a snapshot's later parts do: the ladder keeps its best level at the end, so one
+   * `set` per level would move every level already there, each time (a 100,000-level side took
+   * 2.8 s; a Coinbase BTC-USD snapshot is tens of thousands). Otherwise level by level. A bad size
+   * throws before anything changes.
+   */
+  setMany(n: number, price: (i: number) => Scaled, size: (i: number) => Scaled): void {
+    let added = 0;
+    let sorted = true;
+    const sign = this.sign;
+    // Below every level held: keys (price * sign) under the lowest key.
+    let bound = this.count > 0 ? this.buf[this.ko]! : Infinity;
+    for (let i = 0; i < n; i++) {
+      const sz = size(i);
+      if (!(sz >= 0)) throw new RangeError(`size must be >= 0, got ${sz}`);
+      // Every level, deletes included: a delete below every level held deletes nothing.
+      const key = price(i) * sign;
+      if (!(key < bound)) sorted = false;
+      bound = key;
+      if (sz !== 0) added++;
+    }
+    if (!sorted) {
+      for (let i = 0; i < n; i++) this.set(price(i), size(i));
+      return;
+    }
+    if (added === 0) return;
+    const total = this.count + added;
+    if (total > this.cap) this.growTo(total);
+    const { buf, ko, so } = this;
+    // Make room at the bottom, then fill it worst level first (the input is best first).
+    buf.copyWithin(ko + added, ko, ko + this.count);
+    buf.copyWithin(so + added, so, so + this.count);
+    let at = added - 1;
+    for (let i = 0; i < n; i++) {
+      const sz = size(i);
+      if (sz === 0) continue;
+      const p = price(i);
+      buf[ko + at] = p * sign;
+      buf[so + at] = sz;
+      at--;
+      this.touch(p);
+    }
+    this.count = total;
+  }
+
+  /**
    * Add `delta` (may be negative) to the size at `price` with one lookup. Returns the
    * unclamped result; a negative result leaves the level deleted and tells the caller its
    * accounting was off.
@@ -225,7 +273,13 @@ export class Ladder {
   }
 
   private grow(): void {
-    const cap = Math.max(4, this.cap * 2);
+    this.growTo(Math.max(4, this.cap * 2));
+  }
+
+  /** Room for at least `levels` levels (capacities stay powers of two up to the arena's largest class). */
+  private growTo(levels: number): void {
+    let cap = Math.max(4, this.cap);
+    while (cap < levels) cap *= 2;
     const address = levelArena.alloc(2 * cap);
     const buf = levelArena.chunkOf(address);
     const ko = levelArena.offsetOf(address);
