@@ -22,14 +22,13 @@ import type { HopSummary } from '../services/metrics/latency.js';
 import { LocalCluster } from '../services/nats/local-cluster.js';
 import { withFreeLoopbackPorts } from '../services/nats/ports.js';
 import { PeerBook } from '../test/harness/venue-peers.js';
+import { bestFeedRun, feedBenchMachine, type FeedBenchSummary, type FeedBest, type FeedRun } from './venue-feed.js';
 
 export type RecordedShape = 'ingest-thread' | 'worker';
 
-export interface RecordedBenchResult {
-  machine: { cpus: number; node: string; loadavg: number[] };
-  symbols: number; workers: number; throughput_messages: number; latency_messages: number; offered_rate: number;
-  runs: Array<{ shape: RecordedShape; kind: 'throughput' | 'latency'; published: number; msgs_per_s?: number; ingest_to_publish_us?: HopSummary }>;
-  best: Record<RecordedShape, { msgs_per_s: number; ingest_to_publish_us?: HopSummary }>;
+export interface RecordedBenchResult extends FeedBenchSummary {
+  runs: Array<FeedRun & { shape: RecordedShape }>;
+  best: Record<RecordedShape, FeedBest>;
 }
 
 /** A Binance capture pair of `n` changes over `symbols`, one frame every `1 / rate` s of recorded time. */
@@ -107,13 +106,9 @@ export async function runRecordedBench(opts: { symbols?: number; workers?: numbe
     await cluster.stop(3000);
     await rm(dir, { recursive: true, force: true });
   }
-  const best = (shape: RecordedShape) => ({
-    msgs_per_s: Math.max(...runs.filter((r) => r.shape === shape && r.kind === 'throughput').map((r) => r.msgs_per_s ?? 0)),
-    ingest_to_publish_us: runs.filter((r) => r.shape === shape && r.kind === 'latency' && r.ingest_to_publish_us).map((r) => r.ingest_to_publish_us!).sort((a, b) => a.p50 - b.p50)[0],
-  });
   return {
-    machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+    machine: feedBenchMachine(),
     symbols: symbols.length, workers, throughput_messages: n, latency_messages: ln, offered_rate: rate, runs,
-    best: { 'ingest-thread': best('ingest-thread'), worker: best('worker') },
+    best: { 'ingest-thread': bestFeedRun(runs, (r) => r.shape === 'ingest-thread'), worker: bestFeedRun(runs, (r) => r.shape === 'worker') },
   };
 }

@@ -24,11 +24,32 @@ import { withFreeLoopbackPorts } from '../services/nats/ports.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Mode = 'main' | 'owned';
 
-export interface FeedBenchResult {
+/** One run of a feed benchmark (this one and `dsm bench recorded`). */
+export interface FeedRun { kind: 'throughput' | 'latency'; published: number; msgs_per_s?: number; ingest_to_publish_us?: HopSummary }
+export interface FeedBest { msgs_per_s: number; ingest_to_publish_us?: HopSummary }
+
+/** What a feed benchmark reports besides its runs and its per-variant best. */
+export interface FeedBenchSummary {
   machine: { cpus: number; node: string; loadavg: number[] };
   symbols: number; workers: number; throughput_messages: number; latency_messages: number; offered_rate: number;
-  runs: Array<{ mode: Mode; kind: 'throughput' | 'latency'; published: number; msgs_per_s?: number; ingest_to_publish_us?: HopSummary }>;
-  best: Record<Mode, { msgs_per_s: number; ingest_to_publish_us?: HopSummary }>;
+}
+
+/** One variant's best: the highest throughput, and the latency run with the lowest ingest->publish p50. */
+export function bestFeedRun<R extends FeedRun>(runs: readonly R[], ofVariant: (r: R) => boolean): FeedBest {
+  const mine = runs.filter(ofVariant);
+  return {
+    msgs_per_s: Math.max(...mine.filter((r) => r.kind === 'throughput').map((r) => r.msgs_per_s ?? 0)),
+    ingest_to_publish_us: mine.filter((r) => r.kind === 'latency' && r.ingest_to_publish_us).map((r) => r.ingest_to_publish_us!).sort((x, y) => x.p50 - y.p50)[0],
+  };
+}
+
+export function feedBenchMachine(): FeedBenchSummary['machine'] {
+  return { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100) };
+}
+
+export interface FeedBenchResult extends FeedBenchSummary {
+  runs: Array<FeedRun & { mode: Mode }>;
+  best: Record<Mode, FeedBest>;
 }
 
 class Peer {
@@ -114,13 +135,9 @@ export async function runFeedBench(opts: { symbols?: number; workers?: number; m
     await cluster.stop(3000);
     await rm(dir, { recursive: true, force: true });
   }
-  const best = (mode: Mode) => ({
-    msgs_per_s: Math.max(...runs.filter((r) => r.mode === mode && r.kind === 'throughput').map((r) => r.msgs_per_s ?? 0)),
-    ingest_to_publish_us: runs.filter((r) => r.mode === mode && r.kind === 'latency' && r.ingest_to_publish_us).map((r) => r.ingest_to_publish_us!).sort((a, b) => a.p50 - b.p50)[0],
-  });
   return {
-    machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+    machine: feedBenchMachine(),
     symbols: symbols.length, workers, throughput_messages: n, latency_messages: ln, offered_rate: rate, runs,
-    best: { main: best('main'), owned: best('owned') },
+    best: { main: bestFeedRun(runs, (r) => r.mode === 'main'), owned: bestFeedRun(runs, (r) => r.mode === 'owned') },
   };
 }

@@ -9,11 +9,9 @@
  * STALE marker followed by nothing but its recovery snapshot.
  */
 import type { SymbolHealth } from '../services/ingest/feed-update.js';
-import { IngestService } from '../services/ingest/service.js';
 import { CoinbaseAdvancedPeer } from '../services/feeds/coinbase/advanced-peer.js';
-import { Subscriber } from '../services/subscriber/subscriber.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
-import { recordKinds, sleep, waitFor as waitUntil } from './harness/live-run.js';
+import { ClusterPipeline, sleep, waitFor as waitUntil } from './harness/live-run.js';
 
 /** Through a cluster and a subscriber: a longer wait, polled less often. */
 const waitFor = (what: string, cond: () => boolean) => waitUntil(what, cond, 20_000, 20);
@@ -24,11 +22,8 @@ const connection = { watchdogMs: 5000, reconnect: { baseMs: 20, maxMs: 200, jitt
 describe('a lost Coinbase Advanced Trade message through nats-server to a subscriber', () => {
   let tc: TestCluster;
   let peer: CoinbaseAdvancedPeer;
-  let ingest: IngestService;
-  let sub: Subscriber;
-  let running: Promise<unknown>;
-  /** Per product: what the subscriber applied, in order ('stale', 'snapshot', 'delta'). */
-  const seen = new Map<string, string[]>();
+  /** The ingest, the subscriber, and per product what the subscriber applied, in order. */
+  let pipeline: ClusterPipeline;
 
   beforeAll(async () => {
     peer = await new CoinbaseAdvancedPeer({ symbols: PRODUCTS }).start();
@@ -38,20 +33,12 @@ describe('a lost Coinbase Advanced Trade message through nats-server to a subscr
         exchanges: c.exchanges.map((ex) => (ex.name === 'COINBASE' ? { name: 'COINBASE', symbols: PRODUCTS, feed: { kind: 'coinbase-advanced-ws' as const, url: peer.wsUrl, connection } } : ex)),
       }),
     });
-    ingest = new IngestService({ config: tc.config, tlsDir: tc.tlsDir, root: process.cwd(), pace: { mode: 'max' }, workers: 2, exchanges: ['COINBASE'], servers: [tc.clientUrls[0]!] });
-    await ingest.start();
-    sub = await new Subscriber({
-      config: tc.config, tlsDir: tc.tlsDir, servers: [tc.clientUrls[2]!], subjects: ['COINBASE.*.orderbook'],
-      handlers: [recordKinds(seen)],
-    }).start();
-    running = ingest.run();
+    pipeline = await ClusterPipeline.start(tc, ['COINBASE']);
   }, 60_000);
 
   afterAll(async () => {
     peer?.pause();
-    await sub?.close();
-    await ingest?.stop();
-    await running;
+    await pipeline?.stop();
     await peer?.stop();
     await tc?.stop();
   });
@@ -59,9 +46,9 @@ describe('a lost Coinbase Advanced Trade message through nats-server to a subscr
   it('every product on the lossy connection resyncs once, by sequence alone; the subscriber ends equal to the peer\'s books', async () => {
     peer.run(5);
     // Each worker's source carries the products it owns, on its own connection.
-    const sources = () => ingest.shardFeedStats().filter((s) => s.exchange === 'COINBASE');
+    const sources = () => pipeline.ingest.shardFeedStats().filter((s) => s.exchange === 'COINBASE');
     const health = (product: string): SymbolHealth | undefined => sources().map((s) => s.symbols?.[product]).find((h) => h !== undefined);
-    await waitFor('every product publishing', () => PRODUCTS.every((p) => (seen.get(p)?.length ?? 0) > 20));
+    await waitFor('every product publishing', () => PRODUCTS.every((p) => (pipeline.seen.get(p)?.length ?? 0) > 20));
     await waitFor('feed stats back from the workers', () => PRODUCTS.every((p) => health(p) !== undefined));
     const lossy = sources().find((s) => s.symbols?.['BTC-USD'] !== undefined)!;
     const sameConnection = Object.keys(lossy.symbols ?? {});
@@ -76,7 +63,7 @@ describe('a lost Coinbase Advanced Trade message through nats-server to a subscr
     for (const product of PRODUCTS) {
       const book = peer.bookOf(product);
       await waitFor(`${product} mirror to equal the peer's book`, () => {
-        const m = sub.mirrors.get('COINBASE', product);
+        const m = pipeline.sub.mirrors.get('COINBASE', product);
         if (!m?.isLive || m.stale) return false;
         const { priceDecimals: pd, sizeDecimals: sd } = m.book.format;
         return JSON.stringify([m.book.top('bid', 100), m.book.top('ask', 100)]) === JSON.stringify([book.scaled('bid', pd, sd), book.scaled('ask', pd, sd)]);
@@ -86,7 +73,7 @@ describe('a lost Coinbase Advanced Trade message through nats-server to a subscr
     await waitFor('stats refreshed', () => sameConnection.every((p) => health(p)?.stale === false));
     for (const p of sameConnection) {
       expect(health(p)).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
-      const list = seen.get(p) ?? [];
+      const list = pipeline.seen.get(p) ?? [];
       const i = list.indexOf('stale');
       expect(i, `${p} never flagged stale`).toBeGreaterThan(0);
       expect(list[i + 1], `${p}: only the recovery snapshot may follow the STALE marker`).toBe('snapshot');
@@ -94,11 +81,11 @@ describe('a lost Coinbase Advanced Trade message through nats-server to a subscr
     }
     for (const p of others) {
       expect(health(p)).toMatchObject({ gaps: 0, recoveries: 0, stale: false });
-      expect(seen.get(p)).not.toContain('stale');
+      expect(pipeline.seen.get(p)).not.toContain('stale');
     }
     // What a metrics summary counts for the exchange: one gap and one recovery per product on that connection.
-    expect(ingest.feedCountsSinceLast()).toMatchObject({ COINBASE: { gaps: sameConnection.length, resyncs: sameConnection.length } });
+    expect(pipeline.ingest.feedCountsSinceLast()).toMatchObject({ COINBASE: { gaps: sameConnection.length, resyncs: sameConnection.length } });
     // The subscriber saw the recovery as an ordinary in-stream snapshot, never a sequence gap of its own.
-    for (const p of PRODUCTS) expect(sub.mirrors.get('COINBASE', p)!.counters.gaps).toBe(0);
+    for (const p of PRODUCTS) expect(pipeline.sub.mirrors.get('COINBASE', p)!.counters.gaps).toBe(0);
   }, 60_000);
 });

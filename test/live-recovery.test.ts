@@ -6,14 +6,12 @@
  * Binance update id the subscriber's mirrors must equal each peer's own book; while a book was
  * stale the subscriber saw it flagged STALE and nothing after it but the recovery snapshot.
  */
-import { IngestService } from '../services/ingest/service.js';
 import type { SymbolHealth } from '../services/ingest/feed-update.js';
-import { Subscriber } from '../services/subscriber/subscriber.js';
 import { BinancePeer } from '../services/feeds/binance/peer.js';
 import { KrakenPeer } from '../services/feeds/kraken/peer.js';
 import type { PeerBook } from '../services/feeds/peer.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
-import { recordKinds, sleep, waitFor as waitUntil } from './harness/live-run.js';
+import { ClusterPipeline, sleep, waitFor as waitUntil } from './harness/live-run.js';
 
 /** Through a cluster and a subscriber: a longer wait, polled less often. */
 const waitFor = (what: string, cond: () => boolean) => waitUntil(what, cond, 20_000, 20);
@@ -24,11 +22,7 @@ describe('live venue recovery through nats-server to a subscriber', () => {
   let tc: TestCluster;
   let kraken: KrakenPeer;
   let binance: BinancePeer;
-  let ingest: IngestService;
-  let sub: Subscriber;
-  let running: Promise<unknown>;
-  /** Per symbol: what the subscriber applied, in order ('stale', 'snapshot', 'delta'). */
-  const seen = new Map<string, string[]>();
+  let pipeline: ClusterPipeline;
 
   beforeAll(async () => {
     kraken = await new KrakenPeer().start();
@@ -42,21 +36,13 @@ describe('live venue recovery through nats-server to a subscriber', () => {
           : ex),
       }),
     });
-    ingest = new IngestService({ config: tc.config, tlsDir: tc.tlsDir, root: process.cwd(), pace: { mode: 'max' }, workers: 2, exchanges: ['KRAKEN', 'BINANCE'], servers: [tc.clientUrls[0]!] });
-    await ingest.start();
-    sub = await new Subscriber({
-      config: tc.config, tlsDir: tc.tlsDir, servers: [tc.clientUrls[2]!], subjects: ['KRAKEN.*.orderbook', 'BINANCE.*.orderbook'],
-      handlers: [recordKinds(seen)],
-    }).start();
-    running = ingest.run();
+    pipeline = await ClusterPipeline.start(tc, ['KRAKEN', 'BINANCE']);
   }, 60_000);
 
   afterAll(async () => {
     kraken?.pause();
     binance?.pause();
-    await sub?.close();
-    await ingest?.stop();
-    await running;
+    await pipeline?.stop();
     await kraken?.stop();
     await binance?.stop();
     await tc?.stop();
@@ -64,7 +50,7 @@ describe('live venue recovery through nats-server to a subscriber', () => {
 
   async function mirrorEquals(exchange: string, symbol: string, peer: PeerBook): Promise<void> {
     await waitFor(`${exchange} ${symbol} mirror to equal the peer's book`, () => {
-      const m = sub.mirrors.get(exchange, symbol);
+      const m = pipeline.sub.mirrors.get(exchange, symbol);
       if (!m?.isLive || m.stale) return false;
       const { priceDecimals: pd, sizeDecimals: sd } = m.book.format;
       return JSON.stringify([m.book.top('bid', 100), m.book.top('ask', 100)]) === JSON.stringify([peer.scaled('bid', pd, sd), peer.scaled('ask', pd, sd)]);
@@ -72,7 +58,7 @@ describe('live venue recovery through nats-server to a subscriber', () => {
   }
 
   function expectStaleThenSnapshot(symbol: string): void {
-    const list = seen.get(symbol) ?? [];
+    const list = pipeline.seen.get(symbol) ?? [];
     const i = list.indexOf('stale');
     expect(i, `${symbol} never flagged stale: ${list.slice(-5).join(',')}`).toBeGreaterThan(0);
     // Nothing but the recovery snapshot follows the STALE marker.
@@ -85,8 +71,8 @@ describe('live venue recovery through nats-server to a subscriber', () => {
     binance.run(5);
     // The feeds run inside the worker threads that own their symbols; their stats come back with the worker stats.
     const health = (exchange: string, symbol: string): SymbolHealth | undefined =>
-      ingest.shardFeedStats().filter((s) => s.exchange === exchange).map((s) => s.symbols?.[symbol]).find((h) => h !== undefined);
-    await waitFor('both feeds publishing', () => (seen.get('XBT/USD')?.length ?? 0) > 20 && (seen.get('BTCUSDT')?.length ?? 0) > 20);
+      pipeline.ingest.shardFeedStats().filter((s) => s.exchange === exchange).map((s) => s.symbols?.[symbol]).find((h) => h !== undefined);
+    await waitFor('both feeds publishing', () => (pipeline.seen.get('XBT/USD')?.length ?? 0) > 20 && (pipeline.seen.get('BTCUSDT')?.length ?? 0) > 20);
     kraken.inject({ kind: 'bad-checksum', symbol: 'XBT/USD' });
     binance.inject({ kind: 'skip-update-id', symbol: 'BTCUSDT' });
     await waitFor('both recovered', () => (health('KRAKEN', 'XBT/USD')?.recoveries ?? 0) >= 1 && (health('BINANCE', 'BTCUSDT')?.recoveries ?? 0) >= 1);
@@ -100,11 +86,11 @@ describe('live venue recovery through nats-server to a subscriber', () => {
     await waitFor('stats refreshed', () => health('KRAKEN', 'XBT/USD')?.stale === false && health('BINANCE', 'BTCUSDT')?.stale === false);
     expect(health('KRAKEN', 'XBT/USD')).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
     expect(health('BINANCE', 'BTCUSDT')).toMatchObject({ gaps: 1, recoveries: 1, stale: false });
-    expect(ingest.sources).toEqual([]);
+    expect(pipeline.ingest.sources).toEqual([]);
     // What a metrics summary counts per exchange: the gap and the recovery, once.
-    expect(ingest.feedCountsSinceLast()).toMatchObject({ KRAKEN: { gaps: 1, resyncs: 1 }, BINANCE: { gaps: 1, resyncs: 1 } });
-    expect(ingest.feedCountsSinceLast()).toMatchObject({ KRAKEN: { gaps: 0, resyncs: 0 }, BINANCE: { gaps: 0, resyncs: 0 } });
+    expect(pipeline.ingest.feedCountsSinceLast()).toMatchObject({ KRAKEN: { gaps: 1, resyncs: 1 }, BINANCE: { gaps: 1, resyncs: 1 } });
+    expect(pipeline.ingest.feedCountsSinceLast()).toMatchObject({ KRAKEN: { gaps: 0, resyncs: 0 }, BINANCE: { gaps: 0, resyncs: 0 } });
     // The subscriber saw the publisher's recovery as an ordinary in-stream snapshot, never a sequence gap.
-    expect(sub.mirrors.get('KRAKEN', 'XBT/USD')!.counters.gaps).toBe(0);
+    expect(pipeline.sub.mirrors.get('KRAKEN', 'XBT/USD')!.counters.gaps).toBe(0);
   }, 60_000);
 });

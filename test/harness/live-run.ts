@@ -11,7 +11,9 @@ import type { PeerBook } from '../../services/feeds/peer.js';
 import type { FeedUpdate } from '../../services/ingest/feed-update.js';
 import { PublishEngine } from '../../services/ingest/publish-engine.js';
 import { WebSocketSource } from '../../services/ingest/sources/websocket.js';
-import type { UpdateHandler } from '../../services/subscriber/subscriber.js';
+import { IngestService } from '../../services/ingest/service.js';
+import { Subscriber, type UpdateHandler } from '../../services/subscriber/subscriber.js';
+import type { TestCluster } from './cluster.js';
 import { Flags } from '../../services/wire/index.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -102,4 +104,37 @@ export function recordKinds(seen: Map<string, string[]>): UpdateHandler {
     list.push(message.type === 'snapshot' ? 'snapshot' : (message.flags & Flags.STALE) !== 0 ? 'stale' : 'delta');
     seen.set(mirror.symbol, list);
   };
+}
+
+/**
+ * The cluster shape the live-recovery tests run: the ingest with 2 worker threads on node 1 for
+ * `exchanges`, a subscriber on node 3 on each exchange's wildcard, and per symbol the kinds the
+ * subscriber applied, in order (`recordKinds`).
+ */
+export class ClusterPipeline {
+  private constructor(
+    readonly ingest: IngestService,
+    readonly sub: Subscriber,
+    /** Per symbol: what the subscriber applied, in order ('stale', 'snapshot', 'delta'). */
+    readonly seen: Map<string, string[]>,
+    private readonly running: Promise<unknown>,
+  ) {}
+
+  static async start(tc: TestCluster, exchanges: string[]): Promise<ClusterPipeline> {
+    const ingest = new IngestService({ config: tc.config, tlsDir: tc.tlsDir, root: process.cwd(), pace: { mode: 'max' }, workers: 2, exchanges, servers: [tc.clientUrls[0]!] });
+    await ingest.start();
+    const seen = new Map<string, string[]>();
+    const sub = await new Subscriber({
+      config: tc.config, tlsDir: tc.tlsDir, servers: [tc.clientUrls[2]!], subjects: exchanges.map((ex) => `${ex}.*.orderbook`),
+      handlers: [recordKinds(seen)],
+    }).start();
+    return new ClusterPipeline(ingest, sub, seen, ingest.run());
+  }
+
+  /** Subscriber first, then the ingest, and its run to its end. */
+  async stop(): Promise<void> {
+    await this.sub.close();
+    await this.ingest.stop();
+    await this.running;
+  }
 }

@@ -20,30 +20,29 @@ describe('Coinbase Advanced Trade: live recovery against a local peer', () => {
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
-  async function peer(): Promise<CoinbaseAdvancedPeer> {
+  /** A peer and a feed on it, both stopped after the test, with updates flowing for every product. */
+  async function started(conn?: FeedConnection, owned = false): Promise<{ p: CoinbaseAdvancedPeer; r: Run }> {
     const p = await new CoinbaseAdvancedPeer({ symbols: PRODUCTS }).start();
     cleanup.push(() => p.stop());
-    return p;
-  }
-  function run(p: CoinbaseAdvancedPeer, conn?: FeedConnection, owned = false): Run {
     const r = new LiveRun(coinbaseAdvancedLive({ url: p.wsUrl, products: PRODUCTS, exchange: 'COINBASE' }), 'COINBASE', conn, owned);
     cleanup.push(() => r.stop());
-    return r;
+    p.run(3);
+    await waitFor('updates flowing for every product', () => PRODUCTS.every((product) => r.deltas(product) > 20));
+    return { p, r };
   }
-  async function flowing(r: Run): Promise<void> {
-    await waitFor('updates flowing for every product', () => PRODUCTS.every((p) => r.deltas(p) > 20));
+
+  /** The peer stops changing its books; every product's books then equal the peer's. */
+  async function settled(p: CoinbaseAdvancedPeer, r: Run): Promise<void> {
+    p.pause();
+    for (const s of PRODUCTS) await r.expectEqual(s, p.bookOf(s));
   }
 
   for (const owned of [false, true]) {
     it(`one lost update that never crosses the book: every product goes stale once, is resubscribed and equals the peer's book${owned ? ' (in the owning thread)' : ''}`, async () => {
-      const p = await peer();
-      const r = run(p, undefined, owned);
-      p.run(3);
-      await flowing(r);
+      const { p, r } = await started(undefined, owned);
       expect(p.inject({ kind: 'lose-message', symbol: 'BTC-USD' })).toMatch(/BTC-USD .*never sent/);
       await waitFor('both products recovered', () => PRODUCTS.every((s) => r.health(s).recoveries >= 1));
-      p.pause();
-      for (const s of PRODUCTS) await r.expectEqual(s, p.bookOf(s));
+      await settled(p, r);
       expect(p.lost).toBe(1);
       expect(p.status().faults).toEqual({ 'lose-message': 1 });
       // Found by the sequence alone: the book never crossed.
@@ -65,30 +64,22 @@ describe('Coinbase Advanced Trade: live recovery against a local peer', () => {
   }
 
   it('a duplicated message is dropped, not applied twice: no gap, no stale book', async () => {
-    const p = await peer();
-    const r = run(p);
-    p.run(3);
-    await flowing(r);
+    const { p, r } = await started();
     p.inject({ kind: 'duplicate-message' });
     await waitFor('the duplicate', () => r.venue.sequence.stats.old >= 1);
     await sleep(50);
-    p.pause();
-    for (const s of PRODUCTS) await r.expectEqual(s, p.bookOf(s));
+    await settled(p, r);
     for (const s of PRODUCTS) expect(r.health(s)).toMatchObject({ gaps: 0, recoveries: 0, stale: false });
     expect(r.venue.sequence.stats.gaps).toBe(0);
   });
 
   it('a connection that stalls without closing is dropped by the watchdog; the new connection numbers from 0 again and every product recovers', async () => {
-    const p = await peer();
-    const r = run(p, connection({ watchdogMs: 300 }));
-    p.run(3);
-    await flowing(r);
+    const { p, r } = await started(connection({ watchdogMs: 300 }));
     p.inject({ kind: 'stall' });
     await waitFor('the watchdog to drop the connection and mark the books stale', () => r.src.watchdogTimeouts >= 1 && PRODUCTS.every((s) => r.health(s).stale));
     p.inject({ kind: 'resume' });
     await waitFor('both products recovered', () => PRODUCTS.every((s) => r.health(s).recoveries >= 1));
-    p.pause();
-    for (const s of PRODUCTS) await r.expectEqual(s, p.bookOf(s));
+    await settled(p, r);
     expect(p.connections).toBeGreaterThanOrEqual(2);
     // The reconnect is the gap; the sequence starting over on the new connection is not another one.
     expect(r.venue.sequence.stats.gaps).toBe(0);
@@ -99,15 +90,11 @@ describe('Coinbase Advanced Trade: live recovery against a local peer', () => {
   });
 
   it('a disconnect in the middle of a snapshot reconnects again and every product recovers', async () => {
-    const p = await peer();
-    const r = run(p);
-    p.run(3);
-    await flowing(r);
+    const { p, r } = await started();
     // The venue drops the connection; on the next subscription it sends half a snapshot and drops again.
     p.inject({ kind: 'disconnect-mid-snapshot' });
     await waitFor('both products recovered', () => PRODUCTS.every((s) => r.health(s).recoveries >= 1) && p.connections >= 3);
-    p.pause();
-    for (const s of PRODUCTS) await r.expectEqual(s, p.bookOf(s));
+    await settled(p, r);
     expect(r.src.connects).toBeGreaterThanOrEqual(3);
     for (const s of PRODUCTS) {
       expect(r.health(s)).toMatchObject({ gaps: 1, recoveries: 1 });
