@@ -131,5 +131,20 @@ describe('one book per symbol, kept where it is published', () => {
         await ingest.stop();
       }
     }, 120_000);
+
+    it('an ingest stopped while a recording still plays ends its run (a source finishing after the workers stopped)', async () => {
+      // A live feed on the ingest thread never ends by itself: its run ends when stop() aborts it,
+      // and then asks the stopped workers for their final counts. That request went unanswered.
+      const ingest = new IngestService({
+        config: { ...tc.config, exchanges: recorded }, tlsDir: tc.tlsDir, root: ROOT, pace: { mode: 'recorded' }, workers: 2,
+        servers: [tc.clientUrls[0]!],
+      });
+      await ingest.start();
+      const running = ingest.run();
+      await new Promise((r) => setTimeout(r, 300));
+      await ingest.stop();
+      const ended = await Promise.race([running.then(() => 'ended'), new Promise((r) => setTimeout(() => r('still running 10 s after stop()'), 10_000))]);
+      expect(ended).toBe('ended');
+    }, 60_000);
   });
 });

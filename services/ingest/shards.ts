@@ -64,6 +64,8 @@ export class ThreadShard implements Shard {
   private dumpId = 0;
   private readonly dumps = new Map<number, (b: BookDump[]) => void>();
   private readonly reports = new Map<number, (s: WorkerStats) => void>();
+  /** The thread has ended: requests posted now would never be answered. */
+  private exited = false;
   private started = false;
   private endFeeds!: (s: SourceStats[]) => void;
   private readonly feeds = new Promise<SourceStats[]>((r) => { this.endFeeds = r; });
@@ -95,6 +97,7 @@ export class ThreadShard implements Shard {
       // An uncaught exception in the thread: reported here, then 'exit' follows.
       this.worker.on('error', (err) => this.hooks.onCrash?.({ message: err.message, stack: err.stack }));
       this.worker.on('exit', (code) => {
+        this.exited = true;
         for (const resolve of this.dumps.values()) resolve([]);
         this.dumps.clear();
         for (const resolve of this.reports.values()) resolve(this.latest);
@@ -117,11 +120,15 @@ export class ThreadShard implements Shard {
   demote(): void { this.post({ type: 'demote' }); }
 
   dump(): Promise<BookDump[]> {
+    // A thread that ended answers nothing: its books are gone.
+    if (this.exited) return Promise.resolve([]);
     const id = ++this.dumpId;
     return new Promise((resolve) => { this.dumps.set(id, resolve); this.post({ type: 'dump', id }); });
   }
 
   report(): Promise<WorkerStats> {
+    // Asked after the thread ended (a source finishing after stop()): its last stats are final.
+    if (this.exited) return Promise.resolve(this.latest);
     const id = ++this.dumpId;
     return new Promise((resolve) => { this.reports.set(id, resolve); this.post({ type: 'report', id }); });
   }
